@@ -1,0 +1,318 @@
+//! Request extractors: a validated JSON body, validated query parameters, an id in the path, the language.
+//!
+//! Each turns a bad request into an [`ApiError`] that names what is wrong, so handlers only ever see
+//! well-formed, validated values. Unknown JSON fields are ignored (Belta's clients send some) and, since
+//! bodies land in typed structs, never stored.
+
+use std::convert::Infallible;
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Path, Request},
+};
+use http::{StatusCode, header, request::Parts};
+use serde::de::DeserializeOwned;
+
+use crate::{
+    error::{ApiError, FieldErrors},
+    i18n::{FieldIssue, JsonKind, Lang, Msg},
+    id::Id,
+};
+
+/// Range and format checks that types cannot express. Runs after a body or query deserialized.
+pub trait Validate {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        Ok(())
+    }
+}
+
+/// A JSON request body of type `T`, validated.
+///
+/// - a `Content-Type` other than JSON: 415; a body over the router's limit: 413;
+/// - malformed JSON: 400 `malformed_json`; valid JSON that is not an object: 400 naming `body`; a missing field or a wrong type: 400 `validation_failed` naming
+///   the field; then `T::validate`. An empty body reads as `{}`, so its missing fields get named too.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonBody<T>
+where
+    T: DeserializeOwned + Validate,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let declared_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(is_json_media_type);
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+                _ => ApiError::BadRequest(Msg::MalformedJson),
+            })?;
+        let is_blank = bytes.iter().all(u8::is_ascii_whitespace);
+        if !is_blank && declared_json != Some(true) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        // serde would read a JSON array into a struct field by field; every body of this API is an object.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b != b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() {
+            return Err(FieldErrors::single("body", FieldIssue::WrongType(JsonKind::Object)).into());
+        }
+        let value = parse_json::<T>(if is_blank { b"{}" } else { &bytes })?;
+        value.validate().map_err(ApiError::Validation)?;
+        Ok(JsonBody(value))
+    }
+}
+
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
+}
+
+/// Deserializes JSON, turning serde's errors into field errors.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => field_error(&path, &inner.to_string()),
+            _ => ApiError::BadRequest(Msg::MalformedJson),
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|_| ApiError::BadRequest(Msg::MalformedJson))?;
+    Ok(value)
+}
+
+/// Query parameters of type `T`, validated. A value that does not parse names its parameter (400).
+#[derive(Debug)]
+pub struct QueryParams<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for QueryParams<T>
+where
+    T: DeserializeOwned + Validate,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        let value: T = serde_path_to_error::deserialize(deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            field_error(&path, &error.into_inner().to_string())
+        })?;
+        value.validate().map_err(ApiError::Validation)?;
+        Ok(QueryParams(value))
+    }
+}
+
+/// The `{id}` of a path such as `/products/{id}`, which must be a 24-hex id (400 otherwise).
+#[derive(Debug, Clone, Copy)]
+pub struct PathId(pub Id);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let invalid = || ApiError::Validation(FieldErrors::single("id", FieldIssue::InvalidId));
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| invalid())?;
+        raw.parse().map(PathId).map_err(|_| invalid())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Lang::from_headers(&parts.headers))
+    }
+}
+
+/// Marker texts that our own `Deserialize` impls use in `serde::de::Error::custom`, so the issue they
+/// stand for survives serde's string-only errors.
+pub mod marker {
+    pub const INVALID_ID: &str = "invalid id";
+    pub const TOO_MANY_DECIMALS: &str = "too many decimals";
+}
+
+/// Builds the 400 for a data error at `path`, reading serde's message ("missing field `x`",
+/// "invalid type: integer `5`, expected a string", ...).
+fn field_error(path: &str, message: &str) -> ApiError {
+    let join = |name: &str| match path {
+        "" | "." | "?" => name.to_owned(),
+        parent => format!("{parent}.{name}"),
+    };
+    let field_here = || match path {
+        "" | "." | "?" => "body".to_owned(),
+        path => path.to_owned(),
+    };
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        return ApiError::Validation(FieldErrors::single(join(name), FieldIssue::Required));
+    }
+    let issue = if message.starts_with("invalid type: null") {
+        FieldIssue::Required
+    } else if message.starts_with("invalid type") {
+        let expected = message.rsplit("expected ").next().unwrap_or_default();
+        json_kind(expected).map_or(FieldIssue::Invalid, FieldIssue::WrongType)
+    } else if message.starts_with(marker::INVALID_ID) {
+        FieldIssue::InvalidId
+    } else if message.starts_with(marker::TOO_MANY_DECIMALS) {
+        FieldIssue::TooManyDecimals
+    } else if is_number_parse_failure(message) {
+        FieldIssue::WrongType(JsonKind::Number)
+    } else {
+        FieldIssue::Invalid
+    };
+    ApiError::Validation(FieldErrors::single(field_here(), issue))
+}
+
+fn json_kind(expected: &str) -> Option<JsonKind> {
+    let e = expected.to_ascii_lowercase();
+    let any = |words: &[&str]| words.iter().any(|w| e.contains(w));
+    if any(&["string", "char"]) {
+        Some(JsonKind::String)
+    } else if any(&["bool"]) {
+        Some(JsonKind::Boolean)
+    } else if any(&["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "integer"]) {
+        Some(JsonKind::Integer)
+    } else if any(&["f32", "f64", "number", "float"]) {
+        Some(JsonKind::Number)
+    } else if any(&["sequence", "array", "tuple"]) {
+        Some(JsonKind::Array)
+    } else if any(&["map", "struct"]) {
+        Some(JsonKind::Object)
+    } else {
+        None
+    }
+}
+
+/// Messages of `FromStr` failures for numbers, which is how query strings fail to parse.
+fn is_number_parse_failure(message: &str) -> bool {
+    ["invalid digit", "cannot parse integer", "number too", "invalid float"]
+        .iter()
+        .any(|m| message.contains(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Signup {
+        email: String,
+        age: u32,
+        tags: Option<Vec<String>>,
+        address: Option<Address>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Address {
+        city: String,
+    }
+
+    fn issue_of(body: &str) -> (String, FieldIssue) {
+        match parse_json::<Signup>(body.as_bytes()) {
+            Err(ApiError::Validation(fields)) => {
+                let (field, issues) = fields.iter().next().unwrap();
+                (field.to_owned(), issues[0].clone())
+            }
+            other => panic!("expected a validation error for {body}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn data_errors_name_the_field_and_the_problem() {
+        let cases = [
+            (r#"{"age": 3}"#, "email", FieldIssue::Required, "missing field"),
+            (r#"{"email": null, "age": 3}"#, "email", FieldIssue::Required, "null field"),
+            (
+                r#"{"email": 5, "age": 3}"#,
+                "email",
+                FieldIssue::WrongType(JsonKind::String),
+                "number for a string",
+            ),
+            (
+                r#"{"email": "a", "age": "x"}"#,
+                "age",
+                FieldIssue::WrongType(JsonKind::Integer),
+                "string for an integer",
+            ),
+            (
+                r#"{"email": "a", "age": -1}"#,
+                "age",
+                FieldIssue::Invalid,
+                "negative for unsigned",
+            ),
+            (
+                r#"{"email": "a", "age": 1, "tags": [1]}"#,
+                "tags[0]",
+                FieldIssue::WrongType(JsonKind::String),
+                "nested array element",
+            ),
+            (
+                r#"{"email": "a", "age": 1, "address": {}}"#,
+                "address.city",
+                FieldIssue::Required,
+                "nested missing field",
+            ),
+            (r#""text""#, "body", FieldIssue::WrongType(JsonKind::Object), "string body"),
+        ];
+        for (body, field, issue, why) in cases {
+            assert_eq!(issue_of(body), (field.to_owned(), issue), "{why}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_and_trailing_garbage_are_malformed_json() {
+        for body in [r#"{"email": "#, "{,}", r#"{"email":"a","age":1} x"#, "nul"] {
+            assert!(
+                matches!(
+                    parse_json::<Signup>(body.as_bytes()),
+                    Err(ApiError::BadRequest(Msg::MalformedJson))
+                ),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let parsed: Signup =
+            parse_json(br#"{"email":"a","age":1,"role":"admin","confirmed":true}"#).unwrap();
+        assert_eq!(parsed.email, "a");
+    }
+
+    #[test]
+    fn json_media_types_are_recognised() {
+        for (value, expected) in [
+            ("application/json", true),
+            ("application/json; charset=utf-8", true),
+            ("Application/JSON", true),
+            ("application/merge-patch+json", true),
+            ("text/plain", false),
+            ("application/x-www-form-urlencoded", false),
+            ("json", false),
+        ] {
+            assert_eq!(is_json_media_type(value), expected, "{value}");
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! Languages and the catalogue of every message a client can read.
+//!
+//! Belta answers in Arabic unless the client asks for English (`Accept-Language`). All user-facing text
+//! lives here, next to its stable `code`, so a translation never drifts from the code it explains.
+
+use std::fmt;
+
+use http::HeaderMap;
+
+/// The language of a response. Arabic is Belta's default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Lang {
+    #[default]
+    Ar,
+    En,
+}
+
+impl Lang {
+    /// Picks the preferred supported language from an `Accept-Language` value (RFC 9110 §12.5.4):
+    /// the highest q-value wins, ties go to the earlier entry, `q=0` means "not this one", and
+    /// region subtags are ignored (`en-US` is English). Anything unusable falls back to Arabic.
+    pub fn negotiate(accept_language: Option<&str>) -> Lang {
+        let Some(header) = accept_language else {
+            return Lang::default();
+        };
+        let mut best: Option<(Lang, f32)> = None;
+        for entry in header.split(',') {
+            let mut parts = entry.split(';');
+            let tag = parts.next().unwrap_or("").trim();
+            let primary = tag.split(['-', '_']).next().unwrap_or("");
+            let lang = if primary.eq_ignore_ascii_case("ar") {
+                Lang::Ar
+            } else if primary.eq_ignore_ascii_case("en") {
+                Lang::En
+            } else {
+                continue;
+            };
+            let quality = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if !(quality > 0.0 && quality <= 1.0) {
+                continue;
+            }
+            if best.is_none_or(|(_, q)| quality > q) {
+                best = Some((lang, quality));
+            }
+        }
+        best.map(|(lang, _)| lang).unwrap_or_default()
+    }
+
+    pub fn from_headers(headers: &HeaderMap) -> Lang {
+        Lang::negotiate(
+            headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
+    }
+
+    /// Picks the Arabic or English variant of a text.
+    pub fn pick<'a>(self, ar: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Ar => ar,
+            Lang::En => en,
+        }
+    }
+
+    pub fn tag(self) -> &'static str {
+        self.pick("ar", "en")
+    }
+}
+
+/// A message for a whole error: its stable snake_case `code` and its text in both languages.
+///
+/// Add a variant here when a new error needs its own code; clients switch on the code, people read the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    RouteNotFound,
+    MethodNotAllowed,
+    MalformedJson,
+    ValidationFailed,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    NotFound,
+    Conflict,
+    Unauthorized,
+    Forbidden,
+    TooManyRequests,
+    ServiceUnavailable,
+    Internal,
+}
+
+impl Msg {
+    pub fn code(self) -> &'static str {
+        match self {
+            Msg::RouteNotFound => "route_not_found",
+            Msg::MethodNotAllowed => "method_not_allowed",
+            Msg::MalformedJson => "malformed_json",
+            Msg::ValidationFailed => "validation_failed",
+            Msg::UnsupportedMediaType => "unsupported_media_type",
+            Msg::PayloadTooLarge => "payload_too_large",
+            Msg::NotFound => "not_found",
+            Msg::Conflict => "conflict",
+            Msg::Unauthorized => "unauthorized",
+            Msg::Forbidden => "forbidden",
+            Msg::TooManyRequests => "too_many_requests",
+            Msg::ServiceUnavailable => "service_unavailable",
+            Msg::Internal => "internal_error",
+        }
+    }
+
+    pub fn text(self, lang: Lang) -> &'static str {
+        let (ar, en) = match self {
+            Msg::RouteNotFound => ("المسار المطلوب غير موجود.", "The requested route does not exist."),
+            Msg::MethodNotAllowed => (
+                "هذه الطريقة غير مسموح بها لهذا المسار.",
+                "This method is not allowed on this route.",
+            ),
+            Msg::MalformedJson => (
+                "نص الطلب ليس JSON صالحًا.",
+                "The request body is not valid JSON.",
+            ),
+            Msg::ValidationFailed => (
+                "بعض الحقول غير صالحة.",
+                "Some fields are invalid.",
+            ),
+            Msg::UnsupportedMediaType => (
+                "نوع المحتوى غير مدعوم؛ أرسل application/json.",
+                "Unsupported content type; send application/json.",
+            ),
+            Msg::PayloadTooLarge => ("حجم الطلب أكبر من المسموح.", "The request body is too large."),
+            Msg::NotFound => ("العنصر غير موجود.", "The item was not found."),
+            Msg::Conflict => (
+                "يتعارض الطلب مع الحالة الحالية.",
+                "The request conflicts with the current state.",
+            ),
+            Msg::Unauthorized => ("غير مصرح.", "unauthorized"),
+            Msg::Forbidden => (
+                "ليس لديك صلاحية للوصول إلى هذا المورد.",
+                "You are not allowed to access this resource.",
+            ),
+            Msg::TooManyRequests => (
+                "طلبات كثيرة جدًا، حاول لاحقًا.",
+                "Too many requests, try again later.",
+            ),
+            Msg::ServiceUnavailable => (
+                "الخدمة مشغولة مؤقتًا، حاول بعد قليل.",
+                "The service is busy, try again shortly.",
+            ),
+            Msg::Internal => ("حدث خطأ غير متوقع.", "Something went wrong on our side."),
+        };
+        lang.pick(ar, en)
+    }
+}
+
+/// The JSON kind a field should have had, for "wrong type" messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonKind {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Array,
+    Object,
+}
+
+/// One problem with one field of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldIssue {
+    Required,
+    WrongType(JsonKind),
+    /// A value of the right type that is not acceptable (an unknown enum value, a bad format).
+    Invalid,
+    InvalidId,
+    /// Text length in characters, inclusive bounds.
+    Length { min: usize, max: usize },
+    /// A number outside an inclusive range, bounds already formatted for display.
+    Range { min: String, max: String },
+    OneOf(&'static [&'static str]),
+    TooManyDecimals,
+}
+
+impl FieldIssue {
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            FieldIssue::Required => lang.pick("هذا الحقل مطلوب.", "This field is required.").into(),
+            FieldIssue::WrongType(kind) => {
+                let (ar, en) = match kind {
+                    JsonKind::String => ("نصًا", "a string"),
+                    JsonKind::Integer => ("عددًا صحيحًا", "an integer"),
+                    JsonKind::Number => ("رقمًا", "a number"),
+                    JsonKind::Boolean => ("قيمة منطقية (true/false)", "a boolean"),
+                    JsonKind::Array => ("قائمة", "an array"),
+                    JsonKind::Object => ("كائنًا", "an object"),
+                };
+                match lang {
+                    Lang::Ar => format!("يجب أن تكون القيمة {ar}."),
+                    Lang::En => format!("Must be {en}."),
+                }
+            }
+            FieldIssue::Invalid => lang.pick("القيمة غير صالحة.", "The value is not valid.").into(),
+            FieldIssue::InvalidId => lang
+                .pick(
+                    "المعرّف غير صالح (24 حرفًا سداسيًا عشريًا).",
+                    "Not a valid id (24 hexadecimal characters).",
+                )
+                .into(),
+            FieldIssue::Length { min, max } => match lang {
+                Lang::Ar => format!("يجب أن يكون الطول بين {min} و{max} حرفًا."),
+                Lang::En => format!("Must be between {min} and {max} characters long."),
+            },
+            FieldIssue::Range { min, max } => match lang {
+                Lang::Ar => format!("يجب أن تكون القيمة بين {min} و{max}."),
+                Lang::En => format!("Must be between {min} and {max}."),
+            },
+            FieldIssue::OneOf(allowed) => {
+                let list = allowed.join(", ");
+                match lang {
+                    Lang::Ar => format!("يجب أن تكون إحدى القيم: {list}."),
+                    Lang::En => format!("Must be one of: {list}."),
+                }
+            }
+            FieldIssue::TooManyDecimals => lang
+                .pick(
+                    "يُسمح بخانتين عشريتين على الأكثر.",
+                    "At most two decimal places are allowed.",
+                )
+                .into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldIssue {
+    /// English text, for logs and test failure messages.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_negotiation_follows_quality_values() {
+        let cases = [
+            (None, Lang::Ar, "no header means the default"),
+            (Some("en"), Lang::En, "plain English"),
+            (Some("ar"), Lang::Ar, "plain Arabic"),
+            (Some("en-US,en;q=0.9"), Lang::En, "a browser's English with region"),
+            (Some("ar-EG,ar;q=0.9,en;q=0.8"), Lang::Ar, "Arabic preferred"),
+            (Some("fr-FR,fr;q=0.9,en;q=0.8"), Lang::En, "English is the best supported one"),
+            (Some("ar;q=0.4, en;q=0.7"), Lang::En, "higher q wins over order"),
+            (Some("en;q=0, ar;q=0.1"), Lang::Ar, "q=0 excludes a language"),
+            (Some("en;q=0"), Lang::Ar, "only an excluded language falls back"),
+            (Some("de, *"), Lang::Ar, "wildcard and unsupported fall back"),
+            (Some("EN-gb"), Lang::En, "tags are case-insensitive"),
+            (Some("en;q=abc"), Lang::En, "an unreadable q counts as 1"),
+            (Some(",,;"), Lang::Ar, "garbage falls back"),
+        ];
+        for (header, expected, why) in cases {
+            assert_eq!(Lang::negotiate(header), expected, "{why}: {header:?}");
+        }
+    }
+
+    #[test]
+    fn every_message_has_both_languages_and_a_snake_case_code() {
+        use Msg::*;
+        for msg in [
+            RouteNotFound,
+            MethodNotAllowed,
+            MalformedJson,
+            ValidationFailed,
+            UnsupportedMediaType,
+            PayloadTooLarge,
+            NotFound,
+            Conflict,
+            Unauthorized,
+            Forbidden,
+            TooManyRequests,
+            ServiceUnavailable,
+            Internal,
+        ] {
+            assert_ne!(msg.text(Lang::Ar), msg.text(Lang::En), "{msg:?}");
+            assert!(msg.code().chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{msg:?}");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The shared core of every Belta Shop function.
+//!
+//! # Layout
+//! - [`config`]: typed settings from environment variables, all problems reported at once.
+//! - [`aws`]: AWS SDK clients built once per process; the emulator is reached via `AWS_ENDPOINT_URL`.
+//! - [`error`]: [`ApiError`], the one error type, and its `{error, code, fields?}` JSON shape.
+//! - [`i18n`]: Arabic/English negotiation and every user-facing message.
+//! - [`extract`]: validated JSON bodies, query parameters and path ids; the request language.
+//! - [`http`]: what wraps every router (404/405, panics, body limit, request log, localized errors).
+//! - [`telemetry`]: JSON logs.
+//! - [`id`], [`money`], [`pagination`]: Belta-compatible ids, exact money, list paging.
+//! - [`db`]: the single-table key layout, the table schema and DynamoDB error mapping.
+
+pub mod aws;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod i18n;
+pub mod id;
+pub mod money;
+pub mod pagination;
+pub mod telemetry;
+
+pub use error::{ApiError, ApiResult, FieldErrors};
+pub use i18n::{FieldIssue, Lang, Msg};
+pub use id::Id;
+pub use money::Money;
