@@ -19,9 +19,14 @@ impl EnvReader {
     }
 
     /// Reads the given pairs instead of the process environment (for tests and tools).
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         EnvReader {
-            vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
             problems: Vec::new(),
         }
     }
@@ -39,7 +44,10 @@ impl EnvReader {
 
     /// A variable that may be absent; empty counts as absent.
     pub fn optional(&self, name: &str) -> Option<String> {
-        self.vars.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
     }
 
     /// A parsed variable with a default; records a problem when it is set but does not parse.
@@ -47,7 +55,8 @@ impl EnvReader {
         match self.optional(name) {
             None => default,
             Some(raw) => raw.parse().unwrap_or_else(|_| {
-                self.problems.push(format!("{name} must be {expected} (got {raw:?})"));
+                self.problems
+                    .push(format!("{name} must be {expected} (got {raw:?})"));
                 default
             }),
         }
@@ -125,7 +134,9 @@ impl HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES }
+        HttpConfig {
+            max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
+        }
     }
 }
 
@@ -137,7 +148,9 @@ pub struct TableConfig {
 
 impl TableConfig {
     pub fn read(env: &mut EnvReader) -> Self {
-        TableConfig { table_name: env.required("TABLE_NAME") }
+        TableConfig {
+            table_name: env.required("TABLE_NAME"),
+        }
     }
 }
 
@@ -153,7 +166,10 @@ mod tests {
         let error = env.finish().unwrap_err();
         assert_eq!(error.0.len(), 2, "{error}");
         let message = error.to_string();
-        assert!(message.contains("MAX_BODY_BYTES must be a whole number"), "{message}");
+        assert!(
+            message.contains("MAX_BODY_BYTES must be a whole number"),
+            "{message}"
+        );
         assert!(message.contains("TABLE_NAME is missing"), "{message}");
     }
 
@@ -167,6 +183,9 @@ mod tests {
         let http = HttpConfig::read(&mut env);
         let table = TableConfig::read(&mut env);
         env.finish().unwrap();
-        assert_eq!((http.max_body_bytes, table.table_name.as_str()), (2048, "shop"));
+        assert_eq!(
+            (http.max_body_bytes, table.table_name.as_str()),
+            (2048, "shop")
+        );
     }
 }

@@ -41,7 +41,9 @@ impl FieldErrors {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[FieldIssue])> {
-        self.0.iter().map(|(field, issues)| (field.as_str(), issues.as_slice()))
+        self.0
+            .iter()
+            .map(|(field, issues)| (field.as_str(), issues.as_slice()))
     }
 
     pub fn get(&self, field: &str) -> Option<&[FieldIssue]> {
@@ -189,7 +191,10 @@ impl ErrorReport {
         }
         let mut response = (self.status, Json(body)).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+        headers.insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(lang.tag()),
+        );
         if let Some(secs) = self.retry_after_secs {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
@@ -210,7 +215,9 @@ mod tests {
     use super::*;
 
     async fn body_json(response: Response) -> Value {
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
         serde_json::from_slice(&bytes).unwrap()
     }
 
@@ -227,7 +234,10 @@ mod tests {
         assert_eq!(english["code"], "validation_failed");
         assert_eq!(english["error"], "Some fields are invalid.");
         assert_eq!(english["fields"]["email"][0], "This field is required.");
-        assert_eq!(english["fields"]["price"][0], "At most two decimal places are allowed.");
+        assert_eq!(
+            english["fields"]["price"][0],
+            "At most two decimal places are allowed."
+        );
 
         let arabic = body_json(response).await;
         assert_eq!(arabic["fields"]["email"][0], "هذا الحقل مطلوب.");
@@ -239,7 +249,10 @@ mod tests {
         let response = ApiError::Unexpected(error).into_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = body_json(response).await;
-        assert_eq!(body, json!({"error": "حدث خطأ غير متوقع.", "code": "internal_error"}));
+        assert_eq!(
+            body,
+            json!({"error": "حدث خطأ غير متوقع.", "code": "internal_error"})
+        );
     }
 
     #[tokio::test]

@@ -47,20 +47,24 @@ where
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(is_json_media_type);
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|rejection| match rejection.status() {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            match rejection.status() {
                 StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
                 _ => ApiError::BadRequest(Msg::MalformedJson),
-            })?;
+            }
+        })?;
         let is_blank = bytes.iter().all(u8::is_ascii_whitespace);
         if !is_blank && declared_json != Some(true) {
             return Err(ApiError::UnsupportedMediaType);
         }
         // serde would read a JSON array into a struct field by field; every body of this API is an object.
         let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-        if first.is_some_and(|b| *b != b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() {
-            return Err(FieldErrors::single("body", FieldIssue::WrongType(JsonKind::Object)).into());
+        if first.is_some_and(|b| *b != b'{')
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok()
+        {
+            return Err(
+                FieldErrors::single("body", FieldIssue::WrongType(JsonKind::Object)).into(),
+            );
         }
         let value = parse_json::<T>(if is_blank { b"{}" } else { &bytes })?;
         value.validate().map_err(ApiError::Validation)?;
@@ -188,7 +192,9 @@ fn json_kind(expected: &str) -> Option<JsonKind> {
         Some(JsonKind::String)
     } else if any(&["bool"]) {
         Some(JsonKind::Boolean)
-    } else if any(&["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "integer"]) {
+    } else if any(&[
+        "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "integer",
+    ]) {
         Some(JsonKind::Integer)
     } else if any(&["f32", "f64", "number", "float"]) {
         Some(JsonKind::Number)
@@ -203,9 +209,14 @@ fn json_kind(expected: &str) -> Option<JsonKind> {
 
 /// Messages of `FromStr` failures for numbers, which is how query strings fail to parse.
 fn is_number_parse_failure(message: &str) -> bool {
-    ["invalid digit", "cannot parse integer", "number too", "invalid float"]
-        .iter()
-        .any(|m| message.contains(m))
+    [
+        "invalid digit",
+        "cannot parse integer",
+        "number too",
+        "invalid float",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 #[cfg(test)]
@@ -242,8 +253,18 @@ mod tests {
     #[test]
     fn data_errors_name_the_field_and_the_problem() {
         let cases = [
-            (r#"{"age": 3}"#, "email", FieldIssue::Required, "missing field"),
-            (r#"{"email": null, "age": 3}"#, "email", FieldIssue::Required, "null field"),
+            (
+                r#"{"age": 3}"#,
+                "email",
+                FieldIssue::Required,
+                "missing field",
+            ),
+            (
+                r#"{"email": null, "age": 3}"#,
+                "email",
+                FieldIssue::Required,
+                "null field",
+            ),
             (
                 r#"{"email": 5, "age": 3}"#,
                 "email",
@@ -274,7 +295,12 @@ mod tests {
                 FieldIssue::Required,
                 "nested missing field",
             ),
-            (r#""text""#, "body", FieldIssue::WrongType(JsonKind::Object), "string body"),
+            (
+                r#""text""#,
+                "body",
+                FieldIssue::WrongType(JsonKind::Object),
+                "string body",
+            ),
         ];
         for (body, field, issue, why) in cases {
             assert_eq!(issue_of(body), (field.to_owned(), issue), "{why}");

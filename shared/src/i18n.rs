@@ -111,7 +111,10 @@ impl Msg {
 
     pub fn text(self, lang: Lang) -> &'static str {
         let (ar, en) = match self {
-            Msg::RouteNotFound => ("المسار المطلوب غير موجود.", "The requested route does not exist."),
+            Msg::RouteNotFound => (
+                "المسار المطلوب غير موجود.",
+                "The requested route does not exist.",
+            ),
             Msg::MethodNotAllowed => (
                 "هذه الطريقة غير مسموح بها لهذا المسار.",
                 "This method is not allowed on this route.",
@@ -120,15 +123,15 @@ impl Msg {
                 "نص الطلب ليس JSON صالحًا.",
                 "The request body is not valid JSON.",
             ),
-            Msg::ValidationFailed => (
-                "بعض الحقول غير صالحة.",
-                "Some fields are invalid.",
-            ),
+            Msg::ValidationFailed => ("بعض الحقول غير صالحة.", "Some fields are invalid."),
             Msg::UnsupportedMediaType => (
                 "نوع المحتوى غير مدعوم؛ أرسل application/json.",
                 "Unsupported content type; send application/json.",
             ),
-            Msg::PayloadTooLarge => ("حجم الطلب أكبر من المسموح.", "The request body is too large."),
+            Msg::PayloadTooLarge => (
+                "حجم الطلب أكبر من المسموح.",
+                "The request body is too large.",
+            ),
             Msg::NotFound => ("العنصر غير موجود.", "The item was not found."),
             Msg::Conflict => (
                 "يتعارض الطلب مع الحالة الحالية.",
@@ -173,9 +176,15 @@ pub enum FieldIssue {
     Invalid,
     InvalidId,
     /// Text length in characters, inclusive bounds.
-    Length { min: usize, max: usize },
+    Length {
+        min: usize,
+        max: usize,
+    },
     /// A number outside an inclusive range, bounds already formatted for display.
-    Range { min: String, max: String },
+    Range {
+        min: String,
+        max: String,
+    },
     OneOf(&'static [&'static str]),
     TooManyDecimals,
 }
@@ -183,7 +192,9 @@ pub enum FieldIssue {
 impl FieldIssue {
     pub fn text(&self, lang: Lang) -> String {
         match self {
-            FieldIssue::Required => lang.pick("هذا الحقل مطلوب.", "This field is required.").into(),
+            FieldIssue::Required => lang
+                .pick("هذا الحقل مطلوب.", "This field is required.")
+                .into(),
             FieldIssue::WrongType(kind) => {
                 let (ar, en) = match kind {
                     JsonKind::String => ("نصًا", "a string"),
@@ -198,7 +209,9 @@ impl FieldIssue {
                     Lang::En => format!("Must be {en}."),
                 }
             }
-            FieldIssue::Invalid => lang.pick("القيمة غير صالحة.", "The value is not valid.").into(),
+            FieldIssue::Invalid => lang
+                .pick("القيمة غير صالحة.", "The value is not valid.")
+                .into(),
             FieldIssue::InvalidId => lang
                 .pick(
                     "المعرّف غير صالح (24 حرفًا سداسيًا عشريًا).",
@@ -247,13 +260,41 @@ mod tests {
             (None, Lang::Ar, "no header means the default"),
             (Some("en"), Lang::En, "plain English"),
             (Some("ar"), Lang::Ar, "plain Arabic"),
-            (Some("en-US,en;q=0.9"), Lang::En, "a browser's English with region"),
-            (Some("ar-EG,ar;q=0.9,en;q=0.8"), Lang::Ar, "Arabic preferred"),
-            (Some("fr-FR,fr;q=0.9,en;q=0.8"), Lang::En, "English is the best supported one"),
-            (Some("ar;q=0.4, en;q=0.7"), Lang::En, "higher q wins over order"),
-            (Some("en;q=0, ar;q=0.1"), Lang::Ar, "q=0 excludes a language"),
-            (Some("en;q=0"), Lang::Ar, "only an excluded language falls back"),
-            (Some("de, *"), Lang::Ar, "wildcard and unsupported fall back"),
+            (
+                Some("en-US,en;q=0.9"),
+                Lang::En,
+                "a browser's English with region",
+            ),
+            (
+                Some("ar-EG,ar;q=0.9,en;q=0.8"),
+                Lang::Ar,
+                "Arabic preferred",
+            ),
+            (
+                Some("fr-FR,fr;q=0.9,en;q=0.8"),
+                Lang::En,
+                "English is the best supported one",
+            ),
+            (
+                Some("ar;q=0.4, en;q=0.7"),
+                Lang::En,
+                "higher q wins over order",
+            ),
+            (
+                Some("en;q=0, ar;q=0.1"),
+                Lang::Ar,
+                "q=0 excludes a language",
+            ),
+            (
+                Some("en;q=0"),
+                Lang::Ar,
+                "only an excluded language falls back",
+            ),
+            (
+                Some("de, *"),
+                Lang::Ar,
+                "wildcard and unsupported fall back",
+            ),
             (Some("EN-gb"), Lang::En, "tags are case-insensitive"),
             (Some("en;q=abc"), Lang::En, "an unreadable q counts as 1"),
             (Some(",,;"), Lang::Ar, "garbage falls back"),
@@ -282,7 +323,12 @@ mod tests {
             Internal,
         ] {
             assert_ne!(msg.text(Lang::Ar), msg.text(Lang::En), "{msg:?}");
-            assert!(msg.code().chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{msg:?}");
+            assert!(
+                msg.code()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{msg:?}"
+            );
         }
     }
 }

@@ -31,7 +31,11 @@ impl Id {
         let seconds = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        Self::from_parts(seconds as u32, *PROCESS_UNIQUE, COUNTER.fetch_add(1, Ordering::Relaxed))
+        Self::from_parts(
+            seconds as u32,
+            *PROCESS_UNIQUE,
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+        )
     }
 
     fn from_parts(seconds: u32, process: [u8; 5], counter: u32) -> Self {
@@ -125,7 +129,10 @@ mod tests {
         let id = Id::new();
         let text = id.to_string();
         assert_eq!(text.len(), 24);
-        assert!(text.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+        assert!(
+            text.chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        );
         assert_eq!(text.parse::<Id>().unwrap(), id);
         assert_eq!(text.to_uppercase().parse::<Id>().unwrap(), id);
     }
@@ -140,7 +147,14 @@ mod tests {
 
     #[test]
     fn malformed_ids_are_refused() {
-        for bad in ["", "123", "682b7173f5c8c863ab931a4", "682b7173f5c8c863ab931a45f", "zz2b7173f5c8c863ab931a45", "682b7173f5c8c863ab931a4é"] {
+        for bad in [
+            "",
+            "123",
+            "682b7173f5c8c863ab931a4",
+            "682b7173f5c8c863ab931a45f",
+            "zz2b7173f5c8c863ab931a45",
+            "682b7173f5c8c863ab931a4é",
+        ] {
             assert_eq!(bad.parse::<Id>(), Err(InvalidId), "{bad}");
         }
     }
@@ -150,7 +164,10 @@ mod tests {
         let older = Id::from_parts(100, [9; 5], 5);
         let newer = Id::from_parts(101, [0; 5], 0);
         assert!(older < newer);
-        assert!(older.to_string() < newer.to_string(), "string order is time order");
+        assert!(
+            older.to_string() < newer.to_string(),
+            "string order is time order"
+        );
         let ids: Vec<Id> = (0..1000).map(|_| Id::new()).collect();
         let distinct: std::collections::HashSet<_> = ids.iter().collect();
         assert_eq!(distinct.len(), ids.len());

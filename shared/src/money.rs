@@ -49,7 +49,10 @@ impl Money {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MoneyError {
-    #[error("{}: an amount has at most two decimal places", marker::TOO_MANY_DECIMALS)]
+    #[error(
+        "{}: an amount has at most two decimal places",
+        marker::TOO_MANY_DECIMALS
+    )]
     TooManyDecimals,
     #[error("amount out of range")]
     OutOfRange,
@@ -94,17 +97,38 @@ mod tests {
 
     #[test]
     fn amounts_render_as_numbers_with_at_most_two_decimals() {
-        let cases = [(12345, "123.45"), (1200, "12"), (1, "0.01"), (10, "0.1"), (0, "0"), (-250, "-2.5")];
+        let cases = [
+            (12345, "123.45"),
+            (1200, "12"),
+            (1, "0.01"),
+            (10, "0.1"),
+            (0, "0"),
+            (-250, "-2.5"),
+        ];
         for (minor, json) in cases {
-            assert_eq!(serde_json::to_string(&Money::from_minor(minor)).unwrap(), json);
+            assert_eq!(
+                serde_json::to_string(&Money::from_minor(minor)).unwrap(),
+                json
+            );
         }
     }
 
     #[test]
     fn amounts_parse_exactly() {
-        let cases = [("19.99", 1999), ("0.1", 10), ("100", 10000), ("1e2", 10000), ("0.29", 29), ("1234567.89", 123456789)];
+        let cases = [
+            ("19.99", 1999),
+            ("0.1", 10),
+            ("100", 10000),
+            ("1e2", 10000),
+            ("0.29", 29),
+            ("1234567.89", 123456789),
+        ];
         for (json, minor) in cases {
-            assert_eq!(serde_json::from_str::<Money>(json).unwrap(), Money::from_minor(minor), "{json}");
+            assert_eq!(
+                serde_json::from_str::<Money>(json).unwrap(),
+                Money::from_minor(minor),
+                "{json}"
+            );
         }
     }
 

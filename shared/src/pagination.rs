@@ -3,11 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::{
-    error::FieldErrors,
-    extract::Validate,
-    i18n::FieldIssue,
-};
+use crate::{error::FieldErrors, extract::Validate, i18n::FieldIssue};
 
 pub const DEFAULT_PAGE: u32 = 1;
 pub const DEFAULT_LIMIT: u32 = 10;
@@ -30,10 +26,22 @@ impl Validate for PageQuery {
     fn validate(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         if self.page.is_some_and(|p| !(1..=MAX_PAGE).contains(&p)) {
-            errors.add("page", FieldIssue::Range { min: "1".into(), max: MAX_PAGE.to_string() });
+            errors.add(
+                "page",
+                FieldIssue::Range {
+                    min: "1".into(),
+                    max: MAX_PAGE.to_string(),
+                },
+            );
         }
         if self.limit == Some(0) {
-            errors.add("limit", FieldIssue::Range { min: "1".into(), max: MAX_LIMIT.to_string() });
+            errors.add(
+                "limit",
+                FieldIssue::Range {
+                    min: "1".into(),
+                    max: MAX_LIMIT.to_string(),
+                },
+            );
         }
         errors.finish()
     }
@@ -62,7 +70,12 @@ impl PageRequest {
 
     /// Pages an in-memory result: `total` counts every match, `data` holds this page (empty past the end).
     pub fn paginate<T: Clone>(self, matches: &[T]) -> Page<T> {
-        let data = matches.iter().skip(self.offset()).take(self.limit as usize).cloned().collect();
+        let data = matches
+            .iter()
+            .skip(self.offset())
+            .take(self.limit as usize)
+            .cloned()
+            .collect();
         Page::new(data, matches.len() as u64, self)
     }
 }
@@ -85,7 +98,14 @@ pub struct PageMeta {
 
 impl<T> Page<T> {
     pub fn new(data: Vec<T>, total: u64, request: PageRequest) -> Self {
-        Page { data, metadata: PageMeta { total, page: request.page, limit: request.limit } }
+        Page {
+            data,
+            metadata: PageMeta {
+                total,
+                page: request.page,
+                limit: request.limit,
+            },
+        }
     }
 }
 
@@ -100,15 +120,49 @@ mod tests {
     #[test]
     fn defaults_are_page_1_limit_10_and_limit_is_capped() {
         assert_eq!(request(None, None), PageRequest { page: 1, limit: 10 });
-        assert_eq!(request(Some(3), Some(500)), PageRequest { page: 3, limit: 100 });
+        assert_eq!(
+            request(Some(3), Some(500)),
+            PageRequest {
+                page: 3,
+                limit: 100
+            }
+        );
     }
 
     #[test]
     fn zero_or_huge_values_are_refused() {
-        assert!(PageQuery { page: Some(0), limit: None }.validate().is_err());
-        assert!(PageQuery { page: None, limit: Some(0) }.validate().is_err());
-        assert!(PageQuery { page: Some(MAX_PAGE + 1), limit: None }.validate().is_err());
-        assert!(PageQuery { page: Some(2), limit: Some(1000) }.validate().is_ok());
+        assert!(
+            PageQuery {
+                page: Some(0),
+                limit: None
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            PageQuery {
+                page: None,
+                limit: Some(0)
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            PageQuery {
+                page: Some(MAX_PAGE + 1),
+                limit: None
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            PageQuery {
+                page: Some(2),
+                limit: Some(1000)
+            }
+            .validate()
+            .is_ok()
+        );
     }
 
     #[test]
@@ -116,7 +170,14 @@ mod tests {
         let items: Vec<u32> = (1..=25).collect();
         let second = request(Some(2), Some(10)).paginate(&items);
         assert_eq!(second.data, (11..=20).collect::<Vec<_>>());
-        assert_eq!(second.metadata, PageMeta { total: 25, page: 2, limit: 10 });
+        assert_eq!(
+            second.metadata,
+            PageMeta {
+                total: 25,
+                page: 2,
+                limit: 10
+            }
+        );
         let past = request(Some(4), Some(10)).paginate(&items);
         assert!(past.data.is_empty());
         assert_eq!(past.metadata.total, 25);

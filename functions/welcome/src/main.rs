@@ -1,1 +1,8 @@
-fn main() {}
+use shared::{config::EnvReader, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let config = welcome::Config::read(EnvReader::from_env())?;
+    lambda_http::run(welcome::router(config)).await
+}

@@ -53,7 +53,10 @@ impl StoreError {
                 tracing::warn!(error = %DisplayErrorContext(&error), "{context}: throttled");
                 StoreError::Throttled
             }
-            _ => StoreError::Other(anyhow::anyhow!("{context}: {}", DisplayErrorContext(&error))),
+            _ => StoreError::Other(anyhow::anyhow!(
+                "{context}: {}",
+                DisplayErrorContext(&error)
+            )),
         }
     }
 
@@ -62,13 +65,18 @@ impl StoreError {
     where
         R: Debug + Send + Sync + 'static,
     {
-        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error() {
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+            error.as_service_error()
+        {
             let reasons: Vec<String> = cancelled
                 .cancellation_reasons()
                 .iter()
                 .map(|r| r.code().unwrap_or("None").to_owned())
                 .collect();
-            if reasons.iter().any(|r| THROTTLING_CODES.contains(&r.as_str())) {
+            if reasons
+                .iter()
+                .any(|r| THROTTLING_CODES.contains(&r.as_str()))
+            {
                 tracing::warn!(?reasons, "{context}: throttled");
                 return StoreError::Throttled;
             }
@@ -80,9 +88,9 @@ impl StoreError {
     /// Whether the item at `index` of a transaction failed its condition.
     pub fn failed_condition_at(&self, index: usize) -> bool {
         match self {
-            StoreError::TransactionCanceled(reasons) => {
-                reasons.get(index).is_some_and(|r| r == "ConditionalCheckFailed")
-            }
+            StoreError::TransactionCanceled(reasons) => reasons
+                .get(index)
+                .is_some_and(|r| r == "ConditionalCheckFailed"),
             _ => false,
         }
     }
@@ -93,8 +101,12 @@ impl From<StoreError> for ApiError {
     /// (401 for a reused refresh token, 404 for a vanished item) matches on the `StoreError` first.
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::ConditionFailed | StoreError::TransactionCanceled(_) => ApiError::Conflict(Msg::Conflict),
-            StoreError::Throttled => ApiError::ServiceUnavailable { retry_after_secs: THROTTLED_RETRY_AFTER_SECS },
+            StoreError::ConditionFailed | StoreError::TransactionCanceled(_) => {
+                ApiError::Conflict(Msg::Conflict)
+            }
+            StoreError::Throttled => ApiError::ServiceUnavailable {
+                retry_after_secs: THROTTLED_RETRY_AFTER_SECS,
+            },
             StoreError::Other(error) => ApiError::Unexpected(error),
         }
     }
@@ -118,9 +130,7 @@ where
 #[cfg(test)]
 mod tests {
     use aws_sdk_dynamodb::{
-        config::http::HttpResponse,
-        error::ErrorMetadata,
-        operation::put_item::PutItemError,
+        config::http::HttpResponse, error::ErrorMetadata, operation::put_item::PutItemError,
         types::CancellationReason,
     };
     use aws_smithy_types::body::SdkBody;
@@ -133,13 +143,19 @@ mod tests {
     }
 
     fn put_item_failure(code: &str) -> SdkError<PutItemError, HttpResponse> {
-        let error = PutItemError::generic(ErrorMetadata::builder().code(code).message("details").build());
+        let error = PutItemError::generic(
+            ErrorMetadata::builder()
+                .code(code)
+                .message("details")
+                .build(),
+        );
         SdkError::service_error(error, raw(400))
     }
 
     #[test]
     fn conditional_failures_throttling_and_the_rest_are_told_apart() {
-        let condition = StoreError::from_sdk(put_item_failure("ConditionalCheckFailedException"), "put");
+        let condition =
+            StoreError::from_sdk(put_item_failure("ConditionalCheckFailedException"), "put");
         assert!(matches!(condition, StoreError::ConditionFailed));
         assert_eq!(ApiError::from(condition).status(), StatusCode::CONFLICT);
 
@@ -147,23 +163,46 @@ mod tests {
             let throttled = StoreError::from_sdk(put_item_failure(code), "put");
             assert!(matches!(throttled, StoreError::Throttled), "{code}");
             let api = ApiError::from(throttled);
-            assert!(matches!(api, ApiError::ServiceUnavailable { retry_after_secs: 1 }), "{code}");
+            assert!(
+                matches!(
+                    api,
+                    ApiError::ServiceUnavailable {
+                        retry_after_secs: 1
+                    }
+                ),
+                "{code}"
+            );
         }
 
         let other = StoreError::from_sdk(put_item_failure("ValidationException"), "Failed to save");
-        let StoreError::Other(inner) = &other else { panic!("{other:?}") };
+        let StoreError::Other(inner) = &other else {
+            panic!("{other:?}")
+        };
         let logged = format!("{inner:?}");
-        assert!(logged.contains("Failed to save") && logged.contains("ValidationException"), "{logged}");
-        assert_eq!(ApiError::from(other).status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            logged.contains("Failed to save") && logged.contains("ValidationException"),
+            "{logged}"
+        );
+        assert_eq!(
+            ApiError::from(other).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 
     #[test]
     fn cancelled_transactions_keep_their_reasons() {
         let cancelled = aws_sdk_dynamodb::types::error::TransactionCanceledException::builder()
             .cancellation_reasons(CancellationReason::builder().code("None").build())
-            .cancellation_reasons(CancellationReason::builder().code("ConditionalCheckFailed").build())
+            .cancellation_reasons(
+                CancellationReason::builder()
+                    .code("ConditionalCheckFailed")
+                    .build(),
+            )
             .build();
-        let error = SdkError::service_error(TransactWriteItemsError::TransactionCanceledException(cancelled), raw(400));
+        let error = SdkError::service_error(
+            TransactWriteItemsError::TransactionCanceledException(cancelled),
+            raw(400),
+        );
         let store_error = StoreError::from_transaction(error, "transact");
         assert!(!store_error.failed_condition_at(0));
         assert!(store_error.failed_condition_at(1));

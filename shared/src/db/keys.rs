@@ -72,10 +72,17 @@ impl Key {
 }
 
 /// `GSI1` keys that list every entity of a kind in creation order.
-pub fn entity_listing(kind: &str, created_at_millis: i64, id: &Id) -> [(String, AttributeValue); 2] {
+pub fn entity_listing(
+    kind: &str,
+    created_at_millis: i64,
+    id: &Id,
+) -> [(String, AttributeValue); 2] {
     [
         (GSI1PK.to_owned(), AttributeValue::S(kind.to_owned())),
-        (GSI1SK.to_owned(), AttributeValue::S(format!("{created_at_millis:013}#{id}"))),
+        (
+            GSI1SK.to_owned(),
+            AttributeValue::S(format!("{created_at_millis:013}#{id}")),
+        ),
     ]
 }
 
@@ -86,12 +93,36 @@ mod tests {
     #[test]
     fn keys_follow_the_documented_layout() {
         let id: Id = "682b7173f5c8c863ab931a45".parse().unwrap();
-        assert_eq!(Key::user(&id), Key { pk: "USER#682b7173f5c8c863ab931a45".into(), sk: "PROFILE".into() });
-        assert_eq!(Key::session(&id, &id).sk, "SESSION#682b7173f5c8c863ab931a45");
+        assert_eq!(
+            Key::user(&id),
+            Key {
+                pk: "USER#682b7173f5c8c863ab931a45".into(),
+                sk: "PROFILE".into()
+            }
+        );
+        assert_eq!(
+            Key::session(&id, &id).sk,
+            "SESSION#682b7173f5c8c863ab931a45"
+        );
         assert_eq!(Key::email("a@b.co").pk, "EMAIL#a@b.co");
-        assert_eq!(Key::one_time_code("reset_password", "a@b.co").pk, "OTP#reset_password#a@b.co");
-        assert_eq!(Key::entity("BRAND", &id), Key { pk: "BRAND#682b7173f5c8c863ab931a45".into(), sk: "BRAND".into() });
-        assert_eq!(Key::catalog_version(), Key { pk: "CATALOG".into(), sk: "VERSION".into() });
+        assert_eq!(
+            Key::one_time_code("reset_password", "a@b.co").pk,
+            "OTP#reset_password#a@b.co"
+        );
+        assert_eq!(
+            Key::entity("BRAND", &id),
+            Key {
+                pk: "BRAND#682b7173f5c8c863ab931a45".into(),
+                sk: "BRAND".into()
+            }
+        );
+        assert_eq!(
+            Key::catalog_version(),
+            Key {
+                pk: "CATALOG".into(),
+                sk: "VERSION".into()
+            }
+        );
     }
 
     #[test]

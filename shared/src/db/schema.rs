@@ -4,8 +4,8 @@
 use aws_sdk_dynamodb::{
     Client,
     types::{
-        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-        ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
     },
 };
 
@@ -15,7 +15,11 @@ use super::{
 };
 
 fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("static key schema")
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .expect("static key schema")
 }
 
 fn string_attribute(name: &str) -> AttributeDefinition {
@@ -33,7 +37,9 @@ pub async fn ensure_table(client: &Client, table_name: &str) -> anyhow::Result<b
         .create_table()
         .table_name(table_name)
         .billing_mode(BillingMode::PayPerRequest)
-        .set_attribute_definitions(Some([PK, SK, GSI1PK, GSI1SK].map(string_attribute).to_vec()))
+        .set_attribute_definitions(Some(
+            [PK, SK, GSI1PK, GSI1SK].map(string_attribute).to_vec(),
+        ))
         .key_schema(key(PK, KeyType::Hash))
         .key_schema(key(SK, KeyType::Range))
         .global_secondary_indexes(
@@ -41,23 +47,38 @@ pub async fn ensure_table(client: &Client, table_name: &str) -> anyhow::Result<b
                 .index_name(GSI1)
                 .key_schema(key(GSI1PK, KeyType::Hash))
                 .key_schema(key(GSI1SK, KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()?,
         )
         .send()
         .await;
     match created {
         Ok(_) => {}
-        Err(error) if error.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => {
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
             return Ok(false);
         }
-        Err(error) => return Err(error).store_context("Failed to create the table").map_err(Into::into),
+        Err(error) => {
+            return Err(error)
+                .store_context("Failed to create the table")
+                .map_err(Into::into);
+        }
     }
     client
         .update_time_to_live()
         .table_name(table_name)
         .time_to_live_specification(
-            TimeToLiveSpecification::builder().attribute_name(EXPIRES_AT).enabled(true).build()?,
+            TimeToLiveSpecification::builder()
+                .attribute_name(EXPIRES_AT)
+                .enabled(true)
+                .build()?,
         )
         .send()
         .await

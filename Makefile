@@ -1,0 +1,47 @@
+# The two commands a new user needs: `make dev` runs the API locally, `make test` runs every test.
+.PHONY: dev test tools emulator bootstrap stop lint openapi build bench
+
+WATCH_PORT ?= 9000
+VENV_PATH := $(CURDIR)/.venv/bin:$(PATH)
+
+## Run the whole API on http://127.0.0.1:$(WATCH_PORT) against the local emulator.
+dev: bootstrap
+	PATH="$(VENV_PATH)" cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --env-file local.env
+
+## Run every test against a private emulator on a free port.
+test:
+	scripts/test.sh
+
+## Install the pinned tools (moto server, cfn-lint, cargo-lambda) into .venv.
+tools:
+	scripts/tools.sh
+
+## Start the emulator on 127.0.0.1:4566 (idempotent); `make stop` stops it.
+emulator: tools
+	scripts/emulator.sh start 4566
+
+## Create the table, bucket and mail identity in the emulator (idempotent).
+bootstrap: emulator
+	set -a && . ./local.env && set +a && cargo run --quiet -p ops -- bootstrap
+
+stop:
+	scripts/emulator.sh stop 4566
+
+## Formatting, clippy with warnings as errors, and cfn-lint.
+lint: tools
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	.venv/bin/cfn-lint template.yaml
+
+## Regenerate openapi.json from the code.
+openapi:
+	cargo run --quiet -p ops -- openapi --write openapi.json
+
+## Release arm64 binaries for Lambda in target/lambda/<function>/bootstrap.
+build:
+	scripts/tools.sh --build
+	PATH="$(VENV_PATH)" cargo lambda build --release --arm64 --workspace --exclude ops --exclude api-tests --exclude shared
+
+## Binary sizes and cold-start init times per function.
+bench:
+	scripts/bench.sh

@@ -1,0 +1,36 @@
+//! One OpenAPI 3.1 document for the whole API, merged from the `ApiDoc` of every function crate.
+//! `ops openapi --write openapi.json` regenerates the committed file that `welcome` serves.
+
+use utoipa::{
+    OpenApi,
+    openapi::{InfoBuilder, OpenApiBuilder},
+};
+
+/// The document, built from the code.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Belta Shop API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Drop-in replacement for the Belta Shop API on AWS Lambda. Errors are \
+                     `{error, code, fields?}` in Arabic (default) or English per `Accept-Language`.",
+                ))
+                .build(),
+        )
+        .build();
+    for part in [welcome::ApiDoc::openapi()] {
+        doc.merge(part);
+    }
+    doc
+}
+
+/// The document as committed: pretty JSON with a final newline.
+pub fn render() -> String {
+    let mut json = document()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes");
+    json.push('\n');
+    json
+}

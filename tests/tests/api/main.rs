@@ -1,0 +1,8 @@
+//! One test binary, one module per concern (zero2prod's layout): it links once and runs in parallel.
+
+mod consistency;
+mod events;
+mod harness;
+mod openapi;
+mod shared_http;
+mod welcome;
