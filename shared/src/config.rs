@@ -63,16 +63,13 @@ impl EnvReader {
     }
 
     /// A parsed variable that must also pass `check`, whose message says what is accepted.
-    pub fn checked<T: FromStr>(
+    pub fn checked<T: FromStr + Clone>(
         &mut self,
         name: &str,
         default: T,
         expected: &str,
         check: impl Fn(&T) -> bool,
-    ) -> T
-    where
-        T: Clone,
-    {
+    ) -> T {
         let value = self.parsed_or(name, default.clone(), expected);
         if check(&value) {
             value

@@ -10,7 +10,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use http::{HeaderValue, header};
-use lambda_http::RequestExt;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::{
@@ -46,19 +45,14 @@ async fn localize_errors(request: Request, next: Next) -> Response {
     response
 }
 
-/// One structured line per request. Only the method and the path are logged: query strings, headers and
-/// bodies can carry tokens, codes and passwords.
+/// One structured line per request (the Lambda runtime's span adds the `requestId`). Only the method and
+/// the path are logged: query strings, headers and bodies can carry tokens, codes and passwords.
 async fn log_request(request: Request, next: Next) -> Response {
-    let request_id = request
-        .lambda_context_ref()
-        .map(|context| context.request_id.clone())
-        .unwrap_or_default();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     tracing::info!(
-        request_id,
         %method,
         path,
         status = response.status().as_u16(),

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make bench`: per function, the stripped release arm64 binary that Lambda runs (size) and the time
+# from process start until it asks the runtime API for its first event (init), measured with a local
+# stand-in of the Lambda runtime API on a native release build of the same code. RUNS=20 by default.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=${RUNS:-20}
+functions=$(for d in functions/*/; do basename "$d"; done)
+packages=$(for f in $functions; do printf -- '-p %s ' "$f"; done)
+
+scripts/tools.sh --build
+# shellcheck disable=SC2086
+PATH="$PWD/.venv/bin:$PATH" cargo lambda build --release --arm64 $packages >/dev/null
+# shellcheck disable=SC2086
+cargo build --release --quiet $packages -p ops
+
+echo "## Binary size (release, arm64, stripped; budget 12 MB)"
+echo
+echo "| function | bytes | MB |"
+echo "|---|---|---|"
+for f in $functions; do
+  bytes=$(stat -c %s "target/lambda/$f/bootstrap")
+  awk -v f="$f" -v b="$bytes" 'BEGIN { printf "| %s | %d | %.2f |\n", f, b, b / 1048576 }'
+done
+echo
+echo "## Init time ($(uname -m) release build, $runs cold starts each, runtime API stand-in on loopback)"
+echo
+# shellcheck disable=SC2046
+target/release/ops bench-init --runs "$runs" $(for f in $functions; do printf 'target/release/%s ' "$f"; done)
