@@ -88,6 +88,16 @@ pub enum Msg {
     TooManyRequests,
     ServiceUnavailable,
     Internal,
+    StaffOnly,
+    InvalidCredentials,
+    DuplicateEmail,
+    InvalidOtp,
+    EmailAlreadyConfirmed,
+    SamePassword,
+    TooManyLoginAttempts,
+    TooManyCodes,
+    StaffRoleNeedsAdmin,
+    SessionNotFound,
 }
 
 impl Msg {
@@ -106,6 +116,16 @@ impl Msg {
             Msg::TooManyRequests => "too_many_requests",
             Msg::ServiceUnavailable => "service_unavailable",
             Msg::Internal => "internal_error",
+            Msg::StaffOnly => "staff_only",
+            Msg::InvalidCredentials => "invalid_email_or_password",
+            Msg::DuplicateEmail => "duplicate_email_error",
+            Msg::InvalidOtp => "invalid_otp",
+            Msg::EmailAlreadyConfirmed => "email_already_confirmed",
+            Msg::SamePassword => "same_password",
+            Msg::TooManyLoginAttempts => "too_many_login_attempts",
+            Msg::TooManyCodes => "too_many_codes",
+            Msg::StaffRoleNeedsAdmin => "staff_role_needs_admin",
+            Msg::SessionNotFound => "session_not_found",
         }
     }
 
@@ -151,6 +171,40 @@ impl Msg {
                 "The service is busy, try again shortly.",
             ),
             Msg::Internal => ("حدث خطأ غير متوقع.", "Something went wrong on our side."),
+            Msg::StaffOnly => (
+                "هذا المورد متاح لفريق العمل فقط.",
+                "Only staff members can access this resource",
+            ),
+            Msg::InvalidCredentials => (
+                "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
+                "Invalid Email or Password.",
+            ),
+            Msg::DuplicateEmail => ("البريد الإلكتروني مستخدم بالفعل.", "Email already exists."),
+            Msg::InvalidOtp => (
+                "رمز التحقق غير صحيح أو منتهي الصلاحية.",
+                "The provided OTP is incorrect or expired.",
+            ),
+            Msg::EmailAlreadyConfirmed => (
+                "تم تأكيد البريد الإلكتروني بالفعل.",
+                "Email is already confirmed.",
+            ),
+            Msg::SamePassword => (
+                "كلمة المرور الجديدة مطابقة للقديمة.",
+                "The new password is the same as the old one.",
+            ),
+            Msg::TooManyLoginAttempts => (
+                "محاولات دخول فاشلة كثيرة، حاول لاحقًا.",
+                "Too many failed login attempts, try again later.",
+            ),
+            Msg::TooManyCodes => (
+                "طلبت رموزًا كثيرة، انتظر قبل طلب رمز جديد.",
+                "Too many codes requested, wait before asking for another.",
+            ),
+            Msg::StaffRoleNeedsAdmin => (
+                "فقط المدير يمكنه إنشاء حسابات فريق العمل.",
+                "Only an admin can create staff accounts.",
+            ),
+            Msg::SessionNotFound => ("الجلسة غير موجودة.", "The session was not found."),
         };
         lang.pick(ar, en)
     }
@@ -321,6 +375,16 @@ mod tests {
             TooManyRequests,
             ServiceUnavailable,
             Internal,
+            StaffOnly,
+            InvalidCredentials,
+            DuplicateEmail,
+            InvalidOtp,
+            EmailAlreadyConfirmed,
+            SamePassword,
+            TooManyLoginAttempts,
+            TooManyCodes,
+            StaffRoleNeedsAdmin,
+            SessionNotFound,
         ] {
             assert_ne!(msg.text(Lang::Ar), msg.text(Lang::En), "{msg:?}");
             assert!(

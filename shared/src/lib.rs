@@ -9,8 +9,11 @@
 //! - [`http`]: what wraps every router (404/405, panics, body limit, request log, localized errors).
 //! - [`telemetry`]: JSON logs.
 //! - [`id`], [`money`], [`pagination`]: Belta-compatible ids, exact money, list paging.
+//! - [`auth`]: roles, tokens, passwords, sessions, and the `AuthUser`/`Staff` extractors.
+//! - [`users`]: user accounts and their unique emails; [`mail`]: SES mail.
 //! - [`db`]: the single-table key layout, the table schema and DynamoDB error mapping.
 
+pub mod auth;
 pub mod aws;
 pub mod config;
 pub mod db;
@@ -19,9 +22,11 @@ pub mod extract;
 pub mod http;
 pub mod i18n;
 pub mod id;
+pub mod mail;
 pub mod money;
 pub mod pagination;
 pub mod telemetry;
+pub mod users;
 
 pub use error::{ApiError, ApiResult, FieldErrors};
 pub use i18n::{FieldIssue, Lang, Msg};
