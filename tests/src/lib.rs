@@ -18,7 +18,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use axum::Router;
 use serde::Deserialize;
-use shared::{Id, config::HttpConfig, db::schema};
+use shared::{Id, config::EnvReader, db::schema};
 
 pub mod routes;
 
@@ -27,12 +27,62 @@ pub const CARGO_TOML: &str = include_str!("../../Cargo.toml");
 /// The SAM template.
 pub const TEMPLATE_YAML: &str = include_str!("../../template.yaml");
 
-/// Every deployed function's router, by binary name, configured for a test against `table_name`.
+/// Sender of the tests' mails; its domain is created as an SES identity in the emulator.
+pub const MAIL_FROM: &str = "no-reply@belta.test";
+/// The tests' token key (32+ bytes, like production's).
+pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+
+/// Where a test's functions run: its table and the emulator, plus settings a test overrides.
+#[derive(Clone)]
+pub struct Deployment {
+    pub table_name: String,
+    pub sdk_config: SdkConfig,
+    pub overrides: Vec<(String, String)>,
+}
+
+impl Deployment {
+    /// For tests that route requests but never reach AWS (their calls would fail fast).
+    pub fn offline() -> Self {
+        let sdk_config = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:9")
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                    "test", "test", None, None, "tests",
+                )),
+            )
+            .build();
+        Deployment {
+            table_name: "offline".into(),
+            sdk_config,
+            overrides: Vec::new(),
+        }
+    }
+
+    /// The environment a deployed function would see.
+    pub fn env(&self) -> EnvReader {
+        let mut vars = vec![
+            ("TABLE_NAME".to_owned(), self.table_name.clone()),
+            ("MAIL_FROM".to_owned(), MAIL_FROM.to_owned()),
+            ("JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
+        ];
+        vars.extend(self.overrides.iter().cloned());
+        EnvReader::from_pairs(vars)
+    }
+}
+
+/// Every deployed function's router, by binary name, configured as its deployment would be.
 /// Add a function here when its crate is added.
-pub fn function_router(function: &str, _table_name: &str) -> Router {
-    let http = HttpConfig::default();
+pub fn function_router(function: &str, deployment: &Deployment) -> Router {
     match function {
-        "welcome" => welcome::router(welcome::Config { http }),
+        "welcome" => {
+            welcome::router(welcome::Config::read(deployment.env()).expect("welcome config"))
+        }
+        "auth" => {
+            let config = auth::Config::read(deployment.env()).expect("auth config");
+            auth::router(auth::AppState::new(config, &deployment.sdk_config))
+        }
         other => panic!("no router registered in tests/src/lib.rs for function {other:?}"),
     }
 }
@@ -50,6 +100,11 @@ pub struct TestApp {
 
 /// Creates a fresh table and serves the whole API on a free port.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Like [`spawn_app`], with some settings overridden (`("REFRESH_REUSE_GRACE_SECS", "0")`).
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     init_test_logging();
     let emulator = emulator_endpoint().await;
     let sdk_config = sdk_config(&emulator).await;
@@ -59,7 +114,27 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("Failed to create the test table in the emulator");
 
-    let api = routes::gateway(|function| function_router(function, &table_name));
+    let ses = shared::aws::ses(&sdk_config);
+    let mail_domain = MAIL_FROM.split('@').nth(1).expect("an address");
+    // Idempotent enough: an identity that exists already is fine.
+    let _ = ses
+        .create_email_identity()
+        .email_identity(mail_domain)
+        .send()
+        .await;
+
+    let deployment = Deployment {
+        table_name: table_name.clone(),
+        sdk_config: sdk_config.clone(),
+        overrides: overrides
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    };
+    // A fallback service sees the request as it came: no routing (and no path parameters) of its own.
+    let api = Router::new().fallback_service(routes::gateway(|function| {
+        function_router(function, &deployment)
+    }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a free port");
@@ -239,4 +314,111 @@ pub fn watch_routes() -> BTreeMap<String, BTreeMap<String, String>> {
             (path, methods)
         })
         .collect()
+}
+
+/// Typed helpers for the auth routes, used by every test that needs a signed-in user.
+impl TestApp {
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_json_as(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Registers a client through the API; panics unless it answers 201.
+    pub async fn register(&self, email: &str, password: &str) {
+        let response = self
+            .post_json(
+                "/auth/register",
+                serde_json::json!({"fullName": "Test User", "email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::CREATED,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+
+    /// Logs in; panics unless it answers 200. Returns the login body.
+    pub async fn login(&self, email: &str, password: &str) -> serde_json::Value {
+        let response = self
+            .post_json(
+                "/auth/login",
+                serde_json::json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::OK,
+            "login of {email}"
+        );
+        response.json().await.expect("login body")
+    }
+
+    /// Creates a user of any role straight in the table (as `ops create-admin` does) and logs it in.
+    pub async fn signed_in(&self, role: shared::auth::Role) -> (String, serde_json::Value) {
+        let email = unique_email();
+        let users = shared::users::UserStore {
+            db: self.dynamodb.clone(),
+            table: self.table_name.clone(),
+        };
+        users
+            .create(shared::users::NewUser {
+                email: email.clone(),
+                full_name: format!("A {}", role.as_str()),
+                password_hash: shared::auth::password::hash("password-123".into())
+                    .await
+                    .unwrap(),
+                role,
+                confirmed: true,
+            })
+            .await
+            .expect("user created");
+        let body = self.login(&email, "password-123").await;
+        (email, body)
+    }
+
+    /// The digits of the last one-time code mailed to `email`.
+    pub async fn last_code(&self, email: &str) -> String {
+        let mails = self.mails_to(email).await;
+        let mail = mails
+            .last()
+            .unwrap_or_else(|| panic!("no mail was sent to {email}"));
+        let start = mail.body.find("<b>").expect("the code is in bold") + 3;
+        let end = start + mail.body[start..].find("</b>").expect("closing tag");
+        mail.body[start..end].to_owned()
+    }
+}
+
+/// A fresh address per call, so parallel tests never share mail or accounts.
+pub fn unique_email() -> String {
+    format!("user-{}@example.com", Id::new())
 }

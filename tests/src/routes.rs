@@ -1,41 +1,65 @@
 //! A stand-in for API Gateway: routes each request to the function that owns its path, following the
 //! watch router in Cargo.toml (which the consistency test keeps identical to template.yaml).
+//!
+//! Matching is done here with `matchit` (the router axum and cargo-lambda use) and the request goes to
+//! the function's router untouched, exactly as Lambda would receive it.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, convert::Infallible, sync::Arc};
 
 use axum::{
     Router,
-    routing::{MethodFilter, MethodRouter},
+    body::Body,
+    extract::Request,
+    response::{IntoResponse, Response},
 };
+use http::StatusCode;
+use tower::{ServiceExt, service_fn, util::BoxCloneSyncService};
 
 use crate::watch_routes;
 
-/// The whole API: every watch route served by the router of its function. `router_of` builds a
-/// function's router once; requests reach it with the full original path, as on an HTTP API's
-/// `$default` stage.
-pub fn gateway(router_of: impl Fn(&str) -> Router) -> Router {
+/// The whole API: every watch route served by the router of its function. `router_of` builds each
+/// function's router once.
+pub fn gateway(
+    router_of: impl Fn(&str) -> Router,
+) -> BoxCloneSyncService<Request<Body>, Response, Infallible> {
     let mut routers: BTreeMap<String, Router> = BTreeMap::new();
-    let mut gateway = Router::new();
+    let mut matcher = matchit::Router::new();
     for (path, methods) in watch_routes() {
-        let mut method_router = MethodRouter::new();
+        let mut targets = BTreeMap::new();
         for (method, function) in methods {
             let router = routers
                 .entry(function.clone())
                 .or_insert_with(|| router_of(&function))
                 .clone();
-            // `into_service` because axum refuses a plain `Router` as a route's service.
-            let service = router.into_service();
-            method_router = match method.as_str() {
-                "ANY" => method_router.fallback_service(service),
-                other => {
-                    let filter =
-                        MethodFilter::try_from(other.parse::<http::Method>().expect("a method"))
-                            .expect("a routable method");
-                    method_router.on_service(filter, service)
-                }
-            };
+            targets.insert(method, router);
         }
-        gateway = gateway.route(&path, method_router);
+        matcher
+            .insert(path, targets)
+            .expect("watch routes do not conflict");
     }
-    gateway
+    let matcher = Arc::new(matcher);
+    BoxCloneSyncService::new(service_fn(move |request: Request<Body>| {
+        let matcher = matcher.clone();
+        async move {
+            let target = matcher.at(request.uri().path()).ok().and_then(|found| {
+                let targets = found.value;
+                targets
+                    .get(request.method().as_str())
+                    .or_else(|| targets.get("ANY"))
+                    .cloned()
+            });
+            Ok(match target {
+                Some(router) => router
+                    .oneshot(request)
+                    .await
+                    .unwrap_or_else(|never| match never {}),
+                // What API Gateway answers for a route it does not have.
+                None => (
+                    StatusCode::NOT_FOUND,
+                    axum::Json(serde_json::json!({"message": "Not Found"})),
+                )
+                    .into_response(),
+            })
+        }
+    }))
 }

@@ -113,12 +113,13 @@ impl SessionStore {
         Ok(())
     }
 
-    /// Moves the session from generation `from` to `from + 1`. `Err(ConditionFailed)` when the session is
-    /// gone, expired or no longer at `from` (someone else rotated first).
+    /// Moves the session from generation `from` to `from + 1` and slides its expiry. Fails with
+    /// `ConditionFailed` when the session is gone, expired, or no longer at `from` (someone rotated first).
     pub async fn rotate(
         &self,
-        session: &SessionRecord,
-        role: Role,
+        user: &Id,
+        session: &Id,
+        from: u64,
         now: i64,
         lifetime_secs: i64,
     ) -> Result<SessionRecord, StoreError> {
@@ -126,15 +127,20 @@ impl SessionStore {
             .db
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Key::session(&session.user_id, &session.session_id).to_attributes()))
-            .update_expression("SET generation = :next, rotatedAt = :now, lastUsedAt = :now, expiresAt = :expires, #role = :role")
-            .condition_expression("attribute_exists(PK) AND generation = :from AND expiresAt > :now")
-            .expression_attribute_names("#role", "role")
-            .expression_attribute_values(":from", AttributeValue::N(session.generation.to_string()))
-            .expression_attribute_values(":next", AttributeValue::N((session.generation + 1).to_string()))
+            .set_key(Some(Key::session(user, session).to_attributes()))
+            .update_expression(
+                "SET generation = :next, rotatedAt = :now, lastUsedAt = :now, expiresAt = :expires",
+            )
+            .condition_expression(
+                "attribute_exists(PK) AND generation = :from AND expiresAt > :now",
+            )
+            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+            .expression_attribute_values(":next", AttributeValue::N((from + 1).to_string()))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-            .expression_attribute_values(":expires", AttributeValue::N((now + lifetime_secs).to_string()))
-            .expression_attribute_values(":role", AttributeValue::S(role.as_str().to_owned()))
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N((now + lifetime_secs).to_string()),
+            )
             .return_values(ReturnValue::AllNew)
             .send()
             .await

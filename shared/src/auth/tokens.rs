@@ -107,7 +107,15 @@ impl TokenConfig {
 #[derive(Clone, Debug)]
 pub struct Issued {
     pub token: String,
+    pub issued_at: i64,
     pub expires_at: i64,
+}
+
+impl Issued {
+    /// Lifetime in seconds, as OAuth's `expires_in`.
+    pub fn expires_in(&self) -> i64 {
+        self.expires_at - self.issued_at
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -182,6 +190,7 @@ impl Tokens {
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok(Issued {
             token,
+            issued_at: claims.iat,
             expires_at: claims.exp,
         })
     }

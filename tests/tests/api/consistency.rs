@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use api_tests::{TEMPLATE_YAML, function_router, spawn_app, watch_routes};
+use api_tests::{Deployment, TEMPLATE_YAML, function_router, spawn_app, watch_routes};
 use axum::body::Body;
 use http::Request;
 use serde_yaml::Value;
@@ -92,7 +92,7 @@ async fn every_template_route_is_served_by_its_function_s_router() {
             .body(Body::empty())
             .unwrap();
 
-        let response = function_router(&function, "unused")
+        let response = function_router(&function, &Deployment::offline())
             .oneshot(request)
             .await
             .unwrap();

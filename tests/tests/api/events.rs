@@ -1,7 +1,7 @@
 //! The sample events in events/ go through `lambda_http::Adapter`, the same pipeline as on Lambda:
 //! API Gateway HTTP API v2 event in, API Gateway response out (status, headers, body encoding).
 
-use api_tests::function_router;
+use api_tests::{Deployment, function_router};
 use lambda_http::{Adapter, Context, LambdaEvent, Service, request::LambdaRequest};
 use serde_json::Value;
 
@@ -10,7 +10,7 @@ async fn invoke(function: &str, file: &str) -> Value {
     let path = format!("{}/../events/{file}", env!("CARGO_MANIFEST_DIR"));
     let event: LambdaRequest =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let mut adapter = Adapter::from(function_router(function, "unused"));
+    let mut adapter = Adapter::from(function_router(function, &Deployment::offline()));
     let response = adapter
         .call(LambdaEvent::new(event, Context::default()))
         .await

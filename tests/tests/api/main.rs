@@ -1,5 +1,9 @@
 //! One test binary, one module per concern (zero2prod's layout): it links once and runs in parallel.
 
+mod auth_account;
+mod auth_codes;
+mod auth_seed_clients;
+mod auth_tokens;
 mod consistency;
 mod events;
 mod harness;

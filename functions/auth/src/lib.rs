@@ -1,0 +1,172 @@
+//! The `auth` function: Belta's `/auth/*` contract, sessions per device, and the refresh routes of the
+//! three other seed systems, all served by one token service.
+//!
+//! # Layout
+//! - [`account`]: register, login (with its failed-attempt lockout), `me`.
+//! - [`refresh`]: the token service (rotation, grace window, reuse detection) and its four presenters.
+//! - [`otp`]: one-time codes (send, verify, rate limits) for email confirmation and password reset.
+//! - [`reset`]: `/auth/reset-password`.
+//! - [`sessions`]: list, logout, logout-all, end one session.
+//! - [`responses`]: the login-shaped body and other shared response pieces.
+
+pub mod account;
+pub mod otp;
+pub mod refresh;
+pub mod reset;
+pub mod responses;
+pub mod sessions;
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use axum::{
+    Router,
+    extract::FromRef,
+    routing::{delete, get, post},
+};
+use shared::{
+    auth::{Authenticator, TokenConfig, Tokens, session::SessionStore},
+    aws,
+    config::{ConfigError, EnvReader, HttpConfig, TableConfig},
+    mail::Mailer,
+    users::UserStore,
+};
+use utoipa::OpenApi;
+
+/// The auth function's settings.
+pub struct Config {
+    pub http: HttpConfig,
+    pub table: TableConfig,
+    pub tokens: TokenConfig,
+    /// `MAIL_FROM`: sender of one-time codes.
+    pub mail_from: String,
+    pub otp: otp::OtpConfig,
+}
+
+impl Config {
+    pub fn read(mut env: EnvReader) -> Result<Self, ConfigError> {
+        let config = Config {
+            http: HttpConfig::read(&mut env),
+            table: TableConfig::read(&mut env),
+            tokens: TokenConfig::read(&mut env),
+            mail_from: env.required("MAIL_FROM"),
+            otp: otp::OtpConfig::read(&mut env),
+        };
+        env.finish()?;
+        Ok(config)
+    }
+}
+
+/// Everything a handler needs; cheap to clone (clients and keys are shared).
+#[derive(Clone)]
+pub struct AppState {
+    pub http: HttpConfig,
+    pub auth: Authenticator,
+    pub users: UserStore,
+    pub mailer: Mailer,
+    pub codes: otp::CodeStore,
+    pub attempts: account::LoginAttempts,
+}
+
+impl AppState {
+    pub fn new(config: Config, sdk: &SdkConfig) -> Self {
+        Self::with_clients(config, aws::dynamodb(sdk), aws::ses(sdk))
+    }
+
+    /// With given clients (the benchmark passes a DynamoDB client that counts requests).
+    pub fn with_clients(
+        config: Config,
+        db: aws_sdk_dynamodb::Client,
+        ses: aws_sdk_sesv2::Client,
+    ) -> Self {
+        let table = config.table.table_name;
+        let tokens = Arc::new(Tokens::new(config.tokens));
+        AppState {
+            http: config.http,
+            codes: otp::CodeStore::new(db.clone(), table.clone(), &tokens, config.otp),
+            attempts: account::LoginAttempts {
+                db: db.clone(),
+                table: table.clone(),
+            },
+            auth: Authenticator {
+                tokens,
+                sessions: SessionStore {
+                    db: db.clone(),
+                    table: table.clone(),
+                },
+            },
+            users: UserStore { db, table },
+            mailer: Mailer {
+                ses,
+                from: config.mail_from,
+            },
+        }
+    }
+
+    pub fn tokens(&self) -> &Tokens {
+        &self.auth.tokens
+    }
+
+    pub fn sessions(&self) -> &SessionStore {
+        &self.auth.sessions
+    }
+}
+
+impl FromRef<AppState> for Authenticator {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let http = state.http.clone();
+    let routes = Router::new()
+        .route("/auth/register", post(account::register))
+        .route("/auth/login", post(account::login))
+        .route("/auth/me", get(account::me))
+        .route("/auth/refresh-token", post(refresh::belta))
+        .route("/auth/send-otp", post(otp::send_for_user))
+        .route("/auth/verify-otp", post(otp::verify_for_user))
+        .route("/auth/send-guest-otp", post(otp::send_for_guest))
+        .route("/auth/verify-guest-otp", post(otp::verify_for_guest))
+        .route("/auth/reset-password", post(reset::reset_password))
+        .route("/auth/sessions", get(sessions::list))
+        .route("/auth/sessions/{id}", delete(sessions::end_one))
+        .route("/auth/logout", post(sessions::logout))
+        .route("/auth/logout-all", post(sessions::logout_all))
+        .route("/api/refresh-token/", post(refresh::drf))
+        .route("/v1/auth/refresh-token", get(refresh::blazex))
+        .route("/api/v1/token-refresh", post(refresh::hesabe))
+        .with_state(state);
+    shared::http::api(routes, &http)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        account::register, account::login, account::me, refresh::belta, otp::send_for_user, otp::verify_for_user,
+        otp::send_for_guest, otp::verify_for_guest, reset::reset_password, sessions::list, sessions::end_one,
+        sessions::logout, sessions::logout_all, refresh::drf, refresh::blazex, refresh::hesabe,
+    ),
+    components(schemas(responses::LoginBody, responses::Success, responses::UserBody)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}

@@ -1,0 +1,446 @@
+//! The token service and the four refresh conventions it is presented in.
+//!
+//! One service ([`refresh`]) decides; each route only reads the token its clients send and writes the
+//! answer their clients expect:
+//! - Belta `POST /auth/refresh-token {token}`: the login body, 201.
+//! - Django/simplejwt `POST /api/refresh-token/` (form, multipart or JSON `refresh`): `{access, refresh}`.
+//! - blazex `GET /v1/auth/refresh-token` (header `x-refresh-token`): never rotates, because its clients
+//!   keep the refresh token they logged in with.
+//! - Hesabe `POST /api/v1/token-refresh {refreshToken}`.
+
+use axum::{
+    Json,
+    extract::{FromRequest, Multipart, Request, State},
+    response::{IntoResponse, Response},
+};
+use http::{HeaderMap, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use shared::{
+    ApiError, ApiResult, Msg,
+    auth::tokens::{Issued, TokenKind, now_secs},
+    db::StoreError,
+    extract::{JsonBody, Validate},
+    users::UserRecord,
+};
+use utoipa::ToSchema;
+
+use crate::{
+    AppState,
+    responses::{LoginBody, no_store},
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rotation {
+    /// Belta, simplejwt and Hesabe: every refresh returns a new refresh token; the old one is spent.
+    Rotate,
+    /// blazex: the same refresh token stays valid; only a new access token is issued.
+    Keep,
+}
+
+/// A successful refresh.
+pub struct Refreshed {
+    pub user: UserRecord,
+    pub access: Issued,
+    /// `None` with [`Rotation::Keep`]: the client keeps the token it sent.
+    pub refresh: Option<Issued>,
+}
+
+/// Why a refresh failed. Every case answers 401 except store trouble.
+#[derive(Debug)]
+pub enum RefreshError {
+    Rejected,
+    Store(ApiError),
+}
+
+impl From<StoreError> for RefreshError {
+    fn from(error: StoreError) -> Self {
+        RefreshError::Store(error.into())
+    }
+}
+
+impl From<anyhow::Error> for RefreshError {
+    fn from(error: anyhow::Error) -> Self {
+        RefreshError::Store(ApiError::Unexpected(error))
+    }
+}
+
+/// Refreshes with `token`. With rotation the happy path is one conditional UpdateItem on the session and
+/// one GetItem of the user, run concurrently:
+/// - the session was at the token's generation: it moves to the next one, the caller gets tokens for it;
+/// - it is exactly one generation further and was rotated within the grace window: a concurrent refresh
+///   won the race; the caller gets tokens for the current generation (one chain, never two);
+/// - anything older, or the grace window passed: the token was replayed, the session is revoked.
+pub async fn refresh(
+    state: &AppState,
+    token: &str,
+    rotation: Rotation,
+) -> Result<Refreshed, RefreshError> {
+    let claims = state
+        .tokens()
+        .verify(token, TokenKind::Refresh)
+        .map_err(|_| RefreshError::Rejected)?;
+    let (Some(session_id), Some(generation)) = (claims.sid, claims.generation) else {
+        return Err(RefreshError::Rejected);
+    };
+    let sessions = state.sessions();
+    let now = now_secs();
+    let lifetime = state.tokens().config.refresh_ttl_secs;
+
+    let (session, user) = match rotation {
+        Rotation::Keep => {
+            let (session, user) = tokio::try_join!(
+                sessions.load(&claims.sub, &session_id),
+                state.users.get(&claims.sub)
+            )?;
+            match session {
+                Some(s) if s.is_live(now) && s.generation == generation => (s, user),
+                _ => return Err(RefreshError::Rejected),
+            }
+        }
+        Rotation::Rotate => {
+            let (rotated, user) = tokio::join!(
+                sessions.rotate(&claims.sub, &session_id, generation, now, lifetime),
+                state.users.get(&claims.sub)
+            );
+            let user = user?;
+            match rotated {
+                Ok(session) => (session, user),
+                Err(StoreError::ConditionFailed) => {
+                    let current = sessions.load(&claims.sub, &session_id).await?;
+                    match current {
+                        Some(s)
+                            if s.is_live(now)
+                                && s.generation == generation + 1
+                                && now - s.rotated_at
+                                    < state.tokens().config.refresh_grace_secs =>
+                        {
+                            (s, user)
+                        }
+                        Some(s) if s.is_live(now) => {
+                            tracing::warn!(user = %claims.sub, session = %session_id, presented = generation,
+                                current = s.generation, "refresh token reuse detected; revoking the session");
+                            sessions.delete(&claims.sub, &session_id).await?;
+                            return Err(RefreshError::Rejected);
+                        }
+                        _ => return Err(RefreshError::Rejected),
+                    }
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    let Some(user) = user else {
+        // The account is gone: so is the session.
+        sessions.delete(&claims.sub, &session_id).await?;
+        return Err(RefreshError::Rejected);
+    };
+    let access = state
+        .tokens()
+        .access(user.id, user.role, session.session_id)?;
+    let refresh = match rotation {
+        Rotation::Rotate => Some(state.tokens().refresh(
+            user.id,
+            user.role,
+            session.session_id,
+            session.generation,
+        )?),
+        Rotation::Keep => None,
+    };
+    Ok(Refreshed {
+        user,
+        access,
+        refresh,
+    })
+}
+
+// ---- Belta ---------------------------------------------------------------------------------------
+
+#[derive(Deserialize, ToSchema)]
+pub struct BeltaRefresh {
+    /// The refresh token.
+    token: String,
+}
+
+impl Validate for BeltaRefresh {}
+
+/// Rotates the refresh token; answers like login, with 201 (Belta's status).
+#[utoipa::path(post, path = "/auth/refresh-token", tag = "auth", request_body = BeltaRefresh,
+    responses((status = 201, body = LoginBody), (status = 400), (status = 401)))]
+pub async fn belta(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<BeltaRefresh>,
+) -> ApiResult<Response> {
+    match refresh(&state, &body.token, Rotation::Rotate).await {
+        Ok(Refreshed {
+            user,
+            access,
+            refresh: Some(refresh),
+        }) => Ok(no_store(
+            StatusCode::CREATED,
+            LoginBody::new(&user, access, refresh),
+        )),
+        Ok(_) | Err(RefreshError::Rejected) => Err(ApiError::Unauthorized(Msg::Unauthorized)),
+        Err(RefreshError::Store(error)) => Err(error),
+    }
+}
+
+// ---- Django REST framework / simplejwt ---------------------------------------------------------
+
+/// drf-standardized-errors' envelope.
+fn drf_error(
+    status: StatusCode,
+    kind: &str,
+    code: &str,
+    detail: &str,
+    attr: Option<&str>,
+) -> Response {
+    let body = json!({"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]});
+    (status, Json(body)).into_response()
+}
+
+/// Reads `refresh` from a form, multipart or JSON body, as simplejwt's parsers do.
+async fn drf_refresh_field(request: Request) -> Result<Option<String>, Response> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let unsupported = || {
+        drf_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "client_error",
+            "unsupported_media_type",
+            &format!("Unsupported media type \"{content_type}\" in request."),
+            None,
+        )
+    };
+    let malformed = || {
+        drf_error(
+            StatusCode::BAD_REQUEST,
+            "client_error",
+            "parse_error",
+            "Malformed request.",
+            None,
+        )
+    };
+    if content_type.starts_with("multipart/form-data") {
+        let mut form = Multipart::from_request(request, &())
+            .await
+            .map_err(|_| malformed())?;
+        while let Some(field) = form.next_field().await.map_err(|_| malformed())? {
+            if field.name() == Some("refresh") {
+                return Ok(Some(field.text().await.map_err(|_| malformed())?));
+            }
+        }
+        return Ok(None);
+    }
+    let bytes = axum::body::Bytes::from_request(request, &())
+        .await
+        .map_err(|_| malformed())?;
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let form: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| malformed())?;
+        return Ok(form
+            .into_iter()
+            .find(|(k, _)| k == "refresh")
+            .map(|(_, v)| v));
+    }
+    if content_type.starts_with("application/json") || content_type.is_empty() && bytes.is_empty() {
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        let value: Value = serde_json::from_slice(&bytes).map_err(|_| malformed())?;
+        return Ok(value
+            .get("refresh")
+            .and_then(Value::as_str)
+            .map(str::to_owned));
+    }
+    Err(unsupported())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DrfTokens {
+    access: String,
+    refresh: String,
+}
+
+/// simplejwt's refresh (rotating, blacklisting the old token): `{access, refresh}`; errors in
+/// drf-standardized-errors' shape (401 `token_not_valid`, 400 `required`).
+#[utoipa::path(post, path = "/api/refresh-token/", tag = "seed refresh clients",
+    request_body(content = Object, description = "`refresh` as a form, multipart or JSON field",
+        content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = DrfTokens), (status = 400), (status = 401), (status = 415)))]
+pub async fn drf(State(state): State<AppState>, request: Request) -> Response {
+    let token = match drf_refresh_field(request).await {
+        Ok(Some(token)) if !token.trim().is_empty() => token,
+        Ok(Some(_)) => {
+            return drf_error(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "blank",
+                "This field may not be blank.",
+                Some("refresh"),
+            );
+        }
+        Ok(None) => {
+            return drf_error(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "required",
+                "This field is required.",
+                Some("refresh"),
+            );
+        }
+        Err(response) => return response,
+    };
+    match refresh(&state, token.trim(), Rotation::Rotate).await {
+        Ok(Refreshed {
+            access,
+            refresh: Some(refresh),
+            ..
+        }) => no_store(
+            StatusCode::OK,
+            DrfTokens {
+                access: access.token,
+                refresh: refresh.token,
+            },
+        ),
+        Ok(_) | Err(RefreshError::Rejected) => drf_error(
+            StatusCode::UNAUTHORIZED,
+            "client_error",
+            "token_not_valid",
+            "Token is invalid or expired",
+            None,
+        ),
+        Err(RefreshError::Store(error)) => drf_error(
+            error.status(),
+            "server_error",
+            "error",
+            "A server error occurred.",
+            None,
+        ),
+    }
+}
+
+// ---- blazex ------------------------------------------------------------------------------------
+
+/// blazex's RFC 7807 problem body.
+fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let body = json!({
+        "type": format!("https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/{}", status.as_u16()),
+        "title": title,
+        "status": status.as_u16(),
+        "code": code,
+        "detail": detail,
+        "instance": "/v1/auth/refresh-token",
+        "timestamp": crate::responses::iso(now_secs() * 1000),
+    });
+    let mut response = (status, Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+/// blazex's refresh: a new access token, and the *same* refresh token back (its clients never expect a
+/// new one, so this route never invalidates the token it was given).
+#[utoipa::path(get, path = "/v1/auth/refresh-token", tag = "seed refresh clients",
+    params(("x-refresh-token" = String, Header, description = "The refresh token")),
+    responses((status = 200, description = "`{status: 200, message, data: {tokens: {accessToken, refreshToken}}}`"), (status = 401)))]
+pub async fn blazex(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = headers
+        .get("x-refresh-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "No token provided",
+        );
+    };
+    match refresh(&state, token, Rotation::Keep).await {
+        Ok(Refreshed { access, .. }) => no_store(
+            StatusCode::OK,
+            json!({
+                "status": 200,
+                "message": "Token refreshed successfully.",
+                "data": {"tokens": {"accessToken": access.token, "refreshToken": token}},
+            }),
+        ),
+        Err(RefreshError::Rejected) => {
+            problem(StatusCode::UNAUTHORIZED, "unauthorized", "Invalid token")
+        }
+        Err(RefreshError::Store(error)) => problem(
+            error.status(),
+            "internal_server_error",
+            "Something went wrong",
+        ),
+    }
+}
+
+// ---- Hesabe ------------------------------------------------------------------------------------
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HesabeRefresh {
+    refresh_token: Option<String>,
+}
+
+fn hesabe_error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"status": false, "message": message, "response": null})),
+    )
+        .into_response()
+}
+
+/// Hesabe's refresh: `{status: true, message: "Success", response: {token: {...}}}`.
+#[utoipa::path(post, path = "/api/v1/token-refresh", tag = "seed refresh clients", request_body = HesabeRefresh,
+    responses((status = 200, description = "`{status: true, message: \"Success\", response: {token: {token_type, expires_in, access_token, refresh_token}}}`"),
+        (status = 400), (status = 401)))]
+pub async fn hesabe(
+    State(state): State<AppState>,
+    body: Result<Json<HesabeRefresh>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let token = match body {
+        Ok(Json(HesabeRefresh {
+            refresh_token: Some(token),
+        })) if !token.trim().is_empty() => token,
+        Ok(_) => return hesabe_error(StatusCode::BAD_REQUEST, "refreshToken is required"),
+        Err(_) => return hesabe_error(StatusCode::BAD_REQUEST, "Invalid request body"),
+    };
+    match refresh(&state, token.trim(), Rotation::Rotate).await {
+        Ok(Refreshed {
+            access,
+            refresh: Some(refresh),
+            ..
+        }) => {
+            let expires_in = access.expires_in();
+            no_store(
+                StatusCode::OK,
+                json!({
+                    "status": true,
+                    "message": "Success",
+                    "response": {"token": {
+                        "token_type": "Bearer",
+                        "expires_in": expires_in,
+                        "access_token": access.token,
+                        "refresh_token": refresh.token,
+                    }},
+                }),
+            )
+        }
+        Ok(_) | Err(RefreshError::Rejected) => {
+            hesabe_error(StatusCode::UNAUTHORIZED, "Invalid or expired refresh token")
+        }
+        Err(RefreshError::Store(error)) => {
+            hesabe_error(error.status(), "Service unavailable, try again")
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Response bodies shared by several auth routes.
+
+use axum::{
+    Json,
+    response::{IntoResponse, Response},
+};
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+use shared::{Id, auth::Role, auth::tokens::Issued, users::UserRecord};
+use time::{OffsetDateTime, macros::format_description};
+use utoipa::ToSchema;
+
+/// `{success: true}`, Belta's answer to most auth calls.
+#[derive(Serialize, ToSchema)]
+pub struct Success {
+    pub success: bool,
+}
+
+pub fn success() -> Json<Success> {
+    Json(Success { success: true })
+}
+
+/// ISO 8601 in UTC with milliseconds, as Belta's (JavaScript) dates are written.
+pub fn iso(unix_millis: i64) -> String {
+    let format =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    OffsetDateTime::from_unix_timestamp_nanos(unix_millis as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_default()
+}
+
+/// The user as Belta's login body and `/auth/me` show it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserBody {
+    #[serde(rename = "_id")]
+    #[schema(value_type = String)]
+    pub id: Id,
+    pub full_name: String,
+    pub email: String,
+    pub confirmed: bool,
+    pub role: Role,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&UserRecord> for UserBody {
+    fn from(user: &UserRecord) -> Self {
+        UserBody {
+            id: user.id,
+            full_name: user.full_name.clone(),
+            email: user.email.clone(),
+            confirmed: user.confirmed,
+            role: user.role,
+            created_at: iso(user.created_at),
+            updated_at: iso(user.updated_at),
+        }
+    }
+}
+
+/// Belta's flat login/refresh body, plus `tokenType` and `expiresIn` (seconds of the access token).
+/// The expiry dates are the tokens' real ones.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginBody {
+    #[serde(flatten)]
+    pub user: UserBody,
+    pub access_token: String,
+    pub access_token_expire_date: String,
+    pub refresh_token: String,
+    pub refresh_token_expire_date: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+impl LoginBody {
+    pub fn new(user: &UserRecord, access: Issued, refresh: Issued) -> Self {
+        LoginBody {
+            user: user.into(),
+            access_token_expire_date: iso(access.expires_at * 1000),
+            expires_in: access.expires_in(),
+            access_token: access.token,
+            refresh_token_expire_date: iso(refresh.expires_at * 1000),
+            refresh_token: refresh.token,
+            token_type: "Bearer",
+        }
+    }
+}
+
+/// A JSON answer that carries tokens: never cached by browsers or proxies.
+pub fn no_store(status: StatusCode, body: impl Serialize) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_iso_with_milliseconds_like_javascript() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso(1_750_369_600_123), "2025-06-19T21:46:40.123Z");
+        assert_eq!(iso(1_750_369_600_100), "2025-06-19T21:46:40.100Z");
+    }
+}
