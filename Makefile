@@ -2,11 +2,17 @@
 .PHONY: dev test tools emulator bootstrap stop lint openapi build bench
 
 WATCH_PORT ?= 9000
+# The local admin `make dev` creates; override both for your own (documented defaults, local only).
+DEV_ADMIN_EMAIL ?= admin@belta.local
+DEV_ADMIN_PASSWORD ?= belta-admin-local
 VENV_PATH := $(CURDIR)/.venv/bin:$(PATH)
 
 ## Run the whole API on http://127.0.0.1:$(WATCH_PORT) against the local emulator.
 dev: bootstrap
-	PATH="$(VENV_PATH)" cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --env-file local.env
+	scripts/dev-env.sh
+	set -a && . ./local.env && set +a && ADMIN_PASSWORD='$(DEV_ADMIN_PASSWORD)' cargo run --quiet -p ops -- create-admin --email '$(DEV_ADMIN_EMAIL)'
+	@echo "Local admin: $(DEV_ADMIN_EMAIL) / $(DEV_ADMIN_PASSWORD)   API: http://127.0.0.1:$(WATCH_PORT)   mail: http://127.0.0.1:4566/moto-api/data.json"
+	PATH="$(VENV_PATH)" cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --env-file .dev/dev.env
 
 ## Run every test against a private emulator on a free port.
 test:

@@ -1,9 +1,13 @@
 //! The operations CLI's library: what `ops` does, reusable by the tests.
 //!
+//! - [`accounts`]: the first admin.
 //! - [`openapi`]: the API description, merged from every function's own.
 //! - [`bootstrap`]: creates the table, the upload bucket and the mail identity (idempotent).
+//! - [`bench_auth`]: DynamoDB requests and wall time of login, refresh and an authenticated call.
 //! - [`bench`]: a stand-in for the Lambda runtime API that measures how long a function takes to start.
 
+pub mod accounts;
 pub mod bench;
+pub mod bench_auth;
 pub mod bootstrap;
 pub mod openapi;

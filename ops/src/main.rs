@@ -16,10 +16,23 @@ enum Command {
     /// Create the table, the upload bucket and the mail identity if missing
     /// (TABLE_NAME, UPLOAD_BUCKET, MAIL_FROM; AWS_ENDPOINT_URL for the emulator).
     Bootstrap,
+    /// Create an admin account (TABLE_NAME; the password from ADMIN_PASSWORD, never from the command line).
+    /// Does nothing when the email already has an account.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Admin")]
+        name: String,
+    },
     /// Print the OpenAPI document, or write it to a file.
     Openapi {
         #[arg(long)]
         write: Option<PathBuf>,
+    },
+    /// DynamoDB requests and wall time per login, refresh and authenticated request (needs the emulator).
+    BenchAuth {
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
     },
     /// Measure each binary's init time against a local stand-in of the Lambda runtime API.
     BenchInit {
@@ -37,14 +50,42 @@ async fn main() -> anyhow::Result<()> {
             let resources = bootstrap::Resources::read(EnvReader::from_env())?;
             bootstrap::run(&aws::sdk_config().await, &resources).await?;
         }
+        Command::CreateAdmin { email, name } => {
+            let mut env = EnvReader::from_env();
+            let table = shared::config::TableConfig::read(&mut env);
+            let password = env.required("ADMIN_PASSWORD");
+            env.finish()?;
+            let users = shared::users::UserStore {
+                db: aws::dynamodb(&aws::sdk_config().await),
+                table: table.table_name,
+            };
+            let created = ops::accounts::create_admin(&users, &email, &name, password).await?;
+            println!(
+                "admin {email}: {}",
+                if created { "created" } else { "exists" }
+            );
+        }
         Command::Openapi { write: None } => print!("{}", openapi::render()),
         Command::Openapi { write: Some(path) } => std::fs::write(&path, openapi::render())?,
+        Command::BenchAuth { runs } => {
+            let costs = ops::bench_auth::measure(&aws::sdk_config().await, runs).await?;
+            println!("| operation | DynamoDB requests per call | wall median | wall p90 |");
+            println!("|---|---|---|---|");
+            for mut cost in costs {
+                let (median, p90, _) = bench::summarize(&mut cost.wall);
+                println!(
+                    "| {} | {:.2} | {median:.2} ms | {p90:.2} ms |",
+                    cost.name, cost.requests_per_call
+                );
+            }
+        }
         Command::BenchInit { runs, binaries } => {
             // Every setting a function may require, with harmless values: init must not need the network.
             let env: Vec<(String, String)> = [
                 ("TABLE_NAME", "bench"),
                 ("UPLOAD_BUCKET", "bench"),
                 ("MAIL_FROM", "bench@example.com"),
+                ("JWT_SECRET", "bench-secret-bench-secret-bench-secret"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .to_vec();

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::Role,
-    db::{Key, StoreError, StoreResultExt},
+    db::{Key, StoreError, StoreResultExt, get_record},
     error::ApiError,
     i18n::Msg,
     id::Id,
@@ -134,20 +134,7 @@ impl UserStore {
     }
 
     pub async fn get(&self, id: &Id) -> Result<Option<UserRecord>, StoreError> {
-        let output = self
-            .db
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Key::user(id).to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .store_context("Failed to load a user")?;
-        output
-            .item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed user item: {e}")))
+        get_record(&self.db, &self.table, &Key::user(id), "a user").await
     }
 
     /// The id of the account with this (normalized) email.

@@ -5,7 +5,7 @@
 //! - [`account`]: register, login (with its failed-attempt lockout), `me`.
 //! - [`refresh`]: the token service (rotation, grace window, reuse detection) and its four presenters.
 //! - [`otp`]: one-time codes (send, verify, rate limits) for email confirmation and password reset.
-//! - [`reset`]: `/auth/reset-password`.
+//! - [`reset`]: redeeming a reset token (`/auth/reset-password`).
 //! - [`sessions`]: list, logout, logout-all, end one session.
 //! - [`responses`]: the login-shaped body and other shared response pieces.
 

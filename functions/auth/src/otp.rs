@@ -23,7 +23,7 @@ use shared::{
     ApiError, ApiResult, FieldErrors, FieldIssue, Lang, Msg,
     auth::{AuthUser, Tokens, tokens::now_secs},
     config::EnvReader,
-    db::{Key, StoreError, StoreResultExt},
+    db::{Key, StoreError, StoreResultExt, get_record},
     extract::{JsonBody, Validate},
     mail::{Mail, Mailer},
     users::{UserRecord, normalize_email},
@@ -134,20 +134,13 @@ impl CodeStore {
     }
 
     async fn load(&self, purpose: Purpose, email: &str) -> Result<Option<CodeRecord>, StoreError> {
-        let output = self
-            .db
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(purpose, email)))
-            .consistent_read(true)
-            .send()
-            .await
-            .store_context("Failed to load a one-time code")?;
-        output
-            .item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed code item: {e}")))
+        get_record(
+            &self.db,
+            &self.table,
+            &Key::one_time_code(purpose.as_str(), email),
+            "a one-time code",
+        )
+        .await
     }
 
     /// Sends a new code when the limits allow. With `deliver = false` (no such account, or nothing to

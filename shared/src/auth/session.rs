@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::Role;
 use crate::{
     db::{
-        Key, StoreError, StoreResultExt,
+        Key, StoreError, StoreResultExt, get_record,
         keys::{PK, SK},
     },
     id::Id,
@@ -84,20 +84,13 @@ pub struct SessionStore {
 impl SessionStore {
     /// The session, read consistently: a logout a moment ago must already count.
     pub async fn load(&self, user: &Id, session: &Id) -> Result<Option<SessionRecord>, StoreError> {
-        let output = self
-            .db
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Key::session(user, session).to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .store_context("Failed to load a session")?;
-        output
-            .item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed session item: {e}")))
+        get_record(
+            &self.db,
+            &self.table,
+            &Key::session(user, session),
+            "a session",
+        )
+        .await
     }
 
     pub async fn create(&self, session: &SessionRecord) -> Result<(), StoreError> {

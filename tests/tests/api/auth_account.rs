@@ -326,3 +326,29 @@ async fn me_shows_the_current_user_and_needs_a_valid_access_token() {
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
 }
+
+#[tokio::test]
+async fn the_operations_cli_creates_the_first_admin_once() {
+    let app = spawn_app().await;
+    let users = shared::users::UserStore {
+        db: app.dynamodb.clone(),
+        table: app.table_name.clone(),
+    };
+    let email = unique_email();
+
+    let created = ops::accounts::create_admin(&users, &email, "Owner", "admin-password".into())
+        .await
+        .unwrap();
+    let again = ops::accounts::create_admin(&users, &email, "Owner", "other-password".into())
+        .await
+        .unwrap();
+    let short = ops::accounts::create_admin(&users, &unique_email(), "Owner", "short".into()).await;
+
+    assert!(created && !again, "created once, then left alone");
+    assert!(short.is_err(), "weak passwords are refused");
+    let login = app.login(&email, "admin-password").await;
+    assert_eq!(
+        (login["role"].as_str(), login["confirmed"].as_bool()),
+        (Some("admin"), Some(true))
+    );
+}

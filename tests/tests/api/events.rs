@@ -49,3 +49,14 @@ async fn an_unknown_route_with_a_base64_body_answers_the_json_404_in_english() {
     assert_eq!(body["code"], "route_not_found");
     assert_eq!(body["error"], "The requested route does not exist.");
 }
+
+#[tokio::test]
+async fn a_login_event_without_a_password_answers_400_in_arabic_before_touching_aws() {
+    let response = invoke("auth", "auth-post-login-missing-password.json").await;
+
+    assert_eq!(response["statusCode"], 400);
+    assert_eq!(response["headers"]["content-language"], "ar");
+    let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["code"], "validation_failed");
+    assert_eq!(body["fields"]["password"][0], "هذا الحقل مطلوب.");
+}

@@ -1,0 +1,158 @@
+//! How many DynamoDB requests (and how much wall time) login, refresh and an authenticated request
+//! cost, through the real auth router against the emulator. An SDK interceptor counts every request
+//! the function's DynamoDB client sends.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::config::{
+    ConfigBag, Intercept, RuntimeComponents, interceptors::BeforeTransmitInterceptorContextRef,
+};
+use axum::body::Body;
+use http::Request;
+use serde_json::{Value, json};
+use shared::{
+    Id,
+    auth::{Role, password},
+    aws,
+    config::EnvReader,
+    db::schema,
+    users::{NewUser, UserStore},
+};
+use tower::ServiceExt;
+
+#[derive(Debug, Default, Clone)]
+struct CountRequests(Arc<AtomicUsize>);
+
+impl Intercept for CountRequests {
+    fn name(&self) -> &'static str {
+        "CountRequests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// One operation's numbers over all runs.
+pub struct OperationCost {
+    pub name: &'static str,
+    pub requests_per_call: f64,
+    pub wall: Vec<Duration>,
+}
+
+/// Runs each operation `runs` times against a fresh table in the emulator at `AWS_ENDPOINT_URL`.
+pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<OperationCost>> {
+    let table = format!("bench-{}", Id::new());
+    let plain_db = aws::dynamodb(sdk);
+    schema::ensure_table(&plain_db, &table).await?;
+    let _ = aws::ses(sdk)
+        .create_email_identity()
+        .email_identity("bench.example")
+        .send()
+        .await;
+
+    let counter = CountRequests::default();
+    let counted_db = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(sdk)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let config = auth::Config::read(EnvReader::from_pairs([
+        ("TABLE_NAME", table.as_str()),
+        ("MAIL_FROM", "bench@bench.example"),
+        ("JWT_SECRET", "bench-secret-bench-secret-bench-secret"),
+    ]))?;
+    let router = auth::router(auth::AppState::with_clients(
+        config,
+        counted_db,
+        aws::ses(sdk),
+    ));
+
+    let email = format!("bench-{}@bench.example", Id::new());
+    UserStore {
+        db: plain_db,
+        table,
+    }
+    .create(NewUser {
+        email: email.clone(),
+        full_name: "Bench".into(),
+        password_hash: password::hash("bench-password".into()).await?,
+        role: Role::Client,
+        confirmed: true,
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    let call = |request: Request<Body>| {
+        let router = router.clone();
+        let counter = counter.clone();
+        async move {
+            let before = counter.0.load(Ordering::Relaxed);
+            let started = Instant::now();
+            let response = router.oneshot(request).await?;
+            let wall = started.elapsed();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+            anyhow::ensure!(
+                status.is_success(),
+                "benchmark call failed with {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            );
+            let body: Value = serde_json::from_slice(&bytes)?;
+            anyhow::Ok((counter.0.load(Ordering::Relaxed) - before, wall, body))
+        }
+    };
+    let post = |path: &str, body: Value| {
+        Request::post(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+
+    let mut login = (0, Vec::new());
+    let mut refresh = (0, Vec::new());
+    let mut me = (0, Vec::new());
+    for _ in 0..runs {
+        let (requests, wall, body) = call(post(
+            "/auth/login",
+            json!({"email": email, "password": "bench-password"}),
+        ))
+        .await?;
+        login = (login.0 + requests, [login.1, vec![wall]].concat());
+        let (requests, wall, body) = call(post(
+            "/auth/refresh-token",
+            json!({"token": body["refreshToken"]}),
+        ))
+        .await?;
+        refresh = (refresh.0 + requests, [refresh.1, vec![wall]].concat());
+        let access = body["accessToken"].as_str().unwrap_or_default().to_owned();
+        let request = Request::get("/auth/me")
+            .header("authorization", format!("Bearer {access}"))
+            .body(Body::empty())?;
+        let (requests, wall, _) = call(request).await?;
+        me = (me.0 + requests, [me.1, vec![wall]].concat());
+    }
+    let cost = |name, (requests, wall): (usize, Vec<Duration>)| OperationCost {
+        name,
+        requests_per_call: requests as f64 / runs as f64,
+        wall,
+    };
+    Ok(vec![
+        cost("POST /auth/login", login),
+        cost("POST /auth/refresh-token", refresh),
+        cost("GET /auth/me (session check + user read)", me),
+    ])
+}
