@@ -32,11 +32,4 @@ target/release/ops bench-init --runs "$runs" $(for f in $functions; do printf 't
 echo
 echo "## Auth costs (release build, through the router, against a private emulator on loopback)"
 echo
-port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p .dev
-.venv/bin/moto_server -H 127.0.0.1 -p "$port" > ".dev/moto-bench-$port.log" 2>&1 &
-emulator=$!
-trap 'kill $emulator 2>/dev/null || true' EXIT
-scripts/emulator.sh wait "http://127.0.0.1:$port"
-AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-  target/release/ops bench-auth --runs "$runs"
+scripts/with-emulator.sh target/release/ops bench-auth --runs "$runs"

@@ -1,16 +1,8 @@
 #!/usr/bin/env bash
-# `make test`: a private emulator on a free port, every test of the workspace against it, and the
-# emulator stopped afterwards whatever happened. Exits with cargo test's status.
+# `make test`: every test of the workspace against a private emulator on a free port, stopped afterwards
+# whatever happened. Exits with cargo test's status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/tools.sh
-port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p .dev
-.venv/bin/moto_server -H 127.0.0.1 -p "$port" > ".dev/moto-test-$port.log" 2>&1 &
-emulator=$!
-trap 'kill $emulator 2>/dev/null || true; wait $emulator 2>/dev/null || true' EXIT
-scripts/emulator.sh wait "http://127.0.0.1:$port"
-
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
-cargo test --workspace --locked "$@"
+scripts/with-emulator.sh cargo test --workspace --locked "$@"
