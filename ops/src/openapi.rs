@@ -28,7 +28,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// Each function crate's own description. Add a function's `ApiDoc` here when its crate is added.
 fn function_docs() -> Vec<utoipa::openapi::OpenApi> {
-    vec![welcome::ApiDoc::openapi(), auth::ApiDoc::openapi()]
+    vec![
+        welcome::ApiDoc::openapi(),
+        auth::ApiDoc::openapi(),
+        upload::ApiDoc::openapi(),
+    ]
 }
 
 /// The document as committed: pretty JSON with a final newline.

@@ -98,12 +98,12 @@ pub enum ApiError {
     /// 409: the request conflicts with the stored state (duplicate, concurrent change, delete rule).
     #[error("conflict: {0:?}")]
     Conflict(Msg),
-    /// 413: the body is over the configured limit.
-    #[error("payload too large")]
-    PayloadTooLarge,
-    /// 415: a body in a type this route does not read.
-    #[error("unsupported media type")]
-    UnsupportedMediaType,
+    /// 413: the body (or one file in it) is over the configured limit.
+    #[error("payload too large: {0:?}")]
+    PayloadTooLarge(Msg),
+    /// 415: a body or file in a type this route does not take.
+    #[error("unsupported media type: {0:?}")]
+    UnsupportedMediaType(Msg),
     /// 429 with `Retry-After`: a rate limit was hit.
     #[error("too many requests: {msg:?}, retry after {retry_after_secs}s")]
     TooManyRequests { msg: Msg, retry_after_secs: u64 },
@@ -124,8 +124,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ServiceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -142,10 +142,10 @@ impl ApiError {
             | ApiError::Unauthorized(msg)
             | ApiError::Forbidden(msg)
             | ApiError::NotFound(msg)
-            | ApiError::Conflict(msg) => (msg, None, None),
+            | ApiError::Conflict(msg)
+            | ApiError::PayloadTooLarge(msg)
+            | ApiError::UnsupportedMediaType(msg) => (msg, None, None),
             ApiError::MethodNotAllowed => (Msg::MethodNotAllowed, None, None),
-            ApiError::PayloadTooLarge => (Msg::PayloadTooLarge, None, None),
-            ApiError::UnsupportedMediaType => (Msg::UnsupportedMediaType, None, None),
             ApiError::TooManyRequests {
                 msg,
                 retry_after_secs,

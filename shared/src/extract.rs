@@ -49,13 +49,13 @@ where
             .map(is_json_media_type);
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(Msg::PayloadTooLarge),
                 _ => ApiError::BadRequest(Msg::MalformedJson),
             }
         })?;
         let is_blank = bytes.iter().all(u8::is_ascii_whitespace);
         if !is_blank && declared_json != Some(true) {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(ApiError::UnsupportedMediaType(Msg::UnsupportedMediaType));
         }
         // serde would read a JSON array into a struct field by field; every body of this API is an object.
         let first = bytes.iter().find(|b| !b.is_ascii_whitespace());

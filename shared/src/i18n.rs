@@ -98,6 +98,13 @@ pub enum Msg {
     TooManyCodes,
     StaffRoleNeedsAdmin,
     SessionNotFound,
+    MalformedMultipart,
+    ExpectedMultipart,
+    NotAnImage,
+    TooManyFiles,
+    NoFileUploaded,
+    NoFilesUploaded,
+    FileTooLarge,
 }
 
 impl Msg {
@@ -126,6 +133,13 @@ impl Msg {
             Msg::TooManyCodes => "too_many_codes",
             Msg::StaffRoleNeedsAdmin => "staff_role_needs_admin",
             Msg::SessionNotFound => "session_not_found",
+            Msg::MalformedMultipart => "malformed_multipart",
+            Msg::ExpectedMultipart => "expected_multipart",
+            Msg::NotAnImage => "unsupported_file_type",
+            Msg::TooManyFiles => "too_many_files",
+            Msg::NoFileUploaded => "no_file_uploaded",
+            Msg::NoFilesUploaded => "no_files_uploaded",
+            Msg::FileTooLarge => "file_too_large",
         }
     }
 
@@ -205,6 +219,25 @@ impl Msg {
                 "Only an admin can create staff accounts.",
             ),
             Msg::SessionNotFound => ("الجلسة غير موجودة.", "The session was not found."),
+            Msg::MalformedMultipart => (
+                "الطلب ليس نموذج multipart صالحًا.",
+                "The request is not a valid multipart form.",
+            ),
+            Msg::ExpectedMultipart => (
+                "أرسل الملفات بصيغة multipart/form-data.",
+                "Send files as multipart/form-data.",
+            ),
+            Msg::NotAnImage => (
+                "يُقبل فقط JPEG وPNG وWebP وGIF وAVIF.",
+                "Only JPEG, PNG, WebP, GIF and AVIF images are accepted.",
+            ),
+            Msg::TooManyFiles => (
+                "عدد الملفات أكبر من المسموح.",
+                "Too many files in one request.",
+            ),
+            Msg::NoFileUploaded => ("لم يتم رفع أي ملف.", "No file uploaded"),
+            Msg::NoFilesUploaded => ("لم يتم رفع أي ملفات.", "No files uploaded"),
+            Msg::FileTooLarge => ("حجم الملف كبير جدًا.", "File size is too large."),
         };
         lang.pick(ar, en)
     }
@@ -385,6 +418,13 @@ mod tests {
             TooManyCodes,
             StaffRoleNeedsAdmin,
             SessionNotFound,
+            MalformedMultipart,
+            ExpectedMultipart,
+            NotAnImage,
+            TooManyFiles,
+            NoFileUploaded,
+            NoFilesUploaded,
+            FileTooLarge,
         ] {
             assert_ne!(msg.text(Lang::Ar), msg.text(Lang::En), "{msg:?}");
             assert!(

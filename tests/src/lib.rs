@@ -29,6 +29,8 @@ pub const TEMPLATE_YAML: &str = include_str!("../../template.yaml");
 
 /// Sender of the tests' mails; its domain is created as an SES identity in the emulator.
 pub const MAIL_FROM: &str = "no-reply@belta.test";
+/// Where uploaded files are read in tests (a CloudFront distribution in production).
+pub const PUBLIC_BASE_URL: &str = "https://cdn.belta.test";
 /// The tests' token key (32+ bytes, like production's).
 pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 
@@ -36,6 +38,7 @@ pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 #[derive(Clone)]
 pub struct Deployment {
     pub table_name: String,
+    pub bucket: String,
     pub sdk_config: SdkConfig,
     pub overrides: Vec<(String, String)>,
 }
@@ -55,6 +58,7 @@ impl Deployment {
             .build();
         Deployment {
             table_name: "offline".into(),
+            bucket: "offline".into(),
             sdk_config,
             overrides: Vec::new(),
         }
@@ -66,6 +70,8 @@ impl Deployment {
             ("TABLE_NAME".to_owned(), self.table_name.clone()),
             ("MAIL_FROM".to_owned(), MAIL_FROM.to_owned()),
             ("JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
+            ("UPLOAD_BUCKET".to_owned(), self.bucket.clone()),
+            ("PUBLIC_BASE_URL".to_owned(), PUBLIC_BASE_URL.to_owned()),
         ];
         vars.extend(self.overrides.iter().cloned());
         EnvReader::from_pairs(vars)
@@ -78,6 +84,10 @@ pub fn function_router(function: &str, deployment: &Deployment) -> Router {
     match function {
         "welcome" => {
             welcome::router(welcome::Config::read(deployment.env()).expect("welcome config"))
+        }
+        "upload" => {
+            let config = upload::Config::read(deployment.env()).expect("upload config");
+            upload::router(upload::AppState::new(config, &deployment.sdk_config))
         }
         "auth" => {
             let config = auth::Config::read(deployment.env()).expect("auth config");
@@ -93,9 +103,14 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub table_name: String,
+    /// This test's upload bucket.
+    pub bucket: String,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
     pub sdk_config: SdkConfig,
     pub emulator: String,
+    /// What this test's functions were configured with (to build one outside the HTTP server).
+    pub deployment: Deployment,
 }
 
 /// Creates a fresh table and serves the whole API on a free port.
@@ -123,8 +138,17 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         .send()
         .await;
 
+    let bucket = format!("test-{}", Id::new());
+    let s3 = shared::aws::s3(&sdk_config);
+    s3.create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("Failed to create the test bucket in the emulator");
+
     let deployment = Deployment {
         table_name: table_name.clone(),
+        bucket: bucket.clone(),
         sdk_config: sdk_config.clone(),
         overrides: overrides
             .iter()
@@ -152,9 +176,12 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
             .build()
             .unwrap(),
         table_name,
+        bucket,
         dynamodb,
+        s3,
         sdk_config,
         emulator,
+        deployment,
     }
 }
 

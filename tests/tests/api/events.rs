@@ -7,10 +7,20 @@ use serde_json::Value;
 
 /// Feeds `events/<file>` to `function` and returns the response API Gateway would receive, as JSON.
 async fn invoke(function: &str, file: &str) -> Value {
+    invoke_in(&Deployment::offline(), function, file, |event| event).await
+}
+
+/// Like [`invoke`], in a given deployment, with the event's text edited first (to insert a token).
+async fn invoke_in(
+    deployment: &Deployment,
+    function: &str,
+    file: &str,
+    edit: impl FnOnce(String) -> String,
+) -> Value {
     let path = format!("{}/../events/{file}", env!("CARGO_MANIFEST_DIR"));
     let event: LambdaRequest =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let mut adapter = Adapter::from(function_router(function, &Deployment::offline()));
+        serde_json::from_str(&edit(std::fs::read_to_string(&path).unwrap())).unwrap();
+    let mut adapter = Adapter::from(function_router(function, deployment));
     let response = adapter
         .call(LambdaEvent::new(event, Context::default()))
         .await
@@ -59,4 +69,44 @@ async fn a_login_event_without_a_password_answers_400_in_arabic_before_touching_
     let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["code"], "validation_failed");
     assert_eq!(body["fields"]["password"][0], "هذا الحقل مطلوب.");
+}
+
+#[tokio::test]
+async fn a_base64_multipart_upload_event_stores_the_image() {
+    let app = api_tests::spawn_app().await;
+    let (_, staff) = app.signed_in(shared::auth::Role::Employee).await;
+    let token = staff["accessToken"].as_str().unwrap().to_owned();
+
+    let response = invoke_in(
+        &app.deployment,
+        "upload",
+        "upload-post-single.json",
+        |event| event.replace("REPLACED-BY-THE-TEST-WITH-A-STAFF-ACCESS-TOKEN", &token),
+    )
+    .await;
+
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    let url = body["url"].as_str().unwrap();
+    let key = url
+        .strip_prefix(&format!("{}/", api_tests::PUBLIC_BASE_URL))
+        .unwrap();
+    assert!(
+        key.starts_with("uploads/") && key.ends_with(".png"),
+        "a PNG named .jpg is stored as PNG: {key}"
+    );
+    let object = app
+        .s3
+        .get_object()
+        .bucket(&app.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(object.content_type(), Some("image/png"));
+    let bytes = object.body.collect().await.unwrap().into_bytes();
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.ends_with(b"IEND\xaeB`\x82"),
+        "the decoded bytes, intact"
+    );
 }

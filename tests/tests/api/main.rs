@@ -9,4 +9,5 @@ mod events;
 mod harness;
 mod openapi;
 mod shared_http;
+mod upload;
 mod welcome;

@@ -1,0 +1,469 @@
+//! The `upload` function: staff upload images to S3 and get back public URLs for `cover`/`coverList`.
+//!
+//! - `POST /upload/single` (multipart field `file`) and `POST /upload/multiple` (repeated `files`), as
+//!   Belta has them, for files up to `UPLOAD_MAX_FILE_BYTES` (a Lambda request body is at most ~6 MB);
+//! - `POST /upload/presign`, a presigned PUT with which a browser uploads a larger file straight to S3.
+//!
+//! Only images are stored, recognised from their bytes ([`image`]); object keys are generated and the
+//! client's file name is kept only as metadata. A request that breaks a rule stores nothing.
+
+pub mod image;
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_s3::{Client, presigning::PresigningConfig, primitives::ByteStream};
+use axum::{
+    Json, Router,
+    extract::{
+        FromRef, Multipart, State,
+        multipart::{Field, MultipartError, MultipartRejection},
+    },
+    routing::post,
+};
+use bytes::{Bytes, BytesMut};
+use futures_util::future::join_all;
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+use shared::{
+    ApiError, ApiResult, FieldErrors, FieldIssue, Id, Msg,
+    auth::{Authenticator, Staff, TokenConfig, Tokens, session::SessionStore},
+    aws,
+    config::{ConfigError, EnvReader, HttpConfig, TableConfig},
+    extract::{JsonBody, Validate},
+};
+use time::OffsetDateTime;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::image::ImageType;
+
+const MIB: u64 = 1024 * 1024;
+/// Uploaded objects never change (every upload gets a new key), so caches may keep them for a year.
+const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+/// Limits, from the environment.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// `UPLOAD_MAX_FILE_BYTES`: per file through the Lambda (default 5 MiB).
+    pub max_file_bytes: u64,
+    /// `UPLOAD_MAX_FILES`: files per `/upload/multiple` request (default 10).
+    pub max_files: usize,
+    /// `UPLOAD_MAX_REQUEST_BYTES`: whole multipart body (default 6 MiB).
+    pub max_request_bytes: u64,
+    /// `PRESIGN_MAX_FILE_BYTES`: per file through a presigned upload (default 10 MiB, Belta's limit).
+    pub presign_max_file_bytes: u64,
+    /// `PRESIGN_EXPIRES_SECS`: validity of a presigned upload (default and at most 900).
+    pub presign_expires_secs: u64,
+}
+
+impl Limits {
+    fn read(env: &mut EnvReader) -> Self {
+        Limits {
+            max_file_bytes: env.checked(
+                "UPLOAD_MAX_FILE_BYTES",
+                5 * MIB,
+                "bytes from 1024 to 6291456",
+                |n| (1024..=6 * MIB).contains(n),
+            ),
+            max_files: env.checked("UPLOAD_MAX_FILES", 10, "a whole number from 1 to 50", |n| {
+                (1..=50).contains(n)
+            }),
+            max_request_bytes: env.checked(
+                "UPLOAD_MAX_REQUEST_BYTES",
+                6 * MIB,
+                "bytes from 1024 to 6291456",
+                |n| (1024..=6 * MIB).contains(n),
+            ),
+            presign_max_file_bytes: env.checked(
+                "PRESIGN_MAX_FILE_BYTES",
+                10 * MIB,
+                "bytes from 1024 to 5368709120",
+                |n| (1024..=5 * 1024 * MIB).contains(n),
+            ),
+            presign_expires_secs: env.checked(
+                "PRESIGN_EXPIRES_SECS",
+                900,
+                "seconds from 60 to 900",
+                |n| (60..=900).contains(n),
+            ),
+        }
+    }
+}
+
+pub struct Config {
+    pub table: TableConfig,
+    pub tokens: TokenConfig,
+    /// `UPLOAD_BUCKET`.
+    pub bucket: String,
+    /// `PUBLIC_BASE_URL`: where uploaded objects are read (a CloudFront distribution), without a trailing `/`.
+    pub public_base_url: String,
+    pub limits: Limits,
+}
+
+impl Config {
+    pub fn read(mut env: EnvReader) -> Result<Self, ConfigError> {
+        let public_base_url = env
+            .required("PUBLIC_BASE_URL")
+            .trim_end_matches('/')
+            .to_owned();
+        if !public_base_url.is_empty()
+            && !(public_base_url.starts_with("https://") || public_base_url.starts_with("http://"))
+        {
+            env.problem("PUBLIC_BASE_URL must start with https:// (or http:// locally)");
+        }
+        let config = Config {
+            table: TableConfig::read(&mut env),
+            tokens: TokenConfig::read(&mut env),
+            bucket: env.required("UPLOAD_BUCKET"),
+            public_base_url,
+            limits: Limits::read(&mut env),
+        };
+        env.finish()?;
+        Ok(config)
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    auth: Authenticator,
+    s3: Client,
+    bucket: String,
+    public_base_url: String,
+    limits: Limits,
+}
+
+impl AppState {
+    pub fn new(config: Config, sdk: &SdkConfig) -> Self {
+        AppState {
+            auth: Authenticator {
+                tokens: std::sync::Arc::new(Tokens::new(config.tokens)),
+                sessions: SessionStore {
+                    db: aws::dynamodb(sdk),
+                    table: config.table.table_name,
+                },
+            },
+            s3: aws::s3(sdk),
+            bucket: config.bucket,
+            public_base_url: config.public_base_url,
+            limits: config.limits,
+        }
+    }
+}
+
+impl FromRef<AppState> for Authenticator {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let http = HttpConfig {
+        max_body_bytes: state.limits.max_request_bytes as usize,
+    };
+    let routes = Router::new()
+        .route("/upload/single", post(single))
+        .route("/upload/multiple", post(multiple))
+        .route("/upload/presign", post(presign))
+        .with_state(state);
+    shared::http::api(routes, &http)
+}
+
+/// A file read from the request and recognised as an image.
+struct Upload {
+    kind: ImageType,
+    original_name: Option<String>,
+    bytes: Bytes,
+}
+
+/// `uploads/<yyyy>/<mm>/<id>.<ext>`: the client's file name never becomes part of a path.
+fn object_key(kind: ImageType) -> String {
+    let now = OffsetDateTime::now_utc();
+    format!(
+        "uploads/{:04}/{:02}/{}.{}",
+        now.year(),
+        u8::from(now.month()),
+        Id::new(),
+        kind.extension()
+    )
+}
+
+/// The client's file name as S3 metadata: percent-encoded (metadata is ASCII), at most 200 characters.
+fn original_name_metadata(name: &str) -> String {
+    let short: String = name.chars().take(200).collect();
+    form_urlencoded::byte_serialize(short.as_bytes()).collect()
+}
+
+fn multipart_error(error: MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(Msg::PayloadTooLarge)
+    } else {
+        ApiError::BadRequest(Msg::MalformedMultipart)
+    }
+}
+
+fn multipart_rejection(rejection: MultipartRejection) -> ApiError {
+    match rejection {
+        MultipartRejection::InvalidBoundary(_) => {
+            ApiError::UnsupportedMediaType(Msg::ExpectedMultipart)
+        }
+        _ => ApiError::BadRequest(Msg::MalformedMultipart),
+    }
+}
+
+impl AppState {
+    /// Reads one file field, refusing it as soon as it passes the per-file limit, and checks it is an image.
+    async fn read_file(&self, mut field: Field<'_>) -> ApiResult<Option<Upload>> {
+        let original_name = field.file_name().map(str::to_owned);
+        let mut buffer = BytesMut::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if (buffer.len() + chunk.len()) as u64 > self.limits.max_file_bytes {
+                return Err(ApiError::PayloadTooLarge(Msg::FileTooLarge));
+            }
+            buffer.extend_from_slice(&chunk);
+        }
+        if buffer.is_empty() {
+            return Ok(None);
+        }
+        let kind =
+            ImageType::detect(&buffer).ok_or(ApiError::UnsupportedMediaType(Msg::NotAnImage))?;
+        Ok(Some(Upload {
+            kind,
+            original_name,
+            bytes: buffer.freeze(),
+        }))
+    }
+
+    /// Reads every field named `name`; other fields are ignored. Nothing is stored yet.
+    async fn read_files(
+        &self,
+        mut form: Multipart,
+        name: &str,
+        max_files: usize,
+    ) -> ApiResult<Vec<Upload>> {
+        let mut files = Vec::new();
+        while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+            if field.name() != Some(name) {
+                continue;
+            }
+            if files.len() == max_files {
+                return Err(ApiError::BadRequest(Msg::TooManyFiles));
+            }
+            if let Some(file) = self.read_file(field).await? {
+                files.push(file);
+            }
+        }
+        Ok(files)
+    }
+
+    async fn store(&self, upload: &Upload) -> ApiResult<String> {
+        let key = object_key(upload.kind);
+        let mut put = self
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .body(ByteStream::from(upload.bytes.clone()))
+            .content_type(upload.kind.mime())
+            .cache_control(CACHE_CONTROL);
+        if let Some(name) = &upload.original_name {
+            put = put.metadata("original-name", original_name_metadata(name));
+        }
+        put.send().await.map_err(|e| {
+            ApiError::Unexpected(anyhow::anyhow!(
+                "Failed to store {key}: {}",
+                aws_sdk_s3::error::DisplayErrorContext(e)
+            ))
+        })?;
+        Ok(key)
+    }
+
+    /// Stores every file or none: when one fails, the ones already stored are deleted again.
+    async fn store_all(&self, uploads: &[Upload]) -> ApiResult<Vec<String>> {
+        let results = join_all(uploads.iter().map(|u| self.store(u))).await;
+        if results.iter().all(Result::is_ok) {
+            return Ok(results
+                .into_iter()
+                .map(|r| self.public_url(&r.expect("checked")))
+                .collect());
+        }
+        let mut first_error = None;
+        for result in results {
+            match result {
+                Ok(key) => {
+                    if let Err(e) = self
+                        .s3
+                        .delete_object()
+                        .bucket(&self.bucket)
+                        .key(&key)
+                        .send()
+                        .await
+                    {
+                        tracing::error!(key, error = %aws_sdk_s3::error::DisplayErrorContext(e), "Failed to remove a partial upload");
+                    }
+                }
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
+        }
+        Err(first_error.expect("one failed"))
+    }
+
+    fn public_url(&self, key: &str) -> String {
+        format!("{}/{key}", self.public_base_url)
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UrlBody {
+    url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UrlsBody {
+    urls: Vec<String>,
+}
+
+/// Uploads one image (multipart field `file`), staff only.
+#[utoipa::path(post, path = "/upload/single", tag = "upload", security(("bearer" = [])),
+    request_body(content = Object, content_type = "multipart/form-data", description = "field `file`: one JPEG, PNG, WebP, GIF or AVIF image"),
+    responses((status = 200, body = UrlBody), (status = 400), (status = 401), (status = 403), (status = 413), (status = 415)))]
+pub async fn single(
+    State(state): State<AppState>,
+    _staff: Staff,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Json<UrlBody>> {
+    let files = state
+        .read_files(form.map_err(multipart_rejection)?, "file", 1)
+        .await?;
+    if files.is_empty() {
+        return Err(ApiError::BadRequest(Msg::NoFileUploaded));
+    }
+    let mut urls = state.store_all(&files).await?;
+    Ok(Json(UrlBody {
+        url: urls.remove(0),
+    }))
+}
+
+/// Uploads several images (repeated multipart field `files`), staff only; URLs in the order sent.
+#[utoipa::path(post, path = "/upload/multiple", tag = "upload", security(("bearer" = [])),
+    request_body(content = Object, content_type = "multipart/form-data", description = "repeated field `files`"),
+    responses((status = 200, body = UrlsBody), (status = 400), (status = 401), (status = 403), (status = 413), (status = 415)))]
+pub async fn multiple(
+    State(state): State<AppState>,
+    _staff: Staff,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Json<UrlsBody>> {
+    let max_files = state.limits.max_files;
+    let files = state
+        .read_files(form.map_err(multipart_rejection)?, "files", max_files)
+        .await?;
+    if files.is_empty() {
+        return Err(ApiError::BadRequest(Msg::NoFilesUploaded));
+    }
+    Ok(Json(UrlsBody {
+        urls: state.store_all(&files).await?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PresignRequest {
+    /// The file's name, kept as metadata only.
+    file_name: String,
+    /// `image/jpeg`, `image/png`, `image/webp`, `image/gif` or `image/avif`.
+    content_type: String,
+    /// Exact size in bytes: the upload must be exactly this long.
+    size: u64,
+}
+
+impl Validate for PresignRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if !(1..=255).contains(&self.file_name.chars().count()) {
+            errors.add("fileName", FieldIssue::Length { min: 1, max: 255 });
+        }
+        if self.size == 0 {
+            errors.add("size", FieldIssue::Invalid);
+        }
+        errors.finish()
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PresignedUpload {
+    /// Always `PUT`.
+    method: &'static str,
+    /// Where the browser sends the file.
+    upload_url: String,
+    /// Headers the browser must send exactly as given (its own `Content-Length` must equal `size`).
+    headers: std::collections::BTreeMap<String, String>,
+    expires_in: u64,
+    expires_at: String,
+    /// The object's key in the bucket.
+    key: String,
+    /// The public URL the file will have: put it in `cover`/`coverList`.
+    url: String,
+}
+
+/// A presigned upload of one image straight to S3. The signature binds the key, the content type, the
+/// exact size (at most `PRESIGN_MAX_FILE_BYTES`) and the metadata, and expires within 15 minutes.
+#[utoipa::path(post, path = "/upload/presign", tag = "upload", security(("bearer" = [])), request_body = PresignRequest,
+    responses((status = 200, body = PresignedUpload), (status = 400), (status = 401), (status = 403), (status = 413), (status = 415)))]
+pub async fn presign(
+    State(state): State<AppState>,
+    _staff: Staff,
+    JsonBody(body): JsonBody<PresignRequest>,
+) -> ApiResult<Json<PresignedUpload>> {
+    let kind = ImageType::from_mime(&body.content_type)
+        .ok_or(ApiError::UnsupportedMediaType(Msg::NotAnImage))?;
+    if body.size > state.limits.presign_max_file_bytes {
+        return Err(ApiError::PayloadTooLarge(Msg::FileTooLarge));
+    }
+    let key = object_key(kind);
+    let expires_in = state.limits.presign_expires_secs;
+    let presigning = PresigningConfig::expires_in(Duration::from_secs(expires_in))
+        .map_err(anyhow::Error::from)?;
+    let request = state
+        .s3
+        .put_object()
+        .bucket(&state.bucket)
+        .key(&key)
+        .content_type(kind.mime())
+        .content_length(body.size as i64)
+        .cache_control(CACHE_CONTROL)
+        .metadata("original-name", original_name_metadata(&body.file_name))
+        .presigned(presigning)
+        .await
+        .map_err(|e| {
+            ApiError::Unexpected(anyhow::anyhow!(
+                "Failed to presign: {}",
+                aws_sdk_s3::error::DisplayErrorContext(e)
+            ))
+        })?;
+    let headers = request
+        .headers()
+        .filter(|(name, _)| {
+            !name.eq_ignore_ascii_case("host") && !name.eq_ignore_ascii_case("content-length")
+        })
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+        .collect();
+    let expires_at = OffsetDateTime::now_utc() + time::Duration::seconds(expires_in as i64);
+    Ok(Json(PresignedUpload {
+        method: "PUT",
+        upload_url: request.uri().to_owned(),
+        headers,
+        expires_in,
+        expires_at: expires_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        url: state.public_url(&key),
+        key,
+    }))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(single, multiple, presign),
+    components(schemas(UrlBody, UrlsBody, PresignRequest, PresignedUpload))
+)]
+pub struct ApiDoc;
