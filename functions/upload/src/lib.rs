@@ -106,9 +106,8 @@ impl Config {
             .required("PUBLIC_BASE_URL")
             .trim_end_matches('/')
             .to_owned();
-        if !public_base_url.is_empty()
-            && !(public_base_url.starts_with("https://") || public_base_url.starts_with("http://"))
-        {
+        let is_http = |url: &str| url.starts_with("https://") || url.starts_with("http://");
+        if !public_base_url.is_empty() && !is_http(&public_base_url) {
             env.problem("PUBLIC_BASE_URL must start with https:// (or http:// locally)");
         }
         let config = Config {
