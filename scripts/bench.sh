@@ -33,3 +33,8 @@ echo
 echo "## Auth costs (release build, through the router, against a private emulator on loopback)"
 echo
 scripts/with-emulator.sh target/release/ops bench-auth --runs "$runs"
+
+echo
+echo "## A 5 MB upload through /upload/single (release upload binary, runtime API stand-in, private emulator)"
+echo
+scripts/with-emulator.sh target/release/ops bench-upload --runs 5 target/release/upload

@@ -34,6 +34,15 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// Wall time and peak memory of one upload of `--megabytes` through /upload/single in the `upload`
+    /// binary (needs the emulator).
+    BenchUpload {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        #[arg(long, default_value_t = 5)]
+        megabytes: usize,
+        binary: PathBuf,
+    },
     /// Measure each binary's init time against a local stand-in of the Lambda runtime API.
     BenchInit {
         #[arg(long, default_value_t = 20)]
@@ -77,6 +86,21 @@ async fn main() -> anyhow::Result<()> {
                     "| {} | {:.2} | {median:.2} ms | {p90:.2} ms |",
                     cost.name, cost.requests_per_call
                 );
+            }
+        }
+        Command::BenchUpload { runs, megabytes, binary } => {
+            let sdk = aws::sdk_config().await;
+            let (mut env, token) = ops::bench_upload::prepare(&sdk).await?;
+            for name in ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+                env.push((name.to_owned(), std::env::var(name).unwrap_or_default()));
+            }
+            let event = ops::bench_upload::upload_event(&token, megabytes * 1_000_000);
+            println!("event: {:.2} MB of JSON for a {megabytes} MB file (Lambda's synchronous payload limit is 6 MB)", event.len() as f64 / 1e6);
+            println!("| run | status | wall | peak RSS |");
+            println!("|---|---|---|---|");
+            for run in 1..=runs {
+                let result = ops::bench_upload::invoke_once(&binary, &env, event.clone()).await?;
+                println!("| {run} | {} | {:.1} ms | {:.1} MiB |", result.status, result.wall.as_secs_f64() * 1000.0, result.peak_rss_kib as f64 / 1024.0);
             }
         }
         Command::BenchInit { runs, binaries } => {
