@@ -14,7 +14,11 @@ use base64::Engine;
 use serde_json::{Value, json};
 use shared::{
     Id,
-    auth::{Role, TokenConfig, Tokens, session::{SessionRecord, SessionStore}, tokens::now_secs},
+    auth::{
+        Role, TokenConfig, Tokens,
+        session::{SessionRecord, SessionStore},
+        tokens::now_secs,
+    },
     aws,
     config::EnvReader,
     db::schema,
@@ -42,22 +46,37 @@ pub async fn prepare(sdk: &SdkConfig) -> anyhow::Result<(Vec<(String, String)>, 
     let bucket = format!("bench-{}", Id::new());
     let db = aws::dynamodb(sdk);
     schema::ensure_table(&db, &table).await?;
-    aws::s3(sdk).create_bucket().bucket(&bucket).send().await.context("create bucket")?;
-    let user = UserStore { db: db.clone(), table: table.clone() }
-        .create(NewUser {
-            email: format!("{}@bench.example", Id::new()),
-            full_name: "Bench".into(),
-            password_hash: "unused".into(),
-            role: Role::Employee,
-            confirmed: true,
-        })
+    aws::s3(sdk)
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .context("create bucket")?;
+    let user = UserStore {
+        db: db.clone(),
+        table: table.clone(),
+    }
+    .create(NewUser {
+        email: format!("{}@bench.example", Id::new()),
+        full_name: "Bench".into(),
+        password_hash: "unused".into(),
+        role: Role::Employee,
+        confirmed: true,
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut env = EnvReader::from_pairs([("JWT_SECRET", SECRET)]);
     let tokens = Tokens::new(TokenConfig::read(&mut env));
     let session = SessionRecord::new(user.id, Role::Employee, None, now_secs(), 3600);
-    SessionStore { db, table: table.clone() }.create(&session).await?;
-    let token = tokens.access(user.id, Role::Employee, session.session_id)?.token;
+    SessionStore {
+        db,
+        table: table.clone(),
+    }
+    .create(&session)
+    .await?;
+    let token = tokens
+        .access(user.id, Role::Employee, session.session_id)?
+        .token;
     let settings = [
         ("TABLE_NAME", table),
         ("UPLOAD_BUCKET", bucket),
@@ -104,13 +123,20 @@ enum Seen {
 }
 
 /// Reads one HTTP/1.1 request (head and body) from a keep-alive connection.
-async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+async fn read_request(
+    stream: &mut TcpStream,
+    buffer: &mut Vec<u8>,
+) -> anyhow::Result<Option<(String, Vec<u8>)>> {
     loop {
         if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
             let length: usize = head
                 .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap_or(0))
+                })
                 .unwrap_or(0);
             while buffer.len() < end + 4 + length {
                 let mut chunk = vec![0u8; 64 * 1024];
@@ -120,7 +146,10 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> anyhow::R
             }
             let body = buffer[end + 4..end + 4 + length].to_vec();
             buffer.drain(..end + 4 + length);
-            return Ok(Some((head.lines().next().unwrap_or_default().to_owned(), body)));
+            return Ok(Some((
+                head.lines().next().unwrap_or_default().to_owned(),
+                body,
+            )));
         }
         let mut chunk = vec![0u8; 64 * 1024];
         let read = stream.read(&mut chunk).await?;
@@ -131,7 +160,11 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> anyhow::R
     }
 }
 
-async fn serve_runtime_api(mut stream: TcpStream, event: Arc<Vec<u8>>, seen: mpsc::UnboundedSender<Seen>) -> anyhow::Result<()> {
+async fn serve_runtime_api(
+    mut stream: TcpStream,
+    event: Arc<Vec<u8>>,
+    seen: mpsc::UnboundedSender<Seen>,
+) -> anyhow::Result<()> {
     let mut buffer = Vec::new();
     let mut handed_out = false;
     while let Some((line, body)) = read_request(&mut stream, &mut buffer).await? {
@@ -149,7 +182,9 @@ async fn serve_runtime_api(mut stream: TcpStream, event: Arc<Vec<u8>>, seen: mps
             let _ = seen.send(Seen::NextHandedOut(Instant::now()));
         } else if line.starts_with("POST /2018-06-01/runtime/invocation/") {
             let _ = seen.send(Seen::Response(Instant::now(), body));
-            stream.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n").await?;
+            stream
+                .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+                .await?;
         } else {
             // A second `next`: hold it, the process is about to be stopped.
             std::future::pending::<()>().await;
@@ -159,7 +194,11 @@ async fn serve_runtime_api(mut stream: TcpStream, event: Arc<Vec<u8>>, seen: mps
 }
 
 /// Runs `binary` for one invocation with `event`; peak memory is read before the process is killed.
-pub async fn invoke_once(binary: &std::path::Path, env: &[(String, String)], event: Vec<u8>) -> anyhow::Result<UploadRun> {
+pub async fn invoke_once(
+    binary: &std::path::Path,
+    env: &[(String, String)],
+    event: Vec<u8>,
+) -> anyhow::Result<UploadRun> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let runtime_api = listener.local_addr()?.to_string();
     let mut child = Command::new(binary)
@@ -195,7 +234,11 @@ pub async fn invoke_once(binary: &std::path::Path, env: &[(String, String)], eve
                         .unwrap_or(0);
                     let response: Value = serde_json::from_slice(&body)?;
                     let started = handed_out.context("response before event")?;
-                    return anyhow::Ok(UploadRun { status: response["statusCode"].as_u64().unwrap_or(0), wall: at - started, peak_rss_kib });
+                    return anyhow::Ok(UploadRun {
+                        status: response["statusCode"].as_u64().unwrap_or(0),
+                        wall: at - started,
+                        peak_rss_kib,
+                    });
                 }
             }
         }

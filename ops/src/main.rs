@@ -88,19 +88,36 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
         }
-        Command::BenchUpload { runs, megabytes, binary } => {
+        Command::BenchUpload {
+            runs,
+            megabytes,
+            binary,
+        } => {
             let sdk = aws::sdk_config().await;
             let (mut env, token) = ops::bench_upload::prepare(&sdk).await?;
-            for name in ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+            for name in [
+                "AWS_ENDPOINT_URL",
+                "AWS_REGION",
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+            ] {
                 env.push((name.to_owned(), std::env::var(name).unwrap_or_default()));
             }
             let event = ops::bench_upload::upload_event(&token, megabytes * 1_000_000);
-            println!("event: {:.2} MB of JSON for a {megabytes} MB file (Lambda's synchronous payload limit is 6 MB)", event.len() as f64 / 1e6);
+            println!(
+                "event: {:.2} MB of JSON for a {megabytes} MB file (Lambda's synchronous payload limit is 6 MB)",
+                event.len() as f64 / 1e6
+            );
             println!("| run | status | wall | peak RSS |");
             println!("|---|---|---|---|");
             for run in 1..=runs {
                 let result = ops::bench_upload::invoke_once(&binary, &env, event.clone()).await?;
-                println!("| {run} | {} | {:.1} ms | {:.1} MiB |", result.status, result.wall.as_secs_f64() * 1000.0, result.peak_rss_kib as f64 / 1024.0);
+                println!(
+                    "| {run} | {} | {:.1} ms | {:.1} MiB |",
+                    result.status,
+                    result.wall.as_secs_f64() * 1000.0,
+                    result.peak_rss_kib as f64 / 1024.0
+                );
             }
         }
         Command::BenchInit { runs, binaries } => {
@@ -110,6 +127,7 @@ async fn main() -> anyhow::Result<()> {
                 ("UPLOAD_BUCKET", "bench"),
                 ("MAIL_FROM", "bench@example.com"),
                 ("JWT_SECRET", "bench-secret-bench-secret-bench-secret"),
+                ("PUBLIC_BASE_URL", "https://cdn.bench.example"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .to_vec();

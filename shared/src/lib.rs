@@ -11,10 +11,12 @@
 //! - [`id`], [`money`], [`pagination`]: Belta-compatible ids, exact money, list paging.
 //! - [`auth`]: roles, tokens, passwords, sessions, and the `AuthUser`/`Staff` extractors.
 //! - [`users`]: user accounts and their unique emails; [`mail`]: SES mail.
+//! - [`catalog`]: Arabic-normalized search and offer pricing for the catalogue functions.
 //! - [`db`]: the single-table key layout, the table schema and DynamoDB error mapping.
 
 pub mod auth;
 pub mod aws;
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod error;
