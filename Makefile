@@ -28,7 +28,7 @@ emulator: tools
 
 ## Create the table, bucket and mail identity in the emulator (idempotent).
 bootstrap: emulator
-	set -a && . ./local.env && set +a && cargo run --quiet -p ops -- bootstrap
+	set -a && . ./local.env && set +a && cargo run --quiet -p ops -- bootstrap --local-public-uploads
 
 stop:
 	scripts/emulator.sh stop 4566

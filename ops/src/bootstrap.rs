@@ -29,7 +29,13 @@ impl Resources {
     }
 }
 
-pub async fn run(sdk: &SdkConfig, resources: &Resources) -> anyhow::Result<()> {
+/// `public_uploads`: let anyone read `uploads/*` from the bucket. Only for the local emulator, where the
+/// bucket stands in for the CDN (`make dev` passes it); in AWS, CloudFront serves reads (template.yaml).
+pub async fn run(
+    sdk: &SdkConfig,
+    resources: &Resources,
+    public_uploads: bool,
+) -> anyhow::Result<()> {
     let created = schema::ensure_table(&aws::dynamodb(sdk), &resources.table_name).await?;
     println!(
         "table {}: {}",
@@ -50,6 +56,29 @@ pub async fn run(sdk: &SdkConfig, resources: &Resources) -> anyhow::Result<()> {
             let detail = aws_sdk_s3::error::DisplayErrorContext(e);
             anyhow::bail!("Failed to create bucket {}: {detail}", resources.bucket);
         }
+    }
+
+    if public_uploads {
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                "Resource": format!("arn:aws:s3:::{}/uploads/*", resources.bucket)}],
+        });
+        s3.put_bucket_policy()
+            .bucket(&resources.bucket)
+            .policy(policy.to_string())
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "Failed to open local reads of uploads: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(e)
+                )
+            })?;
+        println!(
+            "bucket {}: uploads/* readable without credentials (local only)",
+            resources.bucket
+        );
     }
 
     let ses = aws::ses(sdk);

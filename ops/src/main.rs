@@ -15,7 +15,11 @@ struct Cli {
 enum Command {
     /// Create the table, the upload bucket and the mail identity if missing
     /// (TABLE_NAME, UPLOAD_BUCKET, MAIL_FROM; AWS_ENDPOINT_URL for the emulator).
-    Bootstrap,
+    Bootstrap {
+        /// Local emulator only: let anyone read uploads/* (the bucket stands in for the CDN).
+        #[arg(long)]
+        local_public_uploads: bool,
+    },
     /// Create an admin account (TABLE_NAME; the password from ADMIN_PASSWORD, never from the command line).
     /// Does nothing when the email already has an account.
     CreateAdmin {
@@ -55,9 +59,11 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Bootstrap => {
+        Command::Bootstrap {
+            local_public_uploads,
+        } => {
             let resources = bootstrap::Resources::read(EnvReader::from_env())?;
-            bootstrap::run(&aws::sdk_config().await, &resources).await?;
+            bootstrap::run(&aws::sdk_config().await, &resources, local_public_uploads).await?;
         }
         Command::CreateAdmin { email, name } => {
             let mut env = EnvReader::from_env();
