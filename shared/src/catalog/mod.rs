@@ -1,5 +1,6 @@
-//! Catalogue logic shared by the catalogue functions (issue 4): search matching and offer pricing.
-//! Pure functions, no I/O: the read model calls them on its in-memory snapshot.
+//! Catalogue logic shared by the catalogue functions (issue 4): search matching and offer pricing (pure
+//! functions the read model runs on its in-memory snapshot), and the versioned snapshot itself.
 
 pub mod pricing;
 pub mod search;
+pub mod snapshot;

@@ -1,0 +1,119 @@
+//! The catalogue read model (ARCHITECTURE.md §6): every catalogue function keeps an in-memory snapshot
+//! of the catalogue and reloads it only when the `CATALOG/VERSION` item has moved, so in the steady
+//! state a public list or read costs one small GetItem whatever the catalogue's size.
+//!
+//! Writers put [`bump_version`] into the same `TransactWriteItems` as their change. Readers call
+//! [`SnapshotCache::get`]: it reads the version first and loads second, and tags what it loaded with the
+//! version it read *before* loading. A write that lands in between makes the snapshot newer than its
+//! tag, never older, and the next request reloads it: a snapshot is never stale under a current tag.
+
+use std::{future::Future, sync::Arc};
+
+use aws_sdk_dynamodb::{
+    Client,
+    types::{AttributeValue, TransactWriteItem, Update},
+};
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex;
+
+use crate::db::{
+    Key, StoreError, StoreResultExt,
+    keys::{GSI1, GSI1PK},
+};
+
+/// The write that moves the catalogue version on; put it in every catalogue write transaction.
+pub fn bump_version(table: &str) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(Key::catalog_version().to_attributes()))
+        .update_expression("ADD version :one")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .build()
+        .expect("table, key and expression are set");
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// The current catalogue version (0 before the first write), read consistently so that a write is seen
+/// by the very next read.
+pub async fn current_version(db: &Client, table: &str) -> Result<u64, StoreError> {
+    let output = db
+        .get_item()
+        .table_name(table)
+        .set_key(Some(Key::catalog_version().to_attributes()))
+        .consistent_read(true)
+        .send()
+        .await
+        .store_context("Failed to read the catalogue version")?;
+    Ok(output
+        .item
+        .and_then(|item| item.get("version")?.as_n().ok()?.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Every item of one kind (`GSI1PK = kind`) in creation order, all pages. Used to (re)load a snapshot.
+pub async fn load_kind<T: DeserializeOwned>(
+    db: &Client,
+    table: &str,
+    kind: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = db
+            .query()
+            .table_name(table)
+            .index_name(GSI1)
+            .key_condition_expression("#pk = :kind")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_values(":kind", AttributeValue::S(kind.to_owned()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .store_context("Failed to load a catalogue kind")?;
+        for item in page.items.unwrap_or_default() {
+            items.push(
+                serde_dynamo::from_item(item).map_err(|e| {
+                    StoreError::Other(anyhow::anyhow!("Malformed {kind} item: {e}"))
+                })?,
+            );
+        }
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
+/// A snapshot and the version it was loaded at, kept for the life of the (warm) Lambda process.
+pub struct SnapshotCache<T> {
+    current: Mutex<Option<(u64, Arc<T>)>>,
+}
+
+impl<T> Default for SnapshotCache<T> {
+    fn default() -> Self {
+        SnapshotCache {
+            current: Mutex::new(None),
+        }
+    }
+}
+
+impl<T> SnapshotCache<T> {
+    /// The snapshot for the current version: one GetItem when it is cached, plus `load` when the version
+    /// moved (or on the first call). Concurrent callers in one process wait for a single reload.
+    pub async fn get<F, Fut>(&self, db: &Client, table: &str, load: F) -> Result<Arc<T>, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let version = current_version(db, table).await?;
+        let mut current = self.current.lock().await;
+        if let Some((cached_version, snapshot)) = current.as_ref()
+            && *cached_version == version
+        {
+            return Ok(snapshot.clone());
+        }
+        let snapshot = Arc::new(load().await?);
+        *current = Some((version, snapshot.clone()));
+        Ok(snapshot)
+    }
+}

@@ -1,0 +1,130 @@
+//! The catalogue read model's version-gated snapshot, against the emulator.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use api_tests::spawn_app;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use serde::Deserialize;
+use shared::{
+    Id,
+    catalog::snapshot::{SnapshotCache, bump_version, current_version, load_kind},
+    db::{Key, StoreError, keys::entity_listing},
+};
+
+#[derive(Debug, Deserialize, PartialEq)]
+struct Tag {
+    name: String,
+}
+
+/// Writes a tag and bumps the version in one transaction, as catalogue writers will.
+async fn write_tag(app: &api_tests::TestApp, name: &str, created_at_millis: i64) {
+    let id = Id::new();
+    let mut item = Key::entity("TAG", &id).to_attributes();
+    item.extend(entity_listing("TAG", created_at_millis, &id));
+    item.insert("name".into(), AttributeValue::S(name.into()));
+    let put = Put::builder()
+        .table_name(&app.table_name)
+        .set_item(Some(item))
+        .build()
+        .unwrap();
+    app.dynamodb
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().put(put).build())
+        .transact_items(bump_version(&app.table_name))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_version_starts_at_zero_and_moves_with_every_write() {
+    let app = spawn_app().await;
+    assert_eq!(
+        current_version(&app.dynamodb, &app.table_name)
+            .await
+            .unwrap(),
+        0
+    );
+
+    write_tag(&app, "a", 1).await;
+    write_tag(&app, "b", 2).await;
+
+    assert_eq!(
+        current_version(&app.dynamodb, &app.table_name)
+            .await
+            .unwrap(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_kind_loads_in_creation_order_and_only_that_kind() {
+    let app = spawn_app().await;
+    for (i, created) in [(0, 300), (1, 100), (2, 200)] {
+        write_tag(&app, &format!("tag-{i}"), created).await;
+    }
+    let tags: Vec<Tag> = load_kind(&app.dynamodb, &app.table_name, "TAG")
+        .await
+        .unwrap();
+    let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["tag-1", "tag-2", "tag-0"]);
+    let nothing: Vec<Tag> = load_kind(&app.dynamodb, &app.table_name, "BRAND")
+        .await
+        .unwrap();
+    assert!(nothing.is_empty());
+}
+
+#[tokio::test]
+async fn the_snapshot_reloads_only_when_the_version_moved() {
+    let app = spawn_app().await;
+    let cache: SnapshotCache<Vec<Tag>> = SnapshotCache::default();
+    let loads = AtomicUsize::new(0);
+    let read = || async {
+        cache
+            .get(&app.dynamodb, &app.table_name, || async {
+                loads.fetch_add(1, Ordering::SeqCst);
+                load_kind::<Tag>(&app.dynamodb, &app.table_name, "TAG").await
+            })
+            .await
+    };
+    write_tag(&app, "first", 1).await;
+
+    let first = read().await.unwrap();
+    let again = read().await.unwrap();
+    assert_eq!(
+        loads.load(Ordering::SeqCst),
+        1,
+        "an unchanged catalogue is not reloaded"
+    );
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+
+    write_tag(&app, "second", 2).await;
+    let after_write = read().await.unwrap();
+    assert_eq!(
+        loads.load(Ordering::SeqCst),
+        2,
+        "a write is seen by the very next read"
+    );
+    assert_eq!(after_write.len(), 2);
+}
+
+#[tokio::test]
+async fn a_failed_reload_keeps_no_half_snapshot() {
+    let app = spawn_app().await;
+    let cache: SnapshotCache<Vec<Tag>> = SnapshotCache::default();
+    write_tag(&app, "only", 1).await;
+
+    let failed = cache
+        .get(&app.dynamodb, &app.table_name, || async {
+            Err(StoreError::Throttled)
+        })
+        .await;
+    let next = cache
+        .get(&app.dynamodb, &app.table_name, || {
+            load_kind::<Tag>(&app.dynamodb, &app.table_name, "TAG")
+        })
+        .await;
+
+    assert!(matches!(failed, Err(StoreError::Throttled)));
+    assert_eq!(next.unwrap().len(), 1, "the next request loads again");
+}
