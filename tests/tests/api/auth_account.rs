@@ -352,3 +352,34 @@ async fn the_operations_cli_creates_the_first_admin_once() {
         (Some("admin"), Some(true))
     );
 }
+
+#[tokio::test]
+async fn a_broken_store_answers_a_generic_500_that_leaks_nothing() {
+    let app = spawn_app().await;
+    app.dynamodb
+        .delete_table()
+        .table_name(&app.table_name)
+        .send()
+        .await
+        .unwrap();
+
+    let response = app
+        .client
+        .post(app.url("/auth/login"))
+        .header("accept-language", "en")
+        .json(&json!({"email": unique_email(), "password": "password-123"}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = response.text().await.unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({"error": "Something went wrong on our side.", "code": "internal_error"})
+    );
+    assert!(
+        !body.contains(&app.table_name) && !body.contains("ResourceNotFound"),
+        "{body}"
+    );
+}
