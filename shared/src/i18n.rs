@@ -70,177 +70,67 @@ impl Lang {
     }
 }
 
-/// A message for a whole error: its stable snake_case `code` and its text in both languages.
-///
-/// Add a variant here when a new error needs its own code; clients switch on the code, people read the text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Msg {
-    RouteNotFound,
-    MethodNotAllowed,
-    MalformedJson,
-    ValidationFailed,
-    UnsupportedMediaType,
-    PayloadTooLarge,
-    NotFound,
-    Conflict,
-    Unauthorized,
-    Forbidden,
-    TooManyRequests,
-    ServiceUnavailable,
-    Internal,
-    StaffOnly,
-    InvalidCredentials,
-    DuplicateEmail,
-    InvalidOtp,
-    EmailAlreadyConfirmed,
-    SamePassword,
-    TooManyLoginAttempts,
-    TooManyCodes,
-    StaffRoleNeedsAdmin,
-    SessionNotFound,
-    MalformedMultipart,
-    ExpectedMultipart,
-    NotAnImage,
-    TooManyFiles,
-    NoFileUploaded,
-    NoFilesUploaded,
-    FileTooLarge,
+/// Declares [`Msg`] from one table: each message's variant, stable snake_case `code`, and Arabic and
+/// English text stand on one line, so a message is added (or reworded) in exactly one place.
+macro_rules! messages {
+    ($($variant:ident => $code:literal, $ar:literal, $en:literal;)*) => {
+        /// A message for a whole error: its stable `code` (clients switch on it) and its text in both
+        /// languages (people read it).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Msg {
+            $($variant,)*
+        }
+
+        impl Msg {
+            /// Every message, for checks over the whole catalogue.
+            pub const ALL: &[Msg] = &[$(Msg::$variant,)*];
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Msg::$variant => $code,)*
+                }
+            }
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                match self {
+                    $(Msg::$variant => lang.pick($ar, $en),)*
+                }
+            }
+        }
+    };
 }
 
-impl Msg {
-    pub fn code(self) -> &'static str {
-        match self {
-            Msg::RouteNotFound => "route_not_found",
-            Msg::MethodNotAllowed => "method_not_allowed",
-            Msg::MalformedJson => "malformed_json",
-            Msg::ValidationFailed => "validation_failed",
-            Msg::UnsupportedMediaType => "unsupported_media_type",
-            Msg::PayloadTooLarge => "payload_too_large",
-            Msg::NotFound => "not_found",
-            Msg::Conflict => "conflict",
-            Msg::Unauthorized => "unauthorized",
-            Msg::Forbidden => "forbidden",
-            Msg::TooManyRequests => "too_many_requests",
-            Msg::ServiceUnavailable => "service_unavailable",
-            Msg::Internal => "internal_error",
-            Msg::StaffOnly => "staff_only",
-            Msg::InvalidCredentials => "invalid_email_or_password",
-            Msg::DuplicateEmail => "duplicate_email_error",
-            Msg::InvalidOtp => "invalid_otp",
-            Msg::EmailAlreadyConfirmed => "email_already_confirmed",
-            Msg::SamePassword => "same_password",
-            Msg::TooManyLoginAttempts => "too_many_login_attempts",
-            Msg::TooManyCodes => "too_many_codes",
-            Msg::StaffRoleNeedsAdmin => "staff_role_needs_admin",
-            Msg::SessionNotFound => "session_not_found",
-            Msg::MalformedMultipart => "malformed_multipart",
-            Msg::ExpectedMultipart => "expected_multipart",
-            Msg::NotAnImage => "unsupported_file_type",
-            Msg::TooManyFiles => "too_many_files",
-            Msg::NoFileUploaded => "no_file_uploaded",
-            Msg::NoFilesUploaded => "no_files_uploaded",
-            Msg::FileTooLarge => "file_too_large",
-        }
-    }
-
-    pub fn text(self, lang: Lang) -> &'static str {
-        let (ar, en) = match self {
-            Msg::RouteNotFound => (
-                "المسار المطلوب غير موجود.",
-                "The requested route does not exist.",
-            ),
-            Msg::MethodNotAllowed => (
-                "هذه الطريقة غير مسموح بها لهذا المسار.",
-                "This method is not allowed on this route.",
-            ),
-            Msg::MalformedJson => (
-                "نص الطلب ليس JSON صالحًا.",
-                "The request body is not valid JSON.",
-            ),
-            Msg::ValidationFailed => ("بعض الحقول غير صالحة.", "Some fields are invalid."),
-            Msg::UnsupportedMediaType => (
-                "نوع المحتوى غير مدعوم؛ أرسل application/json.",
-                "Unsupported content type; send application/json.",
-            ),
-            Msg::PayloadTooLarge => (
-                "حجم الطلب أكبر من المسموح.",
-                "The request body is too large.",
-            ),
-            Msg::NotFound => ("العنصر غير موجود.", "The item was not found."),
-            Msg::Conflict => (
-                "يتعارض الطلب مع الحالة الحالية.",
-                "The request conflicts with the current state.",
-            ),
-            Msg::Unauthorized => ("غير مصرح.", "unauthorized"),
-            Msg::Forbidden => (
-                "ليس لديك صلاحية للوصول إلى هذا المورد.",
-                "You are not allowed to access this resource.",
-            ),
-            Msg::TooManyRequests => (
-                "طلبات كثيرة جدًا، حاول لاحقًا.",
-                "Too many requests, try again later.",
-            ),
-            Msg::ServiceUnavailable => (
-                "الخدمة مشغولة مؤقتًا، حاول بعد قليل.",
-                "The service is busy, try again shortly.",
-            ),
-            Msg::Internal => ("حدث خطأ غير متوقع.", "Something went wrong on our side."),
-            Msg::StaffOnly => (
-                "هذا المورد متاح لفريق العمل فقط.",
-                "Only staff members can access this resource",
-            ),
-            Msg::InvalidCredentials => (
-                "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
-                "Invalid Email or Password.",
-            ),
-            Msg::DuplicateEmail => ("البريد الإلكتروني مستخدم بالفعل.", "Email already exists."),
-            Msg::InvalidOtp => (
-                "رمز التحقق غير صحيح أو منتهي الصلاحية.",
-                "The provided OTP is incorrect or expired.",
-            ),
-            Msg::EmailAlreadyConfirmed => (
-                "تم تأكيد البريد الإلكتروني بالفعل.",
-                "Email is already confirmed.",
-            ),
-            Msg::SamePassword => (
-                "كلمة المرور الجديدة مطابقة للقديمة.",
-                "The new password is the same as the old one.",
-            ),
-            Msg::TooManyLoginAttempts => (
-                "محاولات دخول فاشلة كثيرة، حاول لاحقًا.",
-                "Too many failed login attempts, try again later.",
-            ),
-            Msg::TooManyCodes => (
-                "طلبت رموزًا كثيرة، انتظر قبل طلب رمز جديد.",
-                "Too many codes requested, wait before asking for another.",
-            ),
-            Msg::StaffRoleNeedsAdmin => (
-                "فقط المدير يمكنه إنشاء حسابات فريق العمل.",
-                "Only an admin can create staff accounts.",
-            ),
-            Msg::SessionNotFound => ("الجلسة غير موجودة.", "The session was not found."),
-            Msg::MalformedMultipart => (
-                "الطلب ليس نموذج multipart صالحًا.",
-                "The request is not a valid multipart form.",
-            ),
-            Msg::ExpectedMultipart => (
-                "أرسل الملفات بصيغة multipart/form-data.",
-                "Send files as multipart/form-data.",
-            ),
-            Msg::NotAnImage => (
-                "يُقبل فقط JPEG وPNG وWebP وGIF وAVIF.",
-                "Only JPEG, PNG, WebP, GIF and AVIF images are accepted.",
-            ),
-            Msg::TooManyFiles => (
-                "عدد الملفات أكبر من المسموح.",
-                "Too many files in one request.",
-            ),
-            Msg::NoFileUploaded => ("لم يتم رفع أي ملف.", "No file uploaded"),
-            Msg::NoFilesUploaded => ("لم يتم رفع أي ملفات.", "No files uploaded"),
-            Msg::FileTooLarge => ("حجم الملف كبير جدًا.", "File size is too large."),
-        };
-        lang.pick(ar, en)
-    }
+messages! {
+    RouteNotFound => "route_not_found", "المسار المطلوب غير موجود.", "The requested route does not exist.";
+    MethodNotAllowed => "method_not_allowed", "هذه الطريقة غير مسموح بها لهذا المسار.", "This method is not allowed on this route.";
+    MalformedJson => "malformed_json", "نص الطلب ليس JSON صالحًا.", "The request body is not valid JSON.";
+    ValidationFailed => "validation_failed", "بعض الحقول غير صالحة.", "Some fields are invalid.";
+    UnsupportedMediaType => "unsupported_media_type", "نوع المحتوى غير مدعوم؛ أرسل application/json.", "Unsupported content type; send application/json.";
+    PayloadTooLarge => "payload_too_large", "حجم الطلب أكبر من المسموح.", "The request body is too large.";
+    NotFound => "not_found", "العنصر غير موجود.", "The item was not found.";
+    Conflict => "conflict", "يتعارض الطلب مع الحالة الحالية.", "The request conflicts with the current state.";
+    Unauthorized => "unauthorized", "غير مصرح.", "unauthorized";
+    Forbidden => "forbidden", "ليس لديك صلاحية للوصول إلى هذا المورد.", "You are not allowed to access this resource.";
+    TooManyRequests => "too_many_requests", "طلبات كثيرة جدًا، حاول لاحقًا.", "Too many requests, try again later.";
+    ServiceUnavailable => "service_unavailable", "الخدمة مشغولة مؤقتًا، حاول بعد قليل.", "The service is busy, try again shortly.";
+    Internal => "internal_error", "حدث خطأ غير متوقع.", "Something went wrong on our side.";
+    StaffOnly => "staff_only", "هذا المورد متاح لفريق العمل فقط.", "Only staff members can access this resource";
+    InvalidCredentials => "invalid_email_or_password", "البريد الإلكتروني أو كلمة المرور غير صحيحة.", "Invalid Email or Password.";
+    DuplicateEmail => "duplicate_email_error", "البريد الإلكتروني مستخدم بالفعل.", "Email already exists.";
+    InvalidOtp => "invalid_otp", "رمز التحقق غير صحيح أو منتهي الصلاحية.", "The provided OTP is incorrect or expired.";
+    EmailAlreadyConfirmed => "email_already_confirmed", "تم تأكيد البريد الإلكتروني بالفعل.", "Email is already confirmed.";
+    SamePassword => "same_password", "كلمة المرور الجديدة مطابقة للقديمة.", "The new password is the same as the old one.";
+    TooManyLoginAttempts => "too_many_login_attempts", "محاولات دخول فاشلة كثيرة، حاول لاحقًا.", "Too many failed login attempts, try again later.";
+    TooManyCodes => "too_many_codes", "طلبت رموزًا كثيرة، انتظر قبل طلب رمز جديد.", "Too many codes requested, wait before asking for another.";
+    StaffRoleNeedsAdmin => "staff_role_needs_admin", "فقط المدير يمكنه إنشاء حسابات فريق العمل.", "Only an admin can create staff accounts.";
+    SessionNotFound => "session_not_found", "الجلسة غير موجودة.", "The session was not found.";
+    MalformedMultipart => "malformed_multipart", "الطلب ليس نموذج multipart صالحًا.", "The request is not a valid multipart form.";
+    ExpectedMultipart => "expected_multipart", "أرسل الملفات بصيغة multipart/form-data.", "Send files as multipart/form-data.";
+    NotAnImage => "unsupported_file_type", "يُقبل فقط JPEG وPNG وWebP وGIF وAVIF.", "Only JPEG, PNG, WebP, GIF and AVIF images are accepted.";
+    TooManyFiles => "too_many_files", "عدد الملفات أكبر من المسموح.", "Too many files in one request.";
+    NoFileUploaded => "no_file_uploaded", "لم يتم رفع أي ملف.", "No file uploaded";
+    NoFilesUploaded => "no_files_uploaded", "لم يتم رفع أي ملفات.", "No files uploaded";
+    FileTooLarge => "file_too_large", "حجم الملف كبير جدًا.", "File size is too large.";
 }
 
 /// The JSON kind a field should have had, for "wrong type" messages.
@@ -393,39 +283,7 @@ mod tests {
 
     #[test]
     fn every_message_has_both_languages_and_a_snake_case_code() {
-        use Msg::*;
-        for msg in [
-            RouteNotFound,
-            MethodNotAllowed,
-            MalformedJson,
-            ValidationFailed,
-            UnsupportedMediaType,
-            PayloadTooLarge,
-            NotFound,
-            Conflict,
-            Unauthorized,
-            Forbidden,
-            TooManyRequests,
-            ServiceUnavailable,
-            Internal,
-            StaffOnly,
-            InvalidCredentials,
-            DuplicateEmail,
-            InvalidOtp,
-            EmailAlreadyConfirmed,
-            SamePassword,
-            TooManyLoginAttempts,
-            TooManyCodes,
-            StaffRoleNeedsAdmin,
-            SessionNotFound,
-            MalformedMultipart,
-            ExpectedMultipart,
-            NotAnImage,
-            TooManyFiles,
-            NoFileUploaded,
-            NoFilesUploaded,
-            FileTooLarge,
-        ] {
+        for &msg in Msg::ALL {
             assert_ne!(msg.text(Lang::Ar), msg.text(Lang::En), "{msg:?}");
             assert!(
                 msg.code()
