@@ -17,9 +17,9 @@ use shared::{
     auth::{
         Role, TokenConfig, Tokens,
         session::{SessionRecord, SessionStore},
-        tokens::now_secs,
     },
     aws,
+    clock::now_secs,
     config::EnvReader,
     db::schema,
     users::{NewUser, UserStore},

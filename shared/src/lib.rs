@@ -8,6 +8,7 @@
 //! - [`extract`]: validated JSON bodies, query parameters and path ids; the request language.
 //! - [`http`]: what wraps every router (404/405, panics, body limit, request log, localized errors).
 //! - [`telemetry`]: JSON logs.
+//! - [`clock`]: the current time and Belta's ISO dates.
 //! - [`id`], [`money`], [`pagination`]: Belta-compatible ids, exact money, list paging.
 //! - [`auth`]: roles, tokens, passwords, sessions, and the `AuthUser`/`Staff` extractors.
 //! - [`users`]: user accounts and their unique emails; [`mail`]: SES mail.
@@ -17,6 +18,7 @@
 pub mod auth;
 pub mod aws;
 pub mod catalog;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::Role,
+    clock::now_millis,
     db::{Key, StoreError, StoreResultExt, get_record},
     error::ApiError,
     i18n::Msg,
@@ -75,12 +76,6 @@ pub struct NewUser {
 pub struct UserStore {
     pub db: Client,
     pub table: String,
-}
-
-pub fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 impl UserStore {

@@ -8,7 +8,8 @@ use http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 use shared::{
     ApiError, ApiResult, FieldErrors, FieldIssue, Lang, Msg,
-    auth::{AuthUser, MaybeAuthUser, Role, password, session::SessionRecord, tokens::now_secs},
+    auth::{AuthUser, MaybeAuthUser, Role, password, session::SessionRecord},
+    clock::now_secs,
     db::{Key, StoreError, StoreResultExt},
     extract::{JsonBody, Validate},
     users::{NewUser, UserRecord, is_valid_email, normalize_email},

@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::{
     ApiError, ApiResult, FieldErrors, FieldIssue, Lang, Msg,
-    auth::{AuthUser, Tokens, tokens::now_secs},
+    auth::{AuthUser, Tokens},
+    clock::now_secs,
     config::EnvReader,
     db::{Key, StoreError, StoreResultExt, get_record},
     extract::{JsonBody, Validate},
@@ -511,7 +512,7 @@ async fn apply(
         .condition_expression("attribute_exists(PK)")
         .expression_attribute_values(
             ":now",
-            AttributeValue::N(shared::users::now_millis().to_string()),
+            AttributeValue::N(shared::clock::now_millis().to_string()),
         )
         .build()
         .map_err(anyhow::Error::from)?;

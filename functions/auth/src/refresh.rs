@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::{
     ApiError, ApiResult, Msg,
-    auth::tokens::{Issued, TokenKind, now_secs},
+    auth::tokens::{Issued, TokenKind},
+    clock::now_secs,
     db::StoreError,
     extract::{JsonBody, Validate},
     users::UserRecord,
@@ -336,7 +337,7 @@ fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
         "code": code,
         "detail": detail,
         "instance": "/v1/auth/refresh-token",
-        "timestamp": crate::responses::iso(now_secs() * 1000),
+        "timestamp": shared::clock::iso_millis(now_secs() * 1000),
     });
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(

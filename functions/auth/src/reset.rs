@@ -87,7 +87,7 @@ pub async fn reset_password(
         .expression_attribute_values(":hash", AttributeValue::S(new_hash))
         .expression_attribute_values(
             ":now",
-            AttributeValue::N(shared::users::now_millis().to_string()),
+            AttributeValue::N(shared::clock::now_millis().to_string()),
         )
         .expression_attribute_values(":grant", AttributeValue::S(grant_hash))
         .build()

@@ -6,8 +6,7 @@ use axum::{
 };
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
-use shared::{Id, auth::Role, auth::tokens::Issued, users::UserRecord};
-use time::{OffsetDateTime, macros::format_description};
+use shared::{Id, auth::Role, auth::tokens::Issued, clock::iso_millis, users::UserRecord};
 use utoipa::ToSchema;
 
 /// `{success: true}`, Belta's answer to most auth calls.
@@ -18,16 +17,6 @@ pub struct Success {
 
 pub fn success() -> Json<Success> {
     Json(Success { success: true })
-}
-
-/// ISO 8601 in UTC with milliseconds, as Belta's (JavaScript) dates are written.
-pub fn iso(unix_millis: i64) -> String {
-    let format =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    OffsetDateTime::from_unix_timestamp_nanos(unix_millis as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(format).ok())
-        .unwrap_or_default()
 }
 
 /// The user as Belta's login body and `/auth/me` show it.
@@ -53,8 +42,8 @@ impl From<&UserRecord> for UserBody {
             email: user.email.clone(),
             confirmed: user.confirmed,
             role: user.role,
-            created_at: iso(user.created_at),
-            updated_at: iso(user.updated_at),
+            created_at: iso_millis(user.created_at),
+            updated_at: iso_millis(user.updated_at),
         }
     }
 }
@@ -78,10 +67,10 @@ impl LoginBody {
     pub fn new(user: &UserRecord, access: Issued, refresh: Issued) -> Self {
         LoginBody {
             user: user.into(),
-            access_token_expire_date: iso(access.expires_at * 1000),
+            access_token_expire_date: iso_millis(access.expires_at * 1000),
             expires_in: access.expires_in(),
             access_token: access.token,
-            refresh_token_expire_date: iso(refresh.expires_at * 1000),
+            refresh_token_expire_date: iso_millis(refresh.expires_at * 1000),
             refresh_token: refresh.token,
             token_type: "Bearer",
         }
@@ -98,16 +87,4 @@ pub fn no_store(status: StatusCode, body: impl Serialize) -> Response {
         .headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_iso_with_milliseconds_like_javascript() {
-        assert_eq!(iso(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso(1_750_369_600_123), "2025-06-19T21:46:40.123Z");
-        assert_eq!(iso(1_750_369_600_100), "2025-06-19T21:46:40.100Z");
-    }
 }

@@ -4,14 +4,15 @@ use axum::{Json, extract::State};
 use serde::Serialize;
 use shared::{
     ApiError, ApiResult, Id, Msg,
-    auth::{AuthUser, tokens::now_secs},
+    auth::AuthUser,
+    clock::{iso_millis, now_secs},
     extract::PathId,
 };
 use utoipa::ToSchema;
 
 use crate::{
     AppState,
-    responses::{Success, iso, success},
+    responses::{Success, success},
 };
 
 #[derive(Serialize, ToSchema)]
@@ -51,9 +52,9 @@ pub async fn list(
             .map(|s| SessionBody {
                 id: s.session_id,
                 user_agent: s.user_agent,
-                created_at: iso(s.created_at * 1000),
-                last_used_at: iso(s.last_used_at * 1000),
-                expires_at: iso(s.expires_at * 1000),
+                created_at: iso_millis(s.created_at * 1000),
+                last_used_at: iso_millis(s.last_used_at * 1000),
+                expires_at: iso_millis(s.expires_at * 1000),
                 current: s.session_id == caller.session_id,
             })
             .collect(),

@@ -29,6 +29,7 @@ use shared::{
     ApiError, ApiResult, FieldErrors, FieldIssue, Id, Msg,
     auth::{Authenticator, Staff, TokenConfig, Tokens, session::SessionStore},
     aws,
+    clock::{iso_millis, now_secs},
     config::{ConfigError, EnvReader, HttpConfig, TableConfig},
     extract::{JsonBody, Validate},
 };
@@ -446,15 +447,12 @@ pub async fn presign(
         })
         .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
         .collect();
-    let expires_at = OffsetDateTime::now_utc() + time::Duration::seconds(expires_in as i64);
     Ok(Json(PresignedUpload {
         method: "PUT",
         upload_url: request.uri().to_owned(),
         headers,
         expires_in,
-        expires_at: expires_at
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
+        expires_at: iso_millis((now_secs() + expires_in as i64) * 1000),
         url: state.public_url(&key),
         key,
     }))

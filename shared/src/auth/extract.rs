@@ -9,9 +9,9 @@ use http::{header, request::Parts};
 use super::{
     Role,
     session::SessionStore,
-    tokens::{TokenKind, Tokens, now_secs},
+    tokens::{TokenKind, Tokens},
 };
-use crate::{error::ApiError, i18n::Msg, id::Id};
+use crate::{clock::now_secs, error::ApiError, i18n::Msg, id::Id};
 
 /// What a function needs to authenticate requests: the token keys and the session table.
 /// Put it in the function's state and implement `FromRef` for it.

@@ -4,7 +4,7 @@ use api_tests::{TestApp, spawn_app, unique_email};
 use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
-use shared::{auth::tokens::now_secs, db::Key};
+use shared::{clock::now_secs, db::Key};
 
 async fn login_unconfirmed(app: &TestApp) -> (String, Value) {
     let email = unique_email();
