@@ -132,8 +132,8 @@ impl UserStore {
         get_record(&self.db, &self.table, &Key::user(id), "a user").await
     }
 
-    /// The id of the account with this (normalized) email.
-    pub async fn id_for_email(&self, email: &str) -> Result<Option<Id>, StoreError> {
+    /// The account with this (normalized) email: the email marker, then the user.
+    pub async fn find_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
         let output = self
             .db
             .get_item()
@@ -143,9 +143,13 @@ impl UserStore {
             .send()
             .await
             .store_context("Failed to look up an email")?;
-        Ok(output
+        let id: Option<Id> = output
             .item
-            .and_then(|item| item.get("userId")?.as_s().ok()?.parse().ok()))
+            .and_then(|item| item.get("userId")?.as_s().ok()?.parse().ok());
+        match id {
+            Some(id) => self.get(&id).await,
+            None => Ok(None),
+        }
     }
 }
 

@@ -196,12 +196,16 @@ pub async fn open_session(
 #[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = UserBody), (status = 401)))]
 pub async fn me(State(state): State<AppState>, caller: AuthUser) -> ApiResult<Json<UserBody>> {
-    let user = state
+    Ok(Json(UserBody::from(&current_user(&state, &caller).await?)))
+}
+
+/// The signed-in caller's account; 401 if it is gone while its session lives on.
+pub(crate) async fn current_user(state: &AppState, caller: &AuthUser) -> ApiResult<UserRecord> {
+    state
         .users
         .get(&caller.user_id)
         .await?
-        .ok_or(ApiError::Unauthorized(Msg::Unauthorized))?;
-    Ok(Json(UserBody::from(&user)))
+        .ok_or(ApiError::Unauthorized(Msg::Unauthorized))
 }
 
 /// Failed logins per email, in the item `EMAIL#<email>` / `LOGIN_ATTEMPTS` beside the email marker, so

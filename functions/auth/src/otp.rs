@@ -34,7 +34,7 @@ use utoipa::ToSchema;
 
 use crate::{
     AppState,
-    account::check_email,
+    account::{check_email, current_user},
     responses::{Success, no_store, success},
 };
 
@@ -390,14 +390,6 @@ impl Validate for GuestVerifyBody {
     }
 }
 
-async fn current_user(state: &AppState, caller: &AuthUser) -> ApiResult<UserRecord> {
-    state
-        .users
-        .get(&caller.user_id)
-        .await?
-        .ok_or(ApiError::Unauthorized(Msg::Unauthorized))
-}
-
 /// Mails a code to the signed-in user.
 #[utoipa::path(post, path = "/auth/send-otp", tag = "auth", request_body = SendBody, security(("bearer" = [])),
     responses((status = 200, body = Success), (status = 401), (status = 409), (status = 429)))]
@@ -428,10 +420,7 @@ pub async fn send_for_guest(
 ) -> ApiResult<Json<Success>> {
     let email = normalize_email(&body.email);
     let purpose = body.purpose.unwrap_or(Purpose::ResetPassword);
-    let user = match state.users.id_for_email(&email).await? {
-        Some(id) => state.users.get(&id).await?,
-        None => None,
-    };
+    let user = state.users.find_by_email(&email).await?;
     let deliver = user.is_some_and(|u| !(purpose == Purpose::EmailConfirmation && u.confirmed));
     state
         .codes
@@ -461,10 +450,7 @@ pub async fn verify_for_guest(
 ) -> ApiResult<Response> {
     let email = normalize_email(&body.email);
     let consume = state.codes.check(&email, body.purpose, &body.otp).await?;
-    let user = match state.users.id_for_email(&email).await? {
-        Some(id) => state.users.get(&id).await?,
-        None => None,
-    };
+    let user = state.users.find_by_email(&email).await?;
     let user = user.ok_or(ApiError::Unauthorized(Msg::InvalidOtp))?;
     apply(&state, &user, body.purpose, consume).await
 }
