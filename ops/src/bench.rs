@@ -14,6 +14,9 @@ use std::{
 use anyhow::Context;
 use tokio::{io::AsyncReadExt, net::TcpListener, process::Command, time::timeout};
 
+/// The JWT key every benchmark gives the functions it runs (32+ bytes, like production's).
+pub const JWT_SECRET: &str = "bench-secret-bench-secret-bench-secret";
+
 const NEXT_EVENT: &str = "GET /2018-06-01/runtime/invocation/next";
 
 /// Starts `binary` `runs` times and returns each init duration.

@@ -73,7 +73,7 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
     let config = auth::Config::read(EnvReader::from_pairs([
         ("TABLE_NAME", table.as_str()),
         ("MAIL_FROM", "bench@bench.example"),
-        ("JWT_SECRET", "bench-secret-bench-secret-bench-secret"),
+        ("JWT_SECRET", crate::bench::JWT_SECRET),
     ]))?;
     let router = auth::router(auth::AppState::with_clients(
         config,

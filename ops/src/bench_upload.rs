@@ -31,8 +31,6 @@ use tokio::{
     sync::mpsc,
 };
 
-pub const SECRET: &str = "bench-secret-bench-secret-bench-secret";
-
 pub struct UploadRun {
     pub status: u64,
     pub wall: Duration,
@@ -65,7 +63,7 @@ pub async fn prepare(sdk: &SdkConfig) -> anyhow::Result<(Vec<(String, String)>, 
     })
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut env = EnvReader::from_pairs([("JWT_SECRET", SECRET)]);
+    let mut env = EnvReader::from_pairs([("JWT_SECRET", crate::bench::JWT_SECRET)]);
     let tokens = Tokens::new(TokenConfig::read(&mut env));
     let session = SessionRecord::new(user.id, Role::Employee, None, now_secs(), 3600);
     SessionStore {
@@ -80,7 +78,7 @@ pub async fn prepare(sdk: &SdkConfig) -> anyhow::Result<(Vec<(String, String)>, 
     let settings = [
         ("TABLE_NAME", table),
         ("UPLOAD_BUCKET", bucket),
-        ("JWT_SECRET", SECRET.to_owned()),
+        ("JWT_SECRET", crate::bench::JWT_SECRET.to_owned()),
         ("PUBLIC_BASE_URL", "https://cdn.bench.example".to_owned()),
     ];
     Ok((settings.map(|(k, v)| (k.to_owned(), v)).to_vec(), token))

@@ -132,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
                 ("TABLE_NAME", "bench"),
                 ("UPLOAD_BUCKET", "bench"),
                 ("MAIL_FROM", "bench@example.com"),
-                ("JWT_SECRET", "bench-secret-bench-secret-bench-secret"),
+                ("JWT_SECRET", bench::JWT_SECRET),
                 ("PUBLIC_BASE_URL", "https://cdn.bench.example"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
