@@ -131,6 +131,30 @@ messages! {
     NoFileUploaded => "no_file_uploaded", "لم يتم رفع أي ملف.", "No file uploaded";
     NoFilesUploaded => "no_files_uploaded", "لم يتم رفع أي ملفات.", "No files uploaded";
     FileTooLarge => "file_too_large", "حجم الملف كبير جدًا.", "File size is too large.";
+    ProductNotFound => "product_not_found", "المنتج غير موجود.", "Product not found";
+    BrandNotFound => "brand_not_found", "العلامة التجارية غير موجودة.", "Brand not found";
+    CategoryNotFound => "category_not_found", "الفئة غير موجودة.", "Category not found";
+    SubcategoryNotFound => "subcategory_not_found", "الفئة الفرعية غير موجودة.", "Subcategory not found";
+    LabelNotFound => "label_not_found", "الملصق غير موجود.", "Label not found";
+    TagNotFound => "tag_not_found", "الوسم غير موجود.", "Tag not found";
+    OfferNotFound => "offer_not_found", "العرض غير موجود.", "Offer not found";
+    BrandHasProducts => "brand_has_products", "لا يمكن حذف علامة تجارية مرتبطة بمنتجات.", "Cannot delete a brand that has products.";
+    CategoryHasSubcategories => "category_has_subcategories", "لا يمكن حذف فئة تحتوي على فئات فرعية.", "Cannot delete a category that has subcategories.";
+    SubcategoryHasProducts => "subcategory_has_products", "لا يمكن حذف فئة فرعية تحتوي على منتجات.", "Cannot delete a subcategory that has products.";
+    OnlyAdminCanModify => "only_admin_can_modify", "فقط المدير يمكنه تعديل أو حذف هذا العنصر.", "Only admin can modify or delete this Item.";
+    OnlyAdminCanSetReadOnly => "only_admin_can_set_read_only", "فقط المدير يمكنه تعيين employeeReadOnly إلى true.", "Only admin can modify or set employeeReadOnly to true";
+    AlreadyLinked => "already_linked", "العنصر مرتبط بالفعل.", "The item is already linked.";
+    NotLinked => "not_linked", "العنصر غير مرتبط.", "The item is not linked.";
+    TooManyLinks => "too_many_links", "تم بلوغ الحد الأقصى للارتباطات لهذا المنتج.", "This product already has the maximum number of links of this kind.";
+    ProductHasOffer => "product_has_offer", "المنتج لديه عرض بالفعل.", "Product already has an offer";
+    ChangedConcurrently => "changed_concurrently", "تغيّر العنصر أثناء طلبك؛ أعد التحميل وحاول مجددًا.", "The item changed while your request ran; reload and try again.";
+    ProductDeleted => "product_deleted", "تم حذف المنتج بنجاح.", "Product deleted successfully";
+    BrandDeleted => "brand_deleted", "تم حذف العلامة التجارية بنجاح.", "Brand deleted successfully";
+    CategoryDeleted => "category_deleted", "تم حذف الفئة بنجاح.", "Category deleted successfully";
+    SubcategoryDeleted => "subcategory_deleted", "تم حذف الفئة الفرعية بنجاح.", "Subcategory deleted successfully";
+    LabelDeleted => "label_deleted", "تم حذف الملصق بنجاح.", "Label deleted successfully";
+    TagDeleted => "tag_deleted", "تم حذف الوسم بنجاح.", "Tag deleted successfully";
+    OfferDeleted => "offer_deleted", "تم حذف العرض بنجاح.", "Offer deleted successfully";
 }
 
 /// The JSON kind a field should have had, for "wrong type" messages.

@@ -93,8 +93,28 @@ pub fn function_router(function: &str, deployment: &Deployment) -> Router {
             let config = auth::Config::read(deployment.env()).expect("auth config");
             auth::router(auth::AppState::new(config, &deployment.sdk_config))
         }
+        "products" => catalog_router(deployment, products::router),
+        "brands" => catalog_router(deployment, brands::router),
+        "categories" => catalog_router(deployment, categories::router),
+        "subcategories" => catalog_router(deployment, subcategories::router),
+        "labels" => catalog_router(deployment, labels::router),
+        "tags" => catalog_router(deployment, tags::router),
+        "offers" => catalog_router(deployment, offers::router),
         other => panic!("no router registered in tests/src/lib.rs for function {other:?}"),
     }
+}
+
+/// The catalogue functions share their configuration and state type.
+fn catalog_router(
+    deployment: &Deployment,
+    router: fn(shared::catalog::api::CatalogState) -> Router,
+) -> Router {
+    let config =
+        shared::catalog::api::CatalogConfig::read(deployment.env()).expect("catalogue config");
+    router(shared::catalog::api::CatalogState::new(
+        config,
+        &deployment.sdk_config,
+    ))
 }
 
 /// A running API and handles on the emulator behind it.

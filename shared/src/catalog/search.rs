@@ -42,6 +42,11 @@ impl Query {
         (!normalized.is_empty()).then_some(Query(normalized))
     }
 
+    /// Whether the (normalized) text contains the query.
+    pub fn matches(&self, normalized_text: &str) -> bool {
+        normalized_text.contains(self.0.as_str())
+    }
+
     /// Whether any of the (normalized) texts contains the query.
     pub fn matches_any<'a>(&self, normalized_texts: impl IntoIterator<Item = &'a str>) -> bool {
         normalized_texts

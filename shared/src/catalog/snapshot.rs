@@ -16,10 +16,7 @@ use aws_sdk_dynamodb::{
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
-use crate::db::{
-    Key, StoreError, StoreResultExt,
-    keys::{GSI1, GSI1PK},
-};
+use crate::db::{Key, StoreError, StoreResultExt, keys::PK};
 
 /// The write that moves the catalogue version on; put it in every catalogue write transaction.
 pub fn bump_version(table: &str) -> TransactWriteItem {
@@ -50,7 +47,8 @@ pub async fn current_version(db: &Client, table: &str) -> Result<u64, StoreError
         .unwrap_or(0))
 }
 
-/// Every item of one kind (`GSI1PK = kind`) in creation order, all pages. Used to (re)load a snapshot.
+/// Every record of one kind in creation order, all pages, read consistently: a reload that follows a
+/// version bump sees the write behind it.
 pub async fn load_kind<T: DeserializeOwned>(
     db: &Client,
     table: &str,
@@ -62,10 +60,13 @@ pub async fn load_kind<T: DeserializeOwned>(
         let page = db
             .query()
             .table_name(table)
-            .index_name(GSI1)
-            .key_condition_expression("#pk = :kind")
-            .expression_attribute_names("#pk", GSI1PK)
-            .expression_attribute_values(":kind", AttributeValue::S(kind.to_owned()))
+            .key_condition_expression("#pk = :partition")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(
+                ":partition",
+                AttributeValue::S(Key::catalog_partition(kind)),
+            )
+            .consistent_read(true)
             .set_exclusive_start_key(start)
             .send()
             .await

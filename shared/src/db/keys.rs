@@ -6,8 +6,13 @@
 //! | unique email | `EMAIL#<normalized>` | `EMAIL` |
 //! | session | `USER#<id>` | `SESSION#<sid>` |
 //! | one-time code | `OTP#<purpose>#<email>` | `OTP` |
-//! | catalogue entity | `<TYPE>#<id>` | `<TYPE>` (listed through `GSI1PK=<TYPE>`, `GSI1SK=<createdAt>#<id>`) |
+//! | catalogue record | `CATALOG#<KIND>` | `<id>` |
 //! | catalogue version | `CATALOG` | `VERSION` |
+//!
+//! Catalogue records of one kind share a partition, refining ARCHITECTURE.md §4 (which listed them through
+//! GSI1): a snapshot reload is then a *consistent* Query, so a reload that follows a version bump always
+//! sees the write that bumped it. A GSI is only eventually consistent and could miss it. Ids are
+//! time-ordered, so the sort key is creation order as well.
 
 use std::collections::HashMap;
 
@@ -61,29 +66,19 @@ impl Key {
         Key::new(format!("OTP#{purpose}#{normalized_email}"), "OTP")
     }
 
-    /// A catalogue entity of `kind` (`PRODUCT`, `BRAND`, ...).
-    pub fn entity(kind: &str, id: &Id) -> Self {
-        Key::new(format!("{kind}#{id}"), kind)
+    /// A catalogue record of `kind` (`PRODUCT`, `BRAND`, ...).
+    pub fn catalog(kind: &str, id: &Id) -> Self {
+        Key::new(Key::catalog_partition(kind), id.to_string())
+    }
+
+    /// The partition holding every catalogue record of `kind`.
+    pub fn catalog_partition(kind: &str) -> String {
+        format!("CATALOG#{kind}")
     }
 
     pub fn catalog_version() -> Self {
         Key::new("CATALOG".to_owned(), "VERSION")
     }
-}
-
-/// `GSI1` keys that list every entity of a kind in creation order.
-pub fn entity_listing(
-    kind: &str,
-    created_at_millis: i64,
-    id: &Id,
-) -> [(String, AttributeValue); 2] {
-    [
-        (GSI1PK.to_owned(), AttributeValue::S(kind.to_owned())),
-        (
-            GSI1SK.to_owned(),
-            AttributeValue::S(format!("{created_at_millis:013}#{id}")),
-        ),
-    ]
 }
 
 #[cfg(test)]
@@ -110,10 +105,10 @@ mod tests {
             "OTP#reset_password#a@b.co"
         );
         assert_eq!(
-            Key::entity("BRAND", &id),
+            Key::catalog("BRAND", &id),
             Key {
-                pk: "BRAND#682b7173f5c8c863ab931a45".into(),
-                sk: "BRAND".into()
+                pk: "CATALOG#BRAND".into(),
+                sk: "682b7173f5c8c863ab931a45".into()
             }
         );
         assert_eq!(
@@ -123,13 +118,5 @@ mod tests {
                 sk: "VERSION".into()
             }
         );
-    }
-
-    #[test]
-    fn listing_sort_keys_sort_by_creation_time() {
-        let id = Id::new();
-        let [_, (_, early)] = entity_listing("TAG", 999, &id);
-        let [_, (_, late)] = entity_listing("TAG", 1_700_000_000_000, &id);
-        assert!(early.as_s().unwrap() < late.as_s().unwrap());
     }
 }

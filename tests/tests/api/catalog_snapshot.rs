@@ -8,7 +8,7 @@ use serde::Deserialize;
 use shared::{
     Id,
     catalog::snapshot::{SnapshotCache, bump_version, current_version, load_kind},
-    db::{Key, StoreError, keys::entity_listing},
+    db::{Key, StoreError},
 };
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -17,10 +17,12 @@ struct Tag {
 }
 
 /// Writes a tag and bumps the version in one transaction, as catalogue writers will.
-async fn write_tag(app: &api_tests::TestApp, name: &str, created_at_millis: i64) {
-    let id = Id::new();
-    let mut item = Key::entity("TAG", &id).to_attributes();
-    item.extend(entity_listing("TAG", created_at_millis, &id));
+/// `created_at` (unix seconds) becomes the id's time part, as `Id::new()` would at that moment.
+async fn write_tag(app: &api_tests::TestApp, name: &str, created_at: u32) {
+    let id: Id = format!("{created_at:08x}{:016x}", rand_suffix())
+        .parse()
+        .unwrap();
+    let mut item = Key::catalog("TAG", &id).to_attributes();
     item.insert("name".into(), AttributeValue::S(name.into()));
     let put = Put::builder()
         .table_name(&app.table_name)
@@ -34,6 +36,10 @@ async fn write_tag(app: &api_tests::TestApp, name: &str, created_at_millis: i64)
         .send()
         .await
         .unwrap();
+}
+
+fn rand_suffix() -> u64 {
+    u64::from_str_radix(&Id::new().to_string()[8..], 16).unwrap()
 }
 
 #[tokio::test]

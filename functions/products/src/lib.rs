@@ -1,0 +1,226 @@
+//! The `products` function.
+//!
+//! - `GET /products` and `GET /products/{id}`: the store's view. Enabled products only, one localized
+//!   `name`/`description`, filters (`category` through the subcategory, `subcategory`, `brand`, `tag`,
+//!   `label`, `minPrice`/`maxPrice` on the final price), Arabic-normalized `search` over the product's,
+//!   brand's, subcategory's and tags' names, `sort`, and exact totals: all in memory, on the snapshot.
+//! - `/products/staff` list, create, get, PATCH and DELETE; deleting a product deletes its offer and
+//!   releases its brand, subcategory, labels and tags, in one transaction.
+//! - `POST /products/staff/link-brand|unlink-brand|link-subcategory|unlink-subcategory`.
+
+use axum::{
+    Json, Router,
+    extract::State,
+    routing::{get, post},
+};
+use http::StatusCode;
+use serde_json::Value;
+use shared::{
+    ApiError, ApiResult, Id, Lang, Msg,
+    auth::Staff,
+    catalog::{
+        api::{deleted, guard_modify, guard_read_only_flag, link_product, product_or_404},
+        index::Catalog,
+        input::{LinkInput, ProductInput, required_id},
+        lists::{ProductListQuery, render},
+        model::{Counters, Kind, Product, Record},
+        store::Change,
+        views,
+    },
+    clock::{now_millis, now_secs},
+    db::Key,
+    extract::{JsonBody, PathId, QueryParams},
+    pagination::Page,
+};
+
+pub use shared::catalog::api::{CatalogConfig as Config, CatalogState as AppState};
+
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/products", get(public_list))
+        .route("/products/{id}", get(public_get))
+        .route("/products/staff", get(staff_list).post(create))
+        .route(
+            "/products/staff/{id}",
+            get(staff_get).patch(update).delete(delete),
+        )
+        .route(
+            "/products/staff/link-brand",
+            post(|s, u, b| link(s, u, b, Kind::Brand, true)),
+        )
+        .route(
+            "/products/staff/unlink-brand",
+            post(|s, u, b| link(s, u, b, Kind::Brand, false)),
+        )
+        .route(
+            "/products/staff/link-subcategory",
+            post(|s, u, b| link(s, u, b, Kind::Subcategory, true)),
+        )
+        .route(
+            "/products/staff/unlink-subcategory",
+            post(|s, u, b| link(s, u, b, Kind::Subcategory, false)),
+        );
+    state.serve(routes)
+}
+
+async fn public_list(
+    State(state): State<AppState>,
+    lang: Lang,
+    QueryParams(query): QueryParams<ProductListQuery>,
+) -> ApiResult<Json<Page<Value>>> {
+    let catalog = state.store.snapshot().await?;
+    let now = now_secs();
+    let page = query.run(&catalog, true, lang, now);
+    Ok(Json(render(page, |e| {
+        views::product_public(&catalog, &e.product, lang, now)
+    })))
+}
+
+async fn public_get(
+    State(state): State<AppState>,
+    lang: Lang,
+    PathId(id): PathId,
+) -> ApiResult<Json<Value>> {
+    let catalog = state.store.snapshot().await?;
+    let product = product_or_404(&catalog, &id)?;
+    if product.disabled {
+        return Err(ApiError::NotFound(Msg::ProductNotFound));
+    }
+    Ok(Json(views::product_public(
+        &catalog,
+        product,
+        lang,
+        now_secs(),
+    )))
+}
+
+async fn staff_list(
+    State(state): State<AppState>,
+    _: Staff,
+    lang: Lang,
+    QueryParams(query): QueryParams<ProductListQuery>,
+) -> ApiResult<Json<Page<Value>>> {
+    let catalog = state.store.snapshot().await?;
+    let now = now_secs();
+    let page = query.run(&catalog, false, lang, now);
+    Ok(Json(render(page, |e| {
+        views::product_staff(&catalog, &e.product, false, now)
+    })))
+}
+
+fn staff_view(catalog: &Catalog, id: &Id) -> ApiResult<Json<Value>> {
+    let product = product_or_404(catalog, id)?;
+    Ok(Json(views::product_staff(
+        catalog,
+        product,
+        true,
+        now_secs(),
+    )))
+}
+
+async fn staff_get(
+    State(state): State<AppState>,
+    _: Staff,
+    PathId(id): PathId,
+) -> ApiResult<Json<Value>> {
+    staff_view(&*state.store.snapshot().await?, &id)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    JsonBody(input): JsonBody<ProductInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    input.check_complete()?;
+    guard_read_only_flag(&user, input.employee_read_only)?;
+    let now = now_millis();
+    let mut product = Product {
+        id: Id::new(),
+        name_ar: String::new(),
+        name_en: String::new(),
+        description_ar: String::new(),
+        description_en: String::new(),
+        cover_list: Vec::new(),
+        quantity: 0,
+        price: Default::default(),
+        min_price: Default::default(),
+        disabled: false,
+        employee_read_only: false,
+        brand: None,
+        subcategory: None,
+        labels: Vec::new(),
+        tags: Vec::new(),
+        offer: None,
+        counters: Counters::default(),
+        rev: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    input.apply(&mut product);
+    state.store.apply(vec![Change::create(&product)]).await?;
+    let view = staff_view(&*state.store.snapshot().await?, &product.id)?;
+    Ok((StatusCode::CREATED, view))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    PathId(id): PathId,
+    JsonBody(input): JsonBody<ProductInput>,
+) -> ApiResult<Json<Value>> {
+    let catalog = state.store.snapshot().await?;
+    let current = product_or_404(&catalog, &id)?;
+    guard_modify(&user, current)?;
+    guard_read_only_flag(&user, input.employee_read_only)?;
+    let revised = current.revised(now_millis(), |p| input.apply(p));
+    state.store.apply(vec![Change::replace(&revised)]).await?;
+    staff_view(&*state.store.snapshot().await?, &id)
+}
+
+/// Deletes the product with its offer, and releases every entity it was linked to.
+async fn delete(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    lang: Lang,
+    PathId(id): PathId,
+) -> ApiResult<Json<Value>> {
+    let catalog = state.store.snapshot().await?;
+    let product = product_or_404(&catalog, &id)?;
+    guard_modify(&user, product)?;
+    let mut changes = vec![Change::delete(product)];
+    if let Some(offer) = product.offer.and_then(|o| catalog.offer(&o)) {
+        changes.push(Change::delete(offer));
+    }
+    let parents = [
+        (Kind::Brand, product.brand),
+        (Kind::Subcategory, product.subcategory),
+    ]
+    .into_iter()
+    .filter_map(|(kind, id)| Some((kind, id?)))
+    .chain(product.labels.iter().map(|id| (Kind::Label, *id)))
+    .chain(product.tags.iter().map(|id| (Kind::Tag, *id)));
+    for (kind, parent) in parents {
+        changes.push(Change::CountLinks {
+            key: Key::catalog(kind.tag(), &parent),
+            delta: -1,
+        });
+    }
+    state.store.apply(changes).await?;
+    Ok(deleted(Msg::ProductDeleted, lang))
+}
+
+async fn link(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    JsonBody(input): JsonBody<LinkInput>,
+    kind: Kind,
+    link: bool,
+) -> ApiResult<Json<Value>> {
+    let product = required_id(input.product_id, "productId")?;
+    let parent = match (kind, link) {
+        (_, false) => None,
+        (Kind::Brand, true) => Some(required_id(input.brand_id, "brandId")?),
+        _ => Some(required_id(input.subcategory_id, "subcategoryId")?),
+    };
+    link_product(&state, &user, product, kind, parent, link).await
+}

@@ -1,0 +1,74 @@
+//! The `subcategories` function: the routes every catalogue kind shares
+//! ([`shared::catalog::api::entity_routes`]), plus linking a subcategory to its category:
+//!
+//! - `GET /subcategories[?categoryId]` and `GET /subcategories/{id}`: public, enabled items only;
+//! - `GET|POST /subcategories/staff`, `GET|PATCH|DELETE /subcategories/staff/{id}`: staff;
+//! - `POST /subcategories/staff/link` `{subcategoryId, categoryId}` and `/unlink` `{subcategoryId}`:
+//!   answer the subcategory. The category's `linkCount` moves in the same transaction, which is what
+//!   keeps a category with subcategories from being deleted.
+
+use axum::{Json, Router, extract::State, routing::post};
+use serde_json::Value;
+use shared::{
+    ApiResult,
+    auth::Staff,
+    catalog::{
+        api::{entity_after_write, entity_or_404, entity_routes, guard_modify, toggle_single},
+        input::{LinkInput, required_id},
+        model::{Kind, Record},
+        store::Change,
+    },
+    clock::now_millis,
+    extract::JsonBody,
+};
+
+pub use shared::catalog::api::{CatalogConfig as Config, CatalogState as AppState};
+
+pub fn router(state: AppState) -> Router {
+    let links = Router::new()
+        .route(
+            "/subcategories/staff/link",
+            post(|state, staff, body| link_category(state, staff, body, true)),
+        )
+        .route(
+            "/subcategories/staff/unlink",
+            post(|state, staff, body| link_category(state, staff, body, false)),
+        );
+    state.serve(entity_routes(Kind::Subcategory).merge(links))
+}
+
+async fn link_category(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    JsonBody(input): JsonBody<LinkInput>,
+    link: bool,
+) -> ApiResult<Json<Value>> {
+    let subcategory_id = required_id(input.subcategory_id, "subcategoryId")?;
+    let category = if link {
+        Some(required_id(input.category_id, "categoryId")?)
+    } else {
+        None
+    };
+    let catalog = state.store.snapshot().await?;
+    let subcategory = entity_or_404(&catalog, Kind::Subcategory, &subcategory_id)?;
+    if let Some(category) = category {
+        entity_or_404(&catalog, Kind::Category, &category)?;
+    }
+    guard_modify(&user, subcategory)?;
+    let mut outcome = Ok(subcategory_id);
+    let revised = subcategory.revised(now_millis(), |s| {
+        outcome = toggle_single(&mut s.category, category);
+    });
+    let parent = entity_or_404(&catalog, Kind::Category, &outcome?)?;
+    state
+        .store
+        .apply(vec![
+            Change::replace(&revised),
+            Change::CountLinks {
+                key: parent.key(),
+                delta: if link { 1 } else { -1 },
+            },
+        ])
+        .await?;
+    entity_after_write(&state, Kind::Subcategory, &subcategory_id).await
+}

@@ -1,0 +1,468 @@
+//! Request bodies of the catalogue's staff endpoints and their rules.
+//!
+//! Create and PATCH share one body type per record: every field optional, so PATCH changes only what
+//! was sent, and create additionally names the required fields that are missing. Fields the server
+//! owns (`_id`, timestamps, `finalPrice`, counters, relations outside the link endpoints) are not in
+//! these types, so they are ignored like any unknown field and never stored.
+
+use serde::Deserialize;
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use utoipa::ToSchema;
+
+use super::model::{Extra, Kind, OfferType};
+use crate::{FieldErrors, FieldIssue, Id, Money, extract::Validate};
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
+pub const MAX_URL_CHARS: usize = 2_048;
+pub const MAX_COVERS: usize = 20;
+/// Labels, and tags, per product: keeps a product's delete (which updates each) in one transaction.
+pub const MAX_LINKS_PER_PRODUCT: usize = 30;
+const MAX_QUANTITY: u64 = 1_000_000_000;
+const MAX_PRICE_MINOR: i64 = 100_000_000_000;
+
+fn check_text(errors: &mut FieldErrors, field: &str, value: Option<&String>, max: usize) {
+    if let Some(value) = value {
+        let chars = value.trim().chars().count();
+        if !(1..=max).contains(&chars) {
+            errors.add(field, FieldIssue::Length { min: 1, max });
+        }
+    }
+}
+
+fn is_url(value: &str) -> bool {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.chars().any(char::is_whitespace))
+        && value.len() <= MAX_URL_CHARS
+}
+
+fn check_url(errors: &mut FieldErrors, field: &str, value: Option<&String>) {
+    if value.is_some_and(|v| !is_url(v)) {
+        errors.add(field, FieldIssue::Invalid);
+    }
+}
+
+fn require(errors: &mut FieldErrors, field: &str, present: bool) {
+    if !present {
+        errors.add(field, FieldIssue::Required);
+    }
+}
+
+fn trimmed(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned())
+}
+
+/// `#RGB`, `#RRGGBB` or `#RRGGBBAA`.
+fn is_color(value: &str) -> bool {
+    value.strip_prefix('#').is_some_and(|hex| {
+        matches!(hex.len(), 3 | 6 | 8) && hex.chars().all(|c| c.is_ascii_hexdigit())
+    })
+}
+
+/// The body of a brand, category, subcategory, label or tag. `cover` and `color` count only for the
+/// kinds that have them.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityInput {
+    pub name_ar: Option<String>,
+    pub name_en: Option<String>,
+    /// Brands, categories and subcategories: an image URL (from `/upload/single`).
+    pub cover: Option<String>,
+    /// Labels: `#RRGGBB`.
+    pub color: Option<String>,
+    pub disabled: Option<bool>,
+    pub employee_read_only: Option<bool>,
+}
+
+impl Validate for EntityInput {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        check_text(&mut errors, "nameAr", self.name_ar.as_ref(), MAX_NAME_CHARS);
+        check_text(&mut errors, "nameEn", self.name_en.as_ref(), MAX_NAME_CHARS);
+        check_url(&mut errors, "cover", self.cover.as_ref());
+        if self.color.as_deref().is_some_and(|c| !is_color(c)) {
+            errors.add("color", FieldIssue::Invalid);
+        }
+        errors.finish()
+    }
+}
+
+impl EntityInput {
+    /// The fields a new entity of `kind` must have.
+    pub fn check_complete(&self, kind: Kind) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        require(&mut errors, "nameAr", self.name_ar.is_some());
+        require(&mut errors, "nameEn", self.name_en.is_some());
+        match kind.extra() {
+            Extra::Cover => require(&mut errors, "cover", self.cover.is_some()),
+            Extra::Color => require(&mut errors, "color", self.color.is_some()),
+            Extra::None => {}
+        }
+        errors.finish()
+    }
+
+    /// Copies the sent fields that `kind` has onto `entity`.
+    pub fn apply(self, entity: &mut super::model::Entity) {
+        let kind = entity.kind;
+        if let Some(v) = trimmed(self.name_ar) {
+            entity.name_ar = v;
+        }
+        if let Some(v) = trimmed(self.name_en) {
+            entity.name_en = v;
+        }
+        if kind.extra() == Extra::Cover && self.cover.is_some() {
+            entity.cover = self.cover;
+        }
+        if kind.extra() == Extra::Color {
+            if let Some(color) = self.color {
+                entity.color = Some(color.to_ascii_uppercase());
+            }
+        }
+        if let Some(v) = self.disabled {
+            entity.disabled = v;
+        }
+        if let Some(v) = self.employee_read_only {
+            entity.employee_read_only = v;
+        }
+    }
+}
+
+/// A product's body.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInput {
+    pub name_ar: Option<String>,
+    pub name_en: Option<String>,
+    pub description_ar: Option<String>,
+    pub description_en: Option<String>,
+    /// Image URLs, at most 20.
+    pub cover_list: Option<Vec<String>>,
+    /// Units in stock.
+    pub quantity: Option<u64>,
+    #[schema(value_type = Option<f64>)]
+    pub price: Option<Money>,
+    /// The floor an offer cannot push the price below.
+    #[schema(value_type = Option<f64>)]
+    pub min_price: Option<Money>,
+    pub disabled: Option<bool>,
+    pub employee_read_only: Option<bool>,
+}
+
+impl Validate for ProductInput {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        check_text(&mut errors, "nameAr", self.name_ar.as_ref(), MAX_NAME_CHARS);
+        check_text(&mut errors, "nameEn", self.name_en.as_ref(), MAX_NAME_CHARS);
+        for (field, value) in [
+            ("descriptionAr", &self.description_ar),
+            ("descriptionEn", &self.description_en),
+        ] {
+            check_text(&mut errors, field, value.as_ref(), MAX_DESCRIPTION_CHARS);
+        }
+        if let Some(covers) = &self.cover_list {
+            if covers.len() > MAX_COVERS {
+                errors.add(
+                    "coverList",
+                    FieldIssue::Length {
+                        min: 0,
+                        max: MAX_COVERS,
+                    },
+                );
+            }
+            for (i, cover) in covers.iter().enumerate() {
+                check_url(&mut errors, &format!("coverList[{i}]"), Some(cover));
+            }
+        }
+        if self.quantity.is_some_and(|q| q > MAX_QUANTITY) {
+            errors.add(
+                "quantity",
+                FieldIssue::Range {
+                    min: "0".into(),
+                    max: MAX_QUANTITY.to_string(),
+                },
+            );
+        }
+        for (field, value) in [("price", self.price), ("minPrice", self.min_price)] {
+            if value.is_some_and(|m| !(0..=MAX_PRICE_MINOR).contains(&m.minor())) {
+                errors.add(
+                    field,
+                    FieldIssue::Range {
+                        min: "0".into(),
+                        max: Money::from_minor(MAX_PRICE_MINOR).to_string(),
+                    },
+                );
+            }
+        }
+        errors.finish()
+    }
+}
+
+impl ProductInput {
+    pub fn check_complete(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        require(&mut errors, "nameAr", self.name_ar.is_some());
+        require(&mut errors, "nameEn", self.name_en.is_some());
+        require(&mut errors, "descriptionAr", self.description_ar.is_some());
+        require(&mut errors, "descriptionEn", self.description_en.is_some());
+        require(&mut errors, "quantity", self.quantity.is_some());
+        require(&mut errors, "price", self.price.is_some());
+        require(&mut errors, "minPrice", self.min_price.is_some());
+        errors.finish()
+    }
+
+    pub fn apply(self, product: &mut super::model::Product) {
+        let text_fields = [
+            (self.name_ar, &mut product.name_ar),
+            (self.name_en, &mut product.name_en),
+            (self.description_ar, &mut product.description_ar),
+            (self.description_en, &mut product.description_en),
+        ];
+        for (sent, stored) in text_fields {
+            if let Some(v) = trimmed(sent) {
+                *stored = v;
+            }
+        }
+        if let Some(v) = self.cover_list {
+            product.cover_list = v;
+        }
+        if let Some(v) = self.quantity {
+            product.quantity = v;
+        }
+        if let Some(v) = self.price {
+            product.price = v;
+        }
+        if let Some(v) = self.min_price {
+            product.min_price = v;
+        }
+        if let Some(v) = self.disabled {
+            product.disabled = v;
+        }
+        if let Some(v) = self.employee_read_only {
+            product.employee_read_only = v;
+        }
+    }
+}
+
+/// A date-time in RFC 3339 (`2026-12-01T00:00:00Z`), or `null` to clear it on PATCH.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp(pub i64);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        OffsetDateTime::parse(&text, &Rfc3339)
+            .map(|t| Timestamp(t.unix_timestamp()))
+            .map_err(|_| serde::de::Error::custom("not an RFC 3339 date-time"))
+    }
+}
+
+/// `Some(None)` when the field was sent as `null`, `None` when it was not sent.
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// An offer's body. Create takes `productId`; PATCH moves the offer with `product` (as in Belta).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferInput {
+    #[schema(value_type = Option<String>)]
+    pub product_id: Option<Id>,
+    #[schema(value_type = Option<String>)]
+    pub product: Option<Id>,
+    pub name_ar: Option<String>,
+    pub name_en: Option<String>,
+    #[serde(rename = "type")]
+    #[schema(value_type = Option<String>)]
+    pub offer_type: Option<OfferType>,
+    /// `percent`: a fraction from 0.01 to 0.95 (0.1 is 10%); `fixed`: an amount of at least 1.
+    pub value: Option<f64>,
+    pub offer_quantity: Option<u32>,
+    pub max_per_client: Option<u32>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub starts_at: Option<Option<Timestamp>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub ends_at: Option<Option<Timestamp>>,
+    pub disabled: Option<bool>,
+    pub employee_read_only: Option<bool>,
+}
+
+impl Validate for OfferInput {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        check_text(&mut errors, "nameAr", self.name_ar.as_ref(), MAX_NAME_CHARS);
+        check_text(&mut errors, "nameEn", self.name_en.as_ref(), MAX_NAME_CHARS);
+        let one_or_more = FieldIssue::Range {
+            min: "1".into(),
+            max: u32::MAX.to_string(),
+        };
+        if self.offer_quantity == Some(0) {
+            errors.add("offerQuantity", one_or_more.clone());
+        }
+        if self.max_per_client == Some(0) {
+            errors.add("maxPerClient", one_or_more);
+        }
+        errors.finish()
+    }
+}
+
+impl OfferInput {
+    /// The amount `value` stands for under `offer_type`: basis points or piasters.
+    pub fn amount(value: f64, offer_type: OfferType) -> Result<i64, FieldIssue> {
+        match offer_type {
+            OfferType::Percent => super::pricing::Discount::percent_from_fraction(value)
+                .map(|d| match d {
+                    super::pricing::Discount::Percent { basis_points } => basis_points as i64,
+                    super::pricing::Discount::Fixed(m) => m.minor(),
+                })
+                .ok_or(FieldIssue::Range {
+                    min: "0.01".into(),
+                    max: "0.95".into(),
+                }),
+            OfferType::Fixed => match Money::from_units(value) {
+                Ok(m) if (100..=MAX_PRICE_MINOR).contains(&m.minor()) => Ok(m.minor()),
+                Err(crate::money::MoneyError::TooManyDecimals) => Err(FieldIssue::TooManyDecimals),
+                _ => Err(FieldIssue::Range {
+                    min: "1".into(),
+                    max: Money::from_minor(MAX_PRICE_MINOR).to_string(),
+                }),
+            },
+        }
+    }
+
+    /// The fields a new offer must have.
+    pub fn check_complete(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        require(&mut errors, "productId", self.product_id.is_some());
+        require(&mut errors, "type", self.offer_type.is_some());
+        require(&mut errors, "value", self.value.is_some());
+        require(&mut errors, "offerQuantity", self.offer_quantity.is_some());
+        require(&mut errors, "maxPerClient", self.max_per_client.is_some());
+        errors.finish()
+    }
+
+    /// Copies the sent fields onto `offer` and checks the rules that span fields on the result: the
+    /// value against the type, both names or none, `maxPerClient <= offerQuantity`, `startsAt < endsAt`.
+    pub fn apply(self, offer: &mut super::model::Offer) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let type_changed = self.offer_type.is_some_and(|t| t != offer.offer_type);
+        if let Some(t) = self.offer_type {
+            offer.offer_type = t;
+        }
+        match self.value {
+            Some(value) => match OfferInput::amount(value, offer.offer_type) {
+                Ok(amount) => offer.amount = amount,
+                Err(issue) => errors.add("value", issue),
+            },
+            None if type_changed => errors.add("value", FieldIssue::Required),
+            None => {}
+        }
+        if self.name_ar.is_some() {
+            offer.name_ar = trimmed(self.name_ar);
+        }
+        if self.name_en.is_some() {
+            offer.name_en = trimmed(self.name_en);
+        }
+        if offer.name_ar.is_some() != offer.name_en.is_some() {
+            let missing = if offer.name_ar.is_none() {
+                "nameAr"
+            } else {
+                "nameEn"
+            };
+            errors.add(missing, FieldIssue::Required);
+        }
+        if let Some(v) = self.offer_quantity {
+            offer.offer_quantity = v;
+        }
+        if let Some(v) = self.max_per_client {
+            offer.max_per_client = v;
+        }
+        if offer.max_per_client > offer.offer_quantity {
+            errors.add(
+                "maxPerClient",
+                FieldIssue::Range {
+                    min: "1".into(),
+                    max: offer.offer_quantity.to_string(),
+                },
+            );
+        }
+        if let Some(v) = self.starts_at {
+            offer.starts_at = v.map(|t| t.0);
+        }
+        if let Some(v) = self.ends_at {
+            offer.ends_at = v.map(|t| t.0);
+        }
+        if let (Some(start), Some(end)) = (offer.starts_at, offer.ends_at)
+            && start >= end
+        {
+            errors.add("endsAt", FieldIssue::Invalid);
+        }
+        if let Some(v) = self.disabled {
+            offer.disabled = v;
+        }
+        if let Some(v) = self.employee_read_only {
+            offer.employee_read_only = v;
+        }
+        errors.finish()
+    }
+}
+
+/// `{productId, <parent>Id}` of a link or unlink endpoint; which fields are required depends on the
+/// endpoint, so presence is checked there.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkInput {
+    #[schema(value_type = Option<String>)]
+    pub product_id: Option<Id>,
+    #[schema(value_type = Option<String>)]
+    pub subcategory_id: Option<Id>,
+    #[schema(value_type = Option<String>)]
+    pub brand_id: Option<Id>,
+    #[schema(value_type = Option<String>)]
+    pub category_id: Option<Id>,
+    #[schema(value_type = Option<String>)]
+    pub label_id: Option<Id>,
+    #[schema(value_type = Option<String>)]
+    pub tag_id: Option<Id>,
+}
+
+impl Validate for LinkInput {}
+
+/// The id a link endpoint needs in `field`, or a 400 naming it.
+pub fn required_id(value: Option<Id>, field: &str) -> Result<Id, FieldErrors> {
+    value.ok_or_else(|| FieldErrors::single(field, FieldIssue::Required))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offer_values_follow_their_type() {
+        assert_eq!(OfferInput::amount(0.1, OfferType::Percent), Ok(1_000));
+        assert!(OfferInput::amount(0.96, OfferType::Percent).is_err());
+        assert_eq!(OfferInput::amount(12.5, OfferType::Fixed), Ok(1_250));
+        assert!(
+            OfferInput::amount(0.5, OfferType::Fixed).is_err(),
+            "below 1"
+        );
+        assert_eq!(
+            OfferInput::amount(1.234, OfferType::Fixed),
+            Err(FieldIssue::TooManyDecimals)
+        );
+    }
+
+    #[test]
+    fn colors_and_urls_are_checked() {
+        assert!(is_color("#FF0000") && is_color("#abc") && !is_color("red"));
+        assert!(is_url("https://cdn.example/a.jpg"));
+        assert!(!is_url("javascript:alert(1)") && !is_url("https://"));
+    }
+}

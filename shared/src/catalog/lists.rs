@@ -1,0 +1,297 @@
+//! List queries (`?page&limit&search&<filters>&sort`) and how they run on the in-memory catalogue.
+//!
+//! Page and limit are plain fields of each query type (serde cannot flatten numbers out of a query
+//! string); [`paging`] turns them into a validated [`PageRequest`].
+
+use std::cmp::Reverse;
+
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{
+    index::{Catalog, ProductEntry},
+    model::{Entity, Kind, Offer, OfferType},
+    search::{Query, normalize},
+};
+use crate::{
+    FieldErrors, FieldIssue, Id, Lang, Money,
+    extract::Validate,
+    pagination::{Page, PageQuery, PageRequest},
+};
+
+/// The `sort` parameter: newest first unless asked otherwise.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum Sort {
+    #[default]
+    #[serde(rename = "newest")]
+    Newest,
+    /// Final price, lowest first (products only).
+    #[serde(rename = "price")]
+    PriceAscending,
+    /// Final price, highest first (products only).
+    #[serde(rename = "-price")]
+    PriceDescending,
+    /// Name in the request's language.
+    #[serde(rename = "name")]
+    Name,
+}
+
+const UNPRICED_SORTS: &[&str] = &["newest", "name"];
+
+fn paging(page: Option<u32>, limit: Option<u32>) -> (PageQuery, Result<(), FieldErrors>) {
+    let query = PageQuery { page, limit };
+    (query, query.validate())
+}
+
+/// Query of a brand, category, subcategory, label or tag list. Filters a kind does not have are ignored.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct EntityListQuery {
+    pub page: Option<u32>,
+    pub limit: Option<u32>,
+    /// Case-insensitive, Arabic-normalized text in either name.
+    pub search: Option<String>,
+    /// Staff lists only.
+    pub disabled: Option<bool>,
+    /// Staff lists only.
+    pub employee_read_only: Option<bool>,
+    /// Subcategories: those of this category.
+    #[param(value_type = Option<String>)]
+    pub category_id: Option<Id>,
+    /// Labels: text in the color (`#ff`).
+    pub color: Option<String>,
+    /// `newest` (default) or `name`.
+    #[param(value_type = Option<String>)]
+    pub sort: Option<Sort>,
+}
+
+impl Validate for EntityListQuery {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let (_, mut result) = paging(self.page, self.limit);
+        if matches!(
+            self.sort,
+            Some(Sort::PriceAscending | Sort::PriceDescending)
+        ) {
+            let mut errors = result.err().unwrap_or_default();
+            errors.add("sort", FieldIssue::OneOf(UNPRICED_SORTS));
+            result = Err(errors);
+        }
+        result
+    }
+}
+
+impl EntityListQuery {
+    /// The matching entities of `kind`, sorted and paged. `public` hides disabled ones and ignores the
+    /// staff-only filters.
+    pub fn run<'c>(
+        &self,
+        catalog: &'c Catalog,
+        kind: Kind,
+        public: bool,
+        lang: Lang,
+    ) -> Page<&'c Entity> {
+        let search = self.search.as_deref().and_then(Query::new);
+        let color = self.color.as_deref().map(str::to_ascii_uppercase);
+        let mut matches: Vec<&Entity> = catalog
+            .entities(kind)
+            .filter(|entry| search.as_ref().is_none_or(|q| q.matches(&entry.search)))
+            .map(|entry| &entry.entity)
+            .filter(|e| {
+                let flags = if public {
+                    !e.disabled
+                } else {
+                    self.disabled.is_none_or(|d| e.disabled == d)
+                        && self
+                            .employee_read_only
+                            .is_none_or(|r| e.employee_read_only == r)
+                };
+                flags
+                    && (kind != Kind::Subcategory
+                        || self.category_id.is_none_or(|c| e.category == Some(c)))
+                    && (kind != Kind::Label
+                        || color.as_deref().is_none_or(|c| {
+                            e.color.as_deref().is_some_and(|have| have.contains(c))
+                        }))
+            })
+            .collect();
+        if self.sort == Some(Sort::Name) {
+            matches.sort_by_cached_key(|e| normalize(lang.pick(&e.name_ar, &e.name_en)));
+        }
+        let (query, _) = paging(self.page, self.limit);
+        PageRequest::from(query).paginate(&matches)
+    }
+}
+
+/// Query of a product list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ProductListQuery {
+    pub page: Option<u32>,
+    pub limit: Option<u32>,
+    /// Case-insensitive, Arabic-normalized text in the names or the brand's, subcategory's or tags' names.
+    pub search: Option<String>,
+    /// A category id, matched through the product's subcategory.
+    #[param(value_type = Option<String>)]
+    pub category: Option<Id>,
+    #[param(value_type = Option<String>)]
+    pub subcategory: Option<Id>,
+    #[param(value_type = Option<String>)]
+    pub brand: Option<Id>,
+    #[param(value_type = Option<String>)]
+    pub tag: Option<Id>,
+    #[param(value_type = Option<String>)]
+    pub label: Option<Id>,
+    /// Staff lists: products with this offer.
+    #[param(value_type = Option<String>)]
+    pub offer: Option<Id>,
+    /// Lowest final price, inclusive.
+    #[param(value_type = Option<f64>)]
+    pub min_price: Option<Money>,
+    /// Highest final price, inclusive.
+    #[param(value_type = Option<f64>)]
+    pub max_price: Option<Money>,
+    /// Staff lists only.
+    pub disabled: Option<bool>,
+    /// Staff lists only.
+    pub employee_read_only: Option<bool>,
+    /// `newest` (default), `price`, `-price` or `name`.
+    #[param(value_type = Option<String>)]
+    pub sort: Option<Sort>,
+}
+
+impl Validate for ProductListQuery {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        paging(self.page, self.limit).1
+    }
+}
+
+impl ProductListQuery {
+    /// The matching products with their final prices at `now`, sorted and paged.
+    pub fn run<'c>(
+        &self,
+        catalog: &'c Catalog,
+        public: bool,
+        lang: Lang,
+        now: i64,
+    ) -> Page<&'c ProductEntry> {
+        let search = self.search.as_deref().and_then(Query::new);
+        let priced = self.min_price.is_some()
+            || self.max_price.is_some()
+            || matches!(
+                self.sort,
+                Some(Sort::PriceAscending | Sort::PriceDescending)
+            );
+        let mut matches: Vec<(&ProductEntry, Money)> = catalog
+            .products()
+            .iter()
+            .filter(|entry| {
+                let p = &entry.product;
+                let flags = if public {
+                    !p.disabled
+                } else {
+                    self.disabled.is_none_or(|d| p.disabled == d)
+                        && self
+                            .employee_read_only
+                            .is_none_or(|r| p.employee_read_only == r)
+                };
+                flags
+                    && self.category.is_none_or(|c| entry.category == Some(c))
+                    && self.subcategory.is_none_or(|s| p.subcategory == Some(s))
+                    && self.brand.is_none_or(|b| p.brand == Some(b))
+                    && self.tag.is_none_or(|t| p.tags.contains(&t))
+                    && self.label.is_none_or(|l| p.labels.contains(&l))
+                    && self.offer.is_none_or(|o| p.offer == Some(o))
+                    && search.as_ref().is_none_or(|q| q.matches(&entry.search))
+            })
+            .map(|entry| {
+                let price = if priced {
+                    catalog.final_price(&entry.product, now)
+                } else {
+                    entry.product.price
+                };
+                (entry, price)
+            })
+            .filter(|(_, price)| {
+                self.min_price.is_none_or(|min| *price >= min)
+                    && self.max_price.is_none_or(|max| *price <= max)
+            })
+            .collect();
+        match self.sort.unwrap_or_default() {
+            Sort::Newest => {}
+            Sort::PriceAscending => matches.sort_by_key(|(_, price)| *price),
+            Sort::PriceDescending => matches.sort_by_key(|(_, price)| Reverse(*price)),
+            Sort::Name => matches.sort_by_cached_key(|(e, _)| {
+                normalize(lang.pick(&e.product.name_ar, &e.product.name_en))
+            }),
+        }
+        let entries: Vec<&ProductEntry> = matches.into_iter().map(|(e, _)| e).collect();
+        let (query, _) = paging(self.page, self.limit);
+        PageRequest::from(query).paginate(&entries)
+    }
+}
+
+/// Query of the (staff) offer list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct OfferListQuery {
+    pub page: Option<u32>,
+    pub limit: Option<u32>,
+    /// Text in the offer's names or its product's names.
+    pub search: Option<String>,
+    pub disabled: Option<bool>,
+    pub employee_read_only: Option<bool>,
+    /// `percent` or `fixed`.
+    #[serde(rename = "type")]
+    #[param(value_type = Option<String>, rename = "type")]
+    pub offer_type: Option<OfferType>,
+    #[param(value_type = Option<String>)]
+    pub product_id: Option<Id>,
+}
+
+impl Validate for OfferListQuery {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        paging(self.page, self.limit).1
+    }
+}
+
+impl OfferListQuery {
+    pub fn run<'c>(&self, catalog: &'c Catalog) -> Page<&'c Offer> {
+        let search = self.search.as_deref().and_then(Query::new);
+        let matches: Vec<&Offer> = catalog
+            .offers()
+            .iter()
+            .filter(|o| {
+                self.disabled.is_none_or(|d| o.disabled == d)
+                    && self
+                        .employee_read_only
+                        .is_none_or(|r| o.employee_read_only == r)
+                    && self.offer_type.is_none_or(|t| o.offer_type == t)
+                    && self.product_id.is_none_or(|p| o.product == p)
+                    && search.as_ref().is_none_or(|q| {
+                        let own = [o.name_ar.as_deref(), o.name_en.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .map(normalize)
+                            .any(|name| q.matches(&name));
+                        own || catalog
+                            .product_entry(&o.product)
+                            .is_some_and(|e| q.matches(&e.search))
+                    })
+            })
+            .collect();
+        let (query, _) = paging(self.page, self.limit);
+        PageRequest::from(query).paginate(&matches)
+    }
+}
+
+/// Renders a page of records.
+pub fn render<T>(page: Page<T>, view: impl Fn(T) -> Value) -> Page<Value> {
+    Page {
+        data: page.data.into_iter().map(view).collect(),
+        metadata: page.metadata,
+    }
+}

@@ -1,0 +1,332 @@
+//! The catalogue's stored records, as they sit in the table (one item each, key [`Key::catalog`]).
+//!
+//! Brands, categories, subcategories, labels and tags share one shape, [`Entity`], told apart by their
+//! [`Kind`]. Products and offers have their own. Relations are stored once, on the child (a product's
+//! `brand`, `subcategory`, `labels`, `tags`, `offer`; a subcategory's `category`); a parent keeps only a
+//! `linkCount`, which its delete rule checks and every link and unlink moves in the same transaction.
+//! Every record carries a `rev` that each write increments and conditions on, so a change computed from
+//! a record that has moved on fails instead of overwriting it.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::{Id, Money, Msg, catalog::pricing::Discount, db::Key};
+
+/// The five catalogue kinds that share [`Entity`]'s shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Kind {
+    Brand,
+    Category,
+    Subcategory,
+    Label,
+    Tag,
+}
+
+/// The optional field beyond the names that a kind has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extra {
+    /// A required `cover` image URL.
+    Cover,
+    /// A required `color` (`#RRGGBB`).
+    Color,
+    None,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Brand,
+        Kind::Category,
+        Kind::Subcategory,
+        Kind::Label,
+        Kind::Tag,
+    ];
+
+    /// The partition tag in the table (`CATALOG#BRAND`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Kind::Brand => "BRAND",
+            Kind::Category => "CATEGORY",
+            Kind::Subcategory => "SUBCATEGORY",
+            Kind::Label => "LABEL",
+            Kind::Tag => "TAG",
+        }
+    }
+
+    pub fn extra(self) -> Extra {
+        match self {
+            Kind::Brand | Kind::Category | Kind::Subcategory => Extra::Cover,
+            Kind::Label => Extra::Color,
+            Kind::Tag => Extra::None,
+        }
+    }
+
+    /// Whether products link to it (every kind but categories, whose children are subcategories).
+    pub fn has_products(self) -> bool {
+        self != Kind::Category
+    }
+
+    pub fn not_found(self) -> Msg {
+        match self {
+            Kind::Brand => Msg::BrandNotFound,
+            Kind::Category => Msg::CategoryNotFound,
+            Kind::Subcategory => Msg::SubcategoryNotFound,
+            Kind::Label => Msg::LabelNotFound,
+            Kind::Tag => Msg::TagNotFound,
+        }
+    }
+}
+
+/// A brand, category, subcategory, label or tag.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entity {
+    pub kind: Kind,
+    pub id: Id,
+    pub name_ar: String,
+    pub name_en: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// A subcategory's category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Id>,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub employee_read_only: bool,
+    /// How many children link here: products, or subcategories for a category.
+    #[serde(default)]
+    pub link_count: u64,
+    pub rev: u64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A product. `finalPrice` is not stored: it depends on the offer and the clock, so it is computed
+/// whenever a product is read ([`crate::catalog::pricing::final_price`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Product {
+    pub id: Id,
+    pub name_ar: String,
+    pub name_en: String,
+    pub description_ar: String,
+    pub description_en: String,
+    #[serde(default)]
+    pub cover_list: Vec<String>,
+    pub quantity: u64,
+    pub price: Money,
+    pub min_price: Money,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub employee_read_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subcategory: Option<Id>,
+    #[serde(default)]
+    pub labels: Vec<Id>,
+    #[serde(default)]
+    pub tags: Vec<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<Id>,
+    #[serde(default)]
+    pub counters: Counters,
+    pub rev: u64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Server-owned figures Belta shows on a product. Nothing writes them yet (orders come later).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counters {
+    pub rating: f64,
+    pub reviews: u64,
+    pub views_count: u64,
+    pub orders_count: u64,
+    pub purchase_count: u64,
+    pub return_count: u64,
+}
+
+/// Belta's offer `type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OfferType {
+    Percent,
+    Fixed,
+}
+
+impl OfferType {
+    pub const NAMES: &'static [&'static str] = &["percent", "fixed"];
+}
+
+/// A product's offer. At most one per product, enforced by the product's `offer` field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Offer {
+    pub id: Id,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_ar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    pub product: Id,
+    #[serde(rename = "type")]
+    pub offer_type: OfferType,
+    /// Basis points for `percent` (1000 = Belta's 0.1), piasters for `fixed`.
+    pub amount: i64,
+    pub offer_quantity: u32,
+    pub max_per_client: u32,
+    #[serde(default)]
+    pub quantity_purchased: u32,
+    /// Unix seconds; absent means open-ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<i64>,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub employee_read_only: bool,
+    pub rev: u64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Offer {
+    pub fn discount(&self) -> Discount {
+        match self.offer_type {
+            OfferType::Percent => Discount::Percent {
+                basis_points: self.amount as u32,
+            },
+            OfferType::Fixed => Discount::Fixed(Money::from_minor(self.amount)),
+        }
+    }
+
+    pub fn terms(&self) -> crate::catalog::pricing::OfferTerms {
+        crate::catalog::pricing::OfferTerms {
+            discount: self.discount(),
+            disabled: self.disabled,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            offer_quantity: self.offer_quantity,
+            quantity_purchased: self.quantity_purchased,
+        }
+    }
+}
+
+/// What every stored catalogue record has: a key, a revision and the read-only flag.
+pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    fn key(&self) -> Key;
+    fn rev(&self) -> u64;
+    fn employee_read_only(&self) -> bool;
+    /// Moves `rev` one step on and sets `updatedAt`.
+    fn touch(&mut self, now_millis: i64);
+
+    /// A copy with `change` applied and the revision moved on, for [`crate::catalog::store::Change::replace`].
+    fn revised(&self, now_millis: i64, change: impl FnOnce(&mut Self)) -> Self {
+        let mut next = self.clone();
+        change(&mut next);
+        next.touch(now_millis);
+        next
+    }
+
+    /// The record as a table item, keys included.
+    fn to_item(&self) -> HashMap<String, AttributeValue> {
+        let mut item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(self).expect("catalogue records serialize to maps");
+        item.extend(self.key().to_attributes());
+        item
+    }
+}
+
+pub const PRODUCT: &str = "PRODUCT";
+pub const OFFER: &str = "OFFER";
+
+impl Record for Entity {
+    fn touch(&mut self, now_millis: i64) {
+        self.rev += 1;
+        self.updated_at = now_millis;
+    }
+    fn key(&self) -> Key {
+        Key::catalog(self.kind.tag(), &self.id)
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn employee_read_only(&self) -> bool {
+        self.employee_read_only
+    }
+}
+
+impl Record for Product {
+    fn touch(&mut self, now_millis: i64) {
+        self.rev += 1;
+        self.updated_at = now_millis;
+    }
+    fn key(&self) -> Key {
+        Key::catalog(PRODUCT, &self.id)
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn employee_read_only(&self) -> bool {
+        self.employee_read_only
+    }
+}
+
+impl Record for Offer {
+    fn touch(&mut self, now_millis: i64) {
+        self.rev += 1;
+        self.updated_at = now_millis;
+    }
+    fn key(&self) -> Key {
+        Key::catalog(OFFER, &self.id)
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn employee_read_only(&self) -> bool {
+        self.employee_read_only
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_through_table_items() {
+        let product = Product {
+            id: Id::new(),
+            name_ar: "قهوة".into(),
+            name_en: "Coffee".into(),
+            description_ar: "د".into(),
+            description_en: "d".into(),
+            cover_list: vec!["https://cdn.example/a.jpg".into()],
+            quantity: 3,
+            price: Money::from_minor(12_345),
+            min_price: Money::from_minor(5),
+            disabled: false,
+            employee_read_only: true,
+            brand: Some(Id::new()),
+            subcategory: None,
+            labels: vec![Id::new()],
+            tags: vec![],
+            offer: None,
+            counters: Counters::default(),
+            rev: 7,
+            created_at: 1,
+            updated_at: 2,
+        };
+        let item = product.to_item();
+        assert_eq!(item["PK"].as_s().unwrap(), "CATALOG#PRODUCT");
+        let back: Product = serde_dynamo::from_item(item).unwrap();
+        assert_eq!(back, product);
+    }
+}
