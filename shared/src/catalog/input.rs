@@ -115,10 +115,10 @@ impl EntityInput {
         if kind.extra() == Extra::Cover && self.cover.is_some() {
             entity.cover = self.cover;
         }
-        if kind.extra() == Extra::Color {
-            if let Some(color) = self.color {
-                entity.color = Some(color.to_ascii_uppercase());
-            }
+        if kind.extra() == Extra::Color
+            && let Some(color) = self.color
+        {
+            entity.color = Some(color.to_ascii_uppercase());
         }
         if let Some(v) = self.disabled {
             entity.disabled = v;

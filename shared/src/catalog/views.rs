@@ -32,7 +32,7 @@ fn ids(ids: &[Id]) -> Value {
 }
 
 /// An enabled entity of `kind`, for a public relation.
-fn visible<'c>(catalog: &'c Catalog, kind: Kind, id: Option<Id>) -> Option<&'c Entity> {
+fn visible(catalog: &Catalog, kind: Kind, id: Option<Id>) -> Option<&Entity> {
     id.and_then(|id| catalog.entity(kind, &id))
         .filter(|e| !e.disabled)
 }

@@ -4,6 +4,7 @@ mod auth_account;
 mod auth_codes;
 mod auth_seed_clients;
 mod auth_tokens;
+mod catalog;
 mod catalog_snapshot;
 mod consistency;
 mod events;

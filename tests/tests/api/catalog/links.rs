@@ -1,0 +1,340 @@
+//! Link and unlink endpoints, and the delete rules they feed.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use super::{Shop, ids};
+
+const UNKNOWN: &str = "000000000000000000000042";
+
+#[tokio::test]
+async fn a_product_links_to_one_brand_and_a_brand_with_products_cannot_be_deleted() {
+    let shop = Shop::open().await;
+    let brand = shop.brand("أبل", "Apple").await;
+    let product = shop.product("آيفون", "iPhone", 999.0).await;
+
+    let linked = shop
+        .link(
+            "/products/staff/link-brand",
+            json!({"productId": product, "brandId": brand}),
+        )
+        .await;
+    assert_eq!(linked["_id"], product);
+    assert_eq!(linked["brand"]["_id"], brand);
+    assert_eq!(linked["brand"]["nameEn"], "Apple");
+
+    let other = shop.brand("سامسونج", "Samsung").await;
+    let cases = [
+        (
+            "/products/staff/link-brand",
+            json!({"productId": product, "brandId": other}),
+            StatusCode::BAD_REQUEST,
+            "already_linked",
+        ),
+        (
+            "/products/staff/link-brand",
+            json!({"productId": UNKNOWN, "brandId": brand}),
+            StatusCode::NOT_FOUND,
+            "product_not_found",
+        ),
+        (
+            "/products/staff/link-brand",
+            json!({"productId": product, "brandId": UNKNOWN}),
+            StatusCode::NOT_FOUND,
+            "brand_not_found",
+        ),
+        (
+            "/products/staff/link-brand",
+            json!({"productId": product}),
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+        ),
+        (
+            "/products/staff/link-brand",
+            json!({"productId": "xyz", "brandId": brand}),
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+        ),
+    ];
+    for (path, body, status, code) in cases {
+        let (got, error) = shop.admin(Method::POST, path, Some(body.clone())).await;
+        assert_eq!(
+            (got, error["code"].as_str().unwrap()),
+            (status, code),
+            "{body}"
+        );
+    }
+
+    let (status, error) = shop
+        .call(
+            Method::DELETE,
+            &format!("/brands/staff/{brand}"),
+            Some(&shop.admin),
+            None,
+            Some("en"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(error["code"], "brand_has_products");
+    let (_, public_brand) = shop.public(&format!("/brands/{brand}"), "en").await;
+    assert_eq!(public_brand["products"][0]["_id"], product);
+    let staff_brand = shop
+        .admin_ok(Method::GET, &format!("/brands/staff/{brand}"), None)
+        .await;
+    assert_eq!(staff_brand["products"][0]["nameEn"], "iPhone");
+
+    let unlinked = shop
+        .link(
+            "/products/staff/unlink-brand",
+            json!({"productId": product}),
+        )
+        .await;
+    assert_eq!(unlinked["brand"], json!(null));
+    let (status, error) = shop
+        .admin(
+            Method::POST,
+            "/products/staff/unlink-brand",
+            Some(json!({"productId": product})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("not_linked"))
+    );
+    let (status, _) = shop
+        .admin(Method::DELETE, &format!("/brands/staff/{brand}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn subcategories_hold_products_and_categories_hold_subcategories() {
+    let shop = Shop::open().await;
+    let category = shop.category("أجهزة", "Devices").await;
+    let subcategory = shop.subcategory("هواتف", "Phones").await;
+    let product = shop.product("هاتف", "Phone", 100.0).await;
+
+    let linked = shop
+        .link(
+            "/subcategories/staff/link",
+            json!({"subcategoryId": subcategory, "categoryId": category}),
+        )
+        .await;
+    assert_eq!(linked["category"]["_id"], category);
+    let (status, error) = shop
+        .admin(
+            Method::POST,
+            "/subcategories/staff/link",
+            Some(json!({"subcategoryId": subcategory, "categoryId": category})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("already_linked"))
+    );
+    let (status, error) = shop
+        .admin(
+            Method::POST,
+            "/subcategories/staff/link",
+            Some(json!({"subcategoryId": subcategory, "categoryId": UNKNOWN})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("category_not_found"))
+    );
+
+    shop.link(
+        "/products/staff/link-subcategory",
+        json!({"productId": product, "subcategoryId": subcategory}),
+    )
+    .await;
+    let (_, by_category) = shop
+        .public(&format!("/products?category={category}"), "en")
+        .await;
+    assert_eq!(ids(&by_category), [product.as_str()]);
+    let (_, detail) = shop.public(&format!("/products/{product}"), "ar").await;
+    assert_eq!(detail["subcategory"]["name"], "هواتف");
+    assert_eq!(detail["subcategory"]["category"]["name"], "أجهزة");
+
+    for (path, code) in [
+        (
+            format!("/categories/staff/{category}"),
+            "category_has_subcategories",
+        ),
+        (
+            format!("/subcategories/staff/{subcategory}"),
+            "subcategory_has_products",
+        ),
+    ] {
+        let (status, error) = shop.admin(Method::DELETE, &path, None).await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (StatusCode::CONFLICT, Some(code))
+        );
+    }
+
+    shop.link(
+        "/products/staff/unlink-subcategory",
+        json!({"productId": product}),
+    )
+    .await;
+    shop.link(
+        "/subcategories/staff/unlink",
+        json!({"subcategoryId": subcategory}),
+    )
+    .await;
+    let (status, error) = shop
+        .admin(
+            Method::POST,
+            "/subcategories/staff/unlink",
+            Some(json!({"subcategoryId": subcategory})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("not_linked"))
+    );
+    for path in [
+        format!("/subcategories/staff/{subcategory}"),
+        format!("/categories/staff/{category}"),
+    ] {
+        let (status, _) = shop.admin(Method::DELETE, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn labels_and_tags_link_many_and_deleting_them_unlinks_every_product() {
+    let shop = Shop::open().await;
+    let label = shop.label("عرض", "Sale", "#00ff00").await;
+    let tag = shop.tag("شتوي", "Winter").await;
+    let first = shop.product("معطف", "Coat", 50.0).await;
+    let second = shop.product("وشاح", "Scarf", 20.0).await;
+
+    for product in [&first, &second] {
+        let linked = shop
+            .link(
+                "/labels/staff/link",
+                json!({"labelId": label, "productId": product}),
+            )
+            .await;
+        assert_eq!(
+            linked["labels"][0]["_id"], label,
+            "the answer is the product with its labels"
+        );
+        shop.link(
+            "/tags/staff/link",
+            json!({"tagId": tag, "productId": product}),
+        )
+        .await;
+    }
+    let (status, error) = shop
+        .admin(
+            Method::POST,
+            "/labels/staff/link",
+            Some(json!({"labelId": label, "productId": first})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("already_linked"))
+    );
+    let (status, error) = shop
+        .admin(
+            Method::POST,
+            "/tags/staff/link",
+            Some(json!({"tagId": UNKNOWN, "productId": first})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("tag_not_found"))
+    );
+    let (status, error) = shop
+        .admin(
+            Method::POST,
+            "/tags/staff/link",
+            Some(json!({"productId": first})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["fields"]["tagId"].is_array());
+
+    let (_, by_label) = shop.public(&format!("/products?label={label}"), "en").await;
+    assert_eq!(by_label["metadata"]["total"], 2);
+    let (_, staff_tag) = shop.admin(Method::GET, "/tags/staff", None).await;
+    assert_eq!(staff_tag["data"][0]["products"], json!([second, first]));
+
+    let unlinked = shop
+        .link(
+            "/tags/staff/unlink",
+            json!({"tagId": tag, "productId": second}),
+        )
+        .await;
+    assert_eq!(unlinked["tags"], json!([]));
+    let (status, error) = shop
+        .admin(
+            Method::POST,
+            "/tags/staff/unlink",
+            Some(json!({"tagId": tag, "productId": second})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("not_linked"))
+    );
+
+    let (status, answer) = shop
+        .admin(Method::DELETE, &format!("/tags/staff/{tag}"), None)
+        .await;
+    assert_eq!((status, answer), (StatusCode::OK, json!({"success": true})));
+    let (status, answer) = shop
+        .admin(Method::DELETE, &format!("/labels/staff/{label}"), None)
+        .await;
+    assert_eq!(
+        (status, answer),
+        (
+            StatusCode::OK,
+            json!({"message": "Label deleted successfully"})
+        )
+    );
+    for product in [&first, &second] {
+        let staff = shop
+            .admin_ok(Method::GET, &format!("/products/staff/{product}"), None)
+            .await;
+        assert_eq!(
+            (&staff["labels"], &staff["tags"]),
+            (&json!([]), &json!([])),
+            "{product}"
+        );
+    }
+    let (_, by_label) = shop.public(&format!("/products?label={label}"), "en").await;
+    assert_eq!(by_label["metadata"]["total"], 0);
+}
+
+#[tokio::test]
+async fn links_follow_the_employee_read_only_rule_of_the_product() {
+    let shop = Shop::open().await;
+    let tag = shop.tag("وسم", "Tag").await;
+    let product = shop
+        .create(
+            "/products/staff",
+            json!({"nameAr": "م", "nameEn": "P", "descriptionAr": "و", "descriptionEn": "d",
+                   "quantity": 1, "price": 10, "minPrice": 0, "employeeReadOnly": true}),
+        )
+        .await;
+    let (status, error) = shop
+        .employee(
+            Method::POST,
+            "/tags/staff/link",
+            Some(json!({"tagId": tag, "productId": product})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("only_admin_can_modify"))
+    );
+    let (_, tags) = shop.admin(Method::GET, "/tags/staff", None).await;
+    assert_eq!(tags["data"][0]["products"], json!([]), "nothing was linked");
+}

@@ -1,0 +1,185 @@
+//! The catalogue through its public and staff endpoints, against the emulator.
+
+mod entities;
+mod links;
+mod offers;
+mod products;
+
+use api_tests::{TestApp, spawn_app};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use shared::auth::Role;
+
+/// An API with an admin, an employee and a client signed in.
+pub struct Shop {
+    pub app: TestApp,
+    pub admin: String,
+    pub employee: String,
+    pub client: String,
+}
+
+fn access_token(login: (String, Value)) -> String {
+    login.1["accessToken"].as_str().unwrap().to_owned()
+}
+
+impl Shop {
+    pub async fn open() -> Shop {
+        let app = spawn_app().await;
+        let (admin, employee, client) = tokio::join!(
+            app.signed_in(Role::Admin),
+            app.signed_in(Role::Employee),
+            app.signed_in(Role::Client)
+        );
+        Shop {
+            admin: access_token(admin),
+            employee: access_token(employee),
+            client: access_token(client),
+            app,
+        }
+    }
+
+    /// Any request; `lang` goes into `Accept-Language` when given. Returns the status and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        lang: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.app.request(method, path);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        if let Some(lang) = lang {
+            request = request.header("accept-language", lang);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, body)
+    }
+
+    /// A public GET in a language.
+    pub async fn public(&self, path: &str, lang: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None, None, Some(lang)).await
+    }
+
+    /// A staff request as the admin.
+    pub async fn admin(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.call(method, path, Some(&self.admin), body, Some("en"))
+            .await
+    }
+
+    /// A staff request as the employee.
+    pub async fn employee(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.call(method, path, Some(&self.employee), body, Some("en"))
+            .await
+    }
+
+    /// Creates through `POST <path>` as the admin; panics unless 201. Returns the new `_id`.
+    pub async fn create(&self, path: &str, body: Value) -> String {
+        let (status, created) = self.admin(Method::POST, path, Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{path}: {created}");
+        created["_id"].as_str().unwrap().to_owned()
+    }
+
+    /// A staff request as the admin that must answer 200; returns the body.
+    pub async fn admin_ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, answer) = self.admin(method, path, body).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+        answer
+    }
+
+    pub async fn brand(&self, name_ar: &str, name_en: &str) -> String {
+        self.create(
+            "/brands/staff",
+            json!({"nameAr": name_ar, "nameEn": name_en, "cover": "https://cdn.example/b.png"}),
+        )
+        .await
+    }
+
+    pub async fn category(&self, name_ar: &str, name_en: &str) -> String {
+        self.create(
+            "/categories/staff",
+            json!({"nameAr": name_ar, "nameEn": name_en, "cover": "https://cdn.example/c.png"}),
+        )
+        .await
+    }
+
+    pub async fn subcategory(&self, name_ar: &str, name_en: &str) -> String {
+        self.create(
+            "/subcategories/staff",
+            json!({"nameAr": name_ar, "nameEn": name_en, "cover": "https://cdn.example/s.png"}),
+        )
+        .await
+    }
+
+    pub async fn label(&self, name_ar: &str, name_en: &str, color: &str) -> String {
+        self.create(
+            "/labels/staff",
+            json!({"nameAr": name_ar, "nameEn": name_en, "color": color}),
+        )
+        .await
+    }
+
+    pub async fn tag(&self, name_ar: &str, name_en: &str) -> String {
+        self.create("/tags/staff", json!({"nameAr": name_ar, "nameEn": name_en}))
+            .await
+    }
+
+    /// A product with the given names and price (min price 0, 5 in stock).
+    pub async fn product(&self, name_ar: &str, name_en: &str, price: f64) -> String {
+        self.create(
+            "/products/staff",
+            json!({
+                "nameAr": name_ar, "nameEn": name_en,
+                "descriptionAr": format!("وصف {name_ar}"), "descriptionEn": format!("About {name_en}"),
+                "coverList": ["https://cdn.example/p.png"],
+                "quantity": 5, "price": price, "minPrice": 0
+            }),
+        )
+        .await
+    }
+
+    /// `POST <path>` as the admin with a link body; panics unless 200.
+    pub async fn link(&self, path: &str, body: Value) -> Value {
+        self.admin_ok(Method::POST, path, Some(body)).await
+    }
+}
+
+/// The `_id`s of a list answer's `data`, in order.
+pub fn ids(list: &Value) -> Vec<&str> {
+    list["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|item| item["_id"].as_str().unwrap())
+        .collect()
+}
+
+/// The keys of a JSON object, sorted.
+pub fn keys(object: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = object
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {object}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
