@@ -134,3 +134,69 @@ async fn a_failed_reload_keeps_no_half_snapshot() {
     assert!(matches!(failed, Err(StoreError::Throttled)));
     assert_eq!(next.unwrap().len(), 1, "the next request loads again");
 }
+
+#[tokio::test]
+async fn a_change_computed_from_a_stale_revision_fails_whole_and_writes_nothing() {
+    use shared::catalog::{
+        model::{Entity, Kind, Record},
+        store::{CatalogStore, Change},
+    };
+    let app = spawn_app().await;
+    let store = CatalogStore::new(app.dynamodb.clone(), app.table_name.clone());
+    let tag = |name: &str| Entity {
+        kind: Kind::Tag,
+        id: Id::new(),
+        name_ar: name.into(),
+        name_en: name.into(),
+        cover: None,
+        color: None,
+        category: None,
+        disabled: false,
+        employee_read_only: false,
+        link_count: 0,
+        rev: 1,
+        created_at: 1,
+        updated_at: 1,
+    };
+    let (kept, raced) = (tag("kept"), tag("raced"));
+    store
+        .apply(vec![Change::create(&kept), Change::create(&raced)])
+        .await
+        .unwrap();
+    let version = current_version(&app.dynamodb, &app.table_name)
+        .await
+        .unwrap();
+
+    // Someone else revises `raced` first; our change, read before that, carries its old revision.
+    let theirs = raced.revised(2, |t| t.name_en = "theirs".into());
+    store.apply(vec![Change::replace(&theirs)]).await.unwrap();
+    let ours = vec![
+        Change::replace(&kept.revised(3, |t| t.name_en = "ours".into())),
+        Change::replace(&raced.revised(3, |t| t.name_en = "ours".into())),
+    ];
+    let error = store.apply(ours).await.unwrap_err();
+
+    assert!(
+        matches!(
+            error,
+            shared::ApiError::Conflict(shared::Msg::ChangedConcurrently)
+        ),
+        "{error:?}"
+    );
+    let snapshot = store.snapshot().await.unwrap();
+    let names: Vec<&str> = snapshot
+        .entities(Kind::Tag)
+        .map(|e| e.entity.name_en.as_str())
+        .collect();
+    assert!(
+        names.contains(&"kept") && names.contains(&"theirs"),
+        "{names:?}"
+    );
+    assert_eq!(
+        current_version(&app.dynamodb, &app.table_name)
+            .await
+            .unwrap(),
+        version + 1,
+        "only their write moved the version"
+    );
+}

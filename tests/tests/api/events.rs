@@ -110,3 +110,46 @@ async fn a_base64_multipart_upload_event_stores_the_image() {
         "the decoded bytes, intact"
     );
 }
+
+#[tokio::test]
+async fn a_product_list_event_searches_in_arabic_and_answers_in_english() {
+    let app = api_tests::spawn_app().await;
+    let (_, admin) = app.signed_in(shared::auth::Role::Admin).await;
+    let token = admin["accessToken"].as_str().unwrap();
+    for (name_ar, name_en, price) in [
+        ("قهوة تركية", "Turkish coffee", 90),
+        ("قَهوة عربية", "Arabic coffee", 120),
+        ("قهوه مختصة", "Specialty coffee", 200),
+        ("شاي", "Tea", 500),
+    ] {
+        let response = app
+            .post_json_as(
+                "/products/staff",
+                token,
+                serde_json::json!({"nameAr": name_ar, "nameEn": name_en, "descriptionAr": "و",
+                                   "descriptionEn": "d", "quantity": 1, "price": price, "minPrice": 0}),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+
+    let response = invoke_in(&app.deployment, "products", "products-get-list.json", |e| e).await;
+
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    let names: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Specialty coffee", "Arabic coffee"],
+        "the decoded query, applied"
+    );
+    assert_eq!(
+        body["metadata"],
+        serde_json::json!({"total": 3, "page": 1, "limit": 2})
+    );
+}
