@@ -38,3 +38,8 @@ echo
 echo "## A 5 MB upload through /upload/single (release upload binary, runtime API stand-in, private emulator)"
 echo
 scripts/with-emulator.sh target/release/ops bench-upload --runs 5 target/release/upload
+
+echo
+echo "## The catalogue read model with 5,000 products (release products router, private emulator)"
+echo
+scripts/with-emulator.sh target/release/ops bench-catalog --products "${CATALOG_PRODUCTS:-5000}" --runs 200

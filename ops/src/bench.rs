@@ -8,10 +8,18 @@
 use std::{
     path::Path,
     process::Stdio,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
 use anyhow::Context;
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::config::{
+    ConfigBag, Intercept, RuntimeComponents, interceptors::BeforeTransmitInterceptorContextRef,
+};
 use tokio::{io::AsyncReadExt, net::TcpListener, process::Command, time::timeout};
 
 /// The JWT key every benchmark gives the functions it runs (32+ bytes, like production's).
@@ -85,4 +93,41 @@ pub fn summarize(durations: &mut [Duration]) -> (f64, f64, f64) {
         ms(at(0.9)),
         ms(*durations.last().expect("at least one run")),
     )
+}
+
+/// Counts every request a DynamoDB client sends (an SDK interceptor).
+#[derive(Debug, Default, Clone)]
+pub struct CountRequests(pub Arc<AtomicUsize>);
+
+impl CountRequests {
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Intercept for CountRequests {
+    fn name(&self) -> &'static str {
+        "CountRequests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// A DynamoDB client whose requests are counted.
+pub fn counted_dynamodb(sdk: &SdkConfig) -> (aws_sdk_dynamodb::Client, CountRequests) {
+    let counter = CountRequests::default();
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(sdk)
+            .interceptor(counter.clone())
+            .build(),
+    );
+    (client, counter)
 }

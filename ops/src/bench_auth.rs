@@ -3,17 +3,11 @@
 //! the function's DynamoDB client sends.
 
 use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::atomic::Ordering,
     time::{Duration, Instant},
 };
 
 use aws_config::SdkConfig;
-use aws_sdk_dynamodb::config::{
-    ConfigBag, Intercept, RuntimeComponents, interceptors::BeforeTransmitInterceptorContextRef,
-};
 use axum::body::Body;
 use http::Request;
 use serde_json::{Value, json};
@@ -26,25 +20,6 @@ use shared::{
     users::{NewUser, UserStore},
 };
 use tower::ServiceExt;
-
-#[derive(Debug, Default, Clone)]
-struct CountRequests(Arc<AtomicUsize>);
-
-impl Intercept for CountRequests {
-    fn name(&self) -> &'static str {
-        "CountRequests"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _config: &mut ConfigBag,
-    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
-}
 
 /// One operation's numbers over all runs.
 pub struct OperationCost {
@@ -64,12 +39,7 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
         .send()
         .await;
 
-    let counter = CountRequests::default();
-    let counted_db = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(sdk)
-            .interceptor(counter.clone())
-            .build(),
-    );
+    let (counted_db, counter) = crate::bench::counted_dynamodb(sdk);
     let config = auth::Config::read(EnvReader::from_pairs([
         ("TABLE_NAME", table.as_str()),
         ("MAIL_FROM", "bench@bench.example"),

@@ -4,12 +4,14 @@
 //! - [`openapi`]: the API description, merged from every function's own.
 //! - [`bootstrap`]: creates the table, the upload bucket and the mail identity (idempotent).
 //! - [`bench_auth`]: DynamoDB requests and wall time of login, refresh and an authenticated call.
+//! - [`bench_catalog`]: the catalogue read model with thousands of products: requests, CPU, memory, reloads.
 //! - [`bench_upload`]: wall time and peak memory of a 5 MB upload in the real `upload` binary.
 //! - [`bench`]: a stand-in for the Lambda runtime API that measures how long a function takes to start.
 
 pub mod accounts;
 pub mod bench;
 pub mod bench_auth;
+pub mod bench_catalog;
 pub mod bench_upload;
 pub mod bootstrap;
 pub mod openapi;

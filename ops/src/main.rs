@@ -38,6 +38,14 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// The catalogue read model with a synthetic catalogue: DynamoDB requests per list, CPU per list,
+    /// snapshot memory and reload time (needs the emulator).
+    BenchCatalog {
+        #[arg(long, default_value_t = 5000)]
+        products: usize,
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// Wall time and peak memory of one upload of `--megabytes` through /upload/single in the `upload`
     /// binary (needs the emulator).
     BenchUpload {
@@ -92,6 +100,13 @@ async fn main() -> anyhow::Result<()> {
                     "| {} | {:.2} | {median:.2} ms | {p90:.2} ms |",
                     cost.name, cost.requests_per_call
                 );
+            }
+        }
+        Command::BenchCatalog { products, runs } => {
+            let report =
+                ops::bench_catalog::measure(&aws::sdk_config().await, products, runs).await?;
+            for line in report.lines {
+                println!("- {line}");
             }
         }
         Command::BenchUpload {

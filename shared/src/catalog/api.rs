@@ -64,7 +64,11 @@ pub struct CatalogState {
 
 impl CatalogState {
     pub fn new(config: CatalogConfig, sdk: &SdkConfig) -> Self {
-        let db = aws::dynamodb(sdk);
+        CatalogState::with_client(config, aws::dynamodb(sdk))
+    }
+
+    /// With a given DynamoDB client (the benchmark's counts its requests).
+    pub fn with_client(config: CatalogConfig, db: aws_sdk_dynamodb::Client) -> Self {
         CatalogState {
             auth: Authenticator {
                 tokens: Arc::new(Tokens::new(config.tokens)),

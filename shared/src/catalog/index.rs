@@ -205,8 +205,59 @@ impl Catalog {
             .filter(|o| o.terms().is_live(now))
     }
 
-    /// Records held, for the benchmark's report.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        (self.entities.len(), self.products.len(), self.offers.len())
+    /// The memory the snapshot holds, counted by capacity: its records, their strings and vectors, and
+    /// its maps (each slot plus a control byte). What the benchmark reports.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let text = |s: &String| s.capacity();
+        let texts = |v: &Vec<String>| {
+            v.capacity() * size_of::<String>() + v.iter().map(text).sum::<usize>()
+        };
+        let ids = |v: &Vec<Id>| v.capacity() * size_of::<Id>();
+        let map = |slots: usize, slot: usize| slots * (slot + 1);
+        let entities: usize = self
+            .entities
+            .values()
+            .map(|entry| {
+                let e = &entry.entity;
+                text(&entry.search)
+                    + text(&e.name_ar)
+                    + text(&e.name_en)
+                    + e.cover.as_ref().map_or(0, text)
+                    + e.color.as_ref().map_or(0, text)
+            })
+            .sum();
+        let products: usize = self
+            .products
+            .iter()
+            .map(|e| {
+                let p = &e.product;
+                text(&e.search)
+                    + [&p.name_ar, &p.name_en, &p.description_ar, &p.description_en]
+                        .into_iter()
+                        .map(text)
+                        .sum::<usize>()
+                    + texts(&p.cover_list)
+                    + ids(&p.labels)
+                    + ids(&p.tags)
+            })
+            .sum();
+        let offers: usize = self
+            .offers
+            .iter()
+            .map(|o| o.name_ar.as_ref().map_or(0, text) + o.name_en.as_ref().map_or(0, text))
+            .sum();
+        let children: usize = self.children.values().map(ids).sum();
+        entities
+            + map(self.entities.capacity(), size_of::<(Id, EntityEntry)>())
+            + self.listing.values().map(ids).sum::<usize>()
+            + products
+            + self.products.capacity() * size_of::<ProductEntry>()
+            + map(self.product_index.capacity(), size_of::<(Id, usize)>())
+            + offers
+            + self.offers.capacity() * size_of::<Offer>()
+            + map(self.offer_index.capacity(), size_of::<(Id, usize)>())
+            + children
+            + map(self.children.capacity(), size_of::<(Id, Vec<Id>)>())
     }
 }

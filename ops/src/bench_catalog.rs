@@ -1,0 +1,431 @@
+//! The catalogue read model at size: a synthetic catalogue of `--products` products (with brands,
+//! categories, subcategories, labels, tags and offers) in the emulator, then the `products` router with
+//! a DynamoDB client that counts its requests.
+//!
+//! Reported: DynamoDB requests per public list (steady state, and right after a write), the CPU time
+//! our process spends on a list with a search and two filters (in memory, without the round trip, and
+//! for the whole request), the memory the snapshot holds, and how long a reload takes.
+
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
+
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::{
+    Client,
+    types::{PutRequest, WriteRequest},
+};
+use axum::body::Body;
+use http::Request;
+use serde_json::Value;
+use shared::{
+    Id, Lang, Money,
+    catalog::{
+        api::{CatalogConfig, CatalogState},
+        index::Catalog,
+        lists::{ProductListQuery, render},
+        model::{Counters, Entity, Kind, Offer, OfferType, Product, Record},
+        snapshot::bump_version,
+        views,
+    },
+    config::EnvReader,
+    db::schema,
+};
+use tower::ServiceExt;
+
+use crate::bench::counted_dynamodb;
+
+const ADJECTIVES: [(&str, &str); 8] = [
+    ("أحمر", "Red"),
+    ("كبير", "Large"),
+    ("خفيف", "Light"),
+    ("قطني", "Cotton"),
+    ("ذكي", "Smart"),
+    ("كلاسيكي", "Classic"),
+    ("رياضي", "Sport"),
+    ("عربي", "Arabic"),
+];
+const NOUNS: [(&str, &str); 10] = [
+    ("قميص", "Shirt"),
+    ("حذاء", "Shoe"),
+    ("ساعة", "Watch"),
+    ("قهوة", "Coffee"),
+    ("هاتف", "Phone"),
+    ("حقيبة", "Bag"),
+    ("مصباح", "Lamp"),
+    ("كرسي", "Chair"),
+    ("عطر", "Perfume"),
+    ("كتاب", "Book"),
+];
+
+/// A catalogue shaped like a real shop's: every product in a subcategory, most with a brand, two tags,
+/// one label, one in five with an offer.
+pub struct Synthetic {
+    pub entities: Vec<Entity>,
+    pub products: Vec<Product>,
+    pub offers: Vec<Offer>,
+}
+
+fn entity(kind: Kind, i: usize, created_at: i64) -> Entity {
+    let (ar, en) = NOUNS[i % NOUNS.len()];
+    Entity {
+        kind,
+        id: Id::new(),
+        name_ar: format!("{ar} {i}"),
+        name_en: format!("{en} {} {i}", kind.path()),
+        cover: (kind.extra() == shared::catalog::model::Extra::Cover)
+            .then(|| format!("https://cdn.example/{}/{i}.webp", kind.path())),
+        color: (kind == Kind::Label).then(|| format!("#{:06X}", i * 40_503 % 0xFF_FFFF)),
+        category: None,
+        disabled: i % 17 == 0,
+        employee_read_only: false,
+        link_count: 0,
+        rev: 1,
+        created_at,
+        updated_at: created_at,
+    }
+}
+
+pub fn synthetic(products: usize) -> Synthetic {
+    let now = shared::clock::now_millis();
+    let counts = [
+        (Kind::Category, 12),
+        (Kind::Subcategory, 60),
+        (Kind::Brand, 80),
+        (Kind::Label, 15),
+        (Kind::Tag, 40),
+    ];
+    let mut by_kind: HashMap<Kind, Vec<Entity>> = HashMap::new();
+    for (kind, count) in counts {
+        by_kind.insert(
+            kind,
+            (0..count)
+                .map(|i| entity(kind, i, now - 10_000_000 + i as i64))
+                .collect(),
+        );
+    }
+    let categories: Vec<Id> = by_kind[&Kind::Category].iter().map(|c| c.id).collect();
+    for (i, sub) in by_kind
+        .get_mut(&Kind::Subcategory)
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
+        sub.category = Some(categories[i % categories.len()]);
+    }
+    let pick = |kind: Kind, i: usize| by_kind[&kind][i % by_kind[&kind].len()].id;
+    let mut links: HashMap<Id, u64> = HashMap::new();
+    let mut all_products = Vec::with_capacity(products);
+    let mut offers = Vec::new();
+    for i in 0..products {
+        let (adj_ar, adj_en) = ADJECTIVES[i % ADJECTIVES.len()];
+        let (noun_ar, noun_en) = NOUNS[(i / ADJECTIVES.len()) % NOUNS.len()];
+        let created_at = now - 5_000_000 + i as i64;
+        let mut product = Product {
+            id: Id::new(),
+            name_ar: format!("{noun_ar} {adj_ar} {i}"),
+            name_en: format!("{adj_en} {noun_en} {i}"),
+            description_ar: format!("وصف المنتج {noun_ar} {adj_ar}، جودة عالية وسعر مناسب."),
+            description_en: format!("A {adj_en} {noun_en}: good quality at a fair price."),
+            cover_list: vec![
+                format!("https://cdn.example/products/{i}-1.webp"),
+                format!("https://cdn.example/products/{i}-2.webp"),
+            ],
+            quantity: (i % 50) as u64,
+            price: Money::from_minor(1_000 + (i as i64 * 7_919) % 500_000),
+            min_price: Money::from_minor(500),
+            disabled: i % 23 == 0,
+            employee_read_only: false,
+            brand: (i % 10 != 0).then(|| pick(Kind::Brand, i)),
+            subcategory: Some(pick(Kind::Subcategory, i)),
+            labels: vec![pick(Kind::Label, i)],
+            tags: vec![pick(Kind::Tag, i), pick(Kind::Tag, i + 7)],
+            offer: None,
+            counters: Counters::default(),
+            rev: 1,
+            created_at,
+            updated_at: created_at,
+        };
+        let parents = [product.brand, product.subcategory]
+            .into_iter()
+            .flatten()
+            .chain(product.labels.iter().copied())
+            .chain(product.tags.iter().copied());
+        for parent in parents {
+            *links.entry(parent).or_default() += 1;
+        }
+        if i % 5 == 0 {
+            let offer = Offer {
+                id: Id::new(),
+                name_ar: Some(format!("عرض {i}")),
+                name_en: Some(format!("Deal {i}")),
+                product: product.id,
+                offer_type: if i % 2 == 0 {
+                    OfferType::Percent
+                } else {
+                    OfferType::Fixed
+                },
+                amount: if i % 2 == 0 { 1_500 } else { 2_000 },
+                offer_quantity: 100,
+                max_per_client: 2,
+                quantity_purchased: 0,
+                starts_at: None,
+                ends_at: None,
+                disabled: false,
+                employee_read_only: false,
+                rev: 1,
+                created_at,
+                updated_at: created_at,
+            };
+            product.offer = Some(offer.id);
+            offers.push(offer);
+        }
+        all_products.push(product);
+    }
+    let mut entities: Vec<Entity> = by_kind.into_values().flatten().collect();
+    for entity in &mut entities {
+        entity.link_count = links.get(&entity.id).copied().unwrap_or_default();
+        if entity.kind == Kind::Category {
+            entity.link_count = 5;
+        }
+    }
+    Synthetic {
+        entities,
+        products: all_products,
+        offers,
+    }
+}
+
+/// Writes every record (25 per BatchWriteItem, several batches at once), then moves the version on.
+async fn store(db: &Client, table: &str, catalog: &Synthetic) -> anyhow::Result<()> {
+    let items: Vec<_> = catalog
+        .entities
+        .iter()
+        .map(Record::to_item)
+        .chain(catalog.products.iter().map(Record::to_item))
+        .chain(catalog.offers.iter().map(Record::to_item))
+        .collect();
+    let batches: Vec<Vec<WriteRequest>> = items
+        .chunks(25)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|item| {
+                    let put = PutRequest::builder().set_item(Some(item.clone())).build();
+                    WriteRequest::builder()
+                        .put_request(put.expect("item set"))
+                        .build()
+                })
+                .collect()
+        })
+        .collect();
+    for group in batches.chunks(8) {
+        let writes = group.iter().map(|batch| {
+            db.batch_write_item()
+                .request_items(table, batch.clone())
+                .send()
+        });
+        for result in futures_util::future::join_all(writes).await {
+            let output = result?;
+            anyhow::ensure!(
+                output.unprocessed_items().is_none_or(HashMap::is_empty),
+                "the emulator left items unprocessed"
+            );
+        }
+    }
+    db.transact_write_items()
+        .transact_items(bump_version(table))
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// CPU time this thread has used (`/proc/thread-self/schedstat`, nanoseconds).
+fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map(Duration::from_nanos)
+        .unwrap_or_default()
+}
+
+/// CPU time the whole process has used (`/proc/self/stat` utime + stime, clock ticks of 10 ms).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of stat are utime and stime; `after_name` starts at field 3.
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let ticks = field(11) + field(12);
+    Duration::from_millis(ticks * 10)
+}
+
+pub struct Report {
+    pub lines: Vec<String>,
+}
+
+pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::Result<Report> {
+    let table = format!("bench-catalog-{}", Id::new());
+    let plain_db = shared::aws::dynamodb(sdk);
+    schema::ensure_table(&plain_db, &table).await?;
+    let catalog = synthetic(products);
+    let stored_bytes: usize = catalog
+        .products
+        .iter()
+        .map(|p| serde_json::to_vec(p).map_or(0, |v| v.len()))
+        .sum();
+    store(&plain_db, &table, &catalog).await?;
+    let mut lines = vec![format!(
+        "catalogue: {} products ({} KB as JSON), {} entities, {} offers",
+        catalog.products.len(),
+        stored_bytes / 1024,
+        catalog.entities.len(),
+        catalog.offers.len()
+    )];
+
+    // Reload: the full consistent load and index build, a few times. Our share of it (turning items
+    // into records, building the index) is timed apart from the emulator's, which dominates here.
+    let (counted_db, counter) = counted_dynamodb(sdk);
+    let mut reloads = Vec::new();
+    let before_load = counter.get();
+    for _ in 0..3 {
+        let started = Instant::now();
+        drop(Catalog::load(&counted_db, &table).await?);
+        reloads.push(started.elapsed());
+    }
+    let (median, _, _) = crate::bench::summarize(&mut reloads);
+    let items: Vec<_> = catalog.products.iter().map(Record::to_item).collect();
+    let started = Instant::now();
+    let decoded: Vec<Product> = items
+        .into_iter()
+        .map(serde_dynamo::from_item)
+        .collect::<Result<_, _>>()?;
+    let decode = started.elapsed();
+    let (entities, offers) = (catalog.entities.clone(), catalog.offers.clone());
+    let started = Instant::now();
+    let snapshot = Catalog::build(entities, decoded, offers);
+    let build = started.elapsed();
+    let held = snapshot.heap_bytes();
+    lines.push(format!(
+        "reload against the emulator: median {:.1} ms, {:.1} DynamoDB requests (1 MB Query pages); moto scans and sorts the whole partition in Python for every page, so this is the emulator's time, not DynamoDB's",
+        median,
+        (counter.get() - before_load) as f64 / 3.0
+    ));
+    lines.push(format!(
+        "reload, our share: decoding {} product items {:.1} ms + building the index {:.1} ms",
+        catalog.products.len(),
+        decode.as_secs_f64() * 1000.0,
+        build.as_secs_f64() * 1000.0
+    ));
+    lines.push(format!(
+        "snapshot memory (its records, strings, vectors and maps, counted by capacity): {:.1} MiB, {:.0} bytes per product",
+        held as f64 / 1_048_576.0,
+        held as f64 / catalog.products.len() as f64
+    ));
+
+    // A list with a search and two filters, in memory only.
+    let category = catalog
+        .entities
+        .iter()
+        .find(|e| e.kind == Kind::Category && !e.disabled)
+        .map(|e| e.id)
+        .expect("a category");
+    let query_string =
+        format!("search=%D9%82%D9%85%D9%8A%D8%B5&category={category}&maxPrice=2500&limit=20");
+    let query: ProductListQuery = serde_urlencoded::from_str(&format!(
+        "search=قميص&category={category}&maxPrice=2500&limit=20"
+    ))?;
+    let now = shared::clock::now_secs();
+    let iterations = 200;
+    let mut total = 0u64;
+    let cpu_before = thread_cpu();
+    for _ in 0..iterations {
+        let page = query.run(&snapshot, true, Lang::Ar, now);
+        total = page.metadata.total;
+        let body = render(page, |e| {
+            views::product_public(&snapshot, &e.product, Lang::Ar, now)
+        });
+        std::hint::black_box(serde_json::to_vec(&body)?);
+    }
+    let in_memory = (thread_cpu() - cpu_before) / iterations;
+    lines.push(format!(
+        "list with search + category + maxPrice (20 per page, {total} matches), in memory (filter, search, sort, page, render, JSON): {:.3} ms CPU",
+        in_memory.as_secs_f64() * 1000.0
+    ));
+
+    // Through the router, with the session-less public route.
+    let config = CatalogConfig::read(EnvReader::from_pairs([
+        ("TABLE_NAME", table.as_str()),
+        ("JWT_SECRET", crate::bench::JWT_SECRET),
+    ]))?;
+    let router = products::router(CatalogState::with_client(config, counted_db.clone()));
+    let call = |path: String| {
+        let router = router.clone();
+        async move {
+            let request = Request::get(path).body(Body::empty())?;
+            let response = router.oneshot(request).await?;
+            anyhow::ensure!(response.status().is_success(), "{}", response.status());
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+            anyhow::Ok(serde_json::from_slice::<Value>(&bytes)?)
+        }
+    };
+    let list = format!("/products?{query_string}");
+    let first_requests = counter.get();
+    let started = Instant::now();
+    call(list.clone()).await?;
+    lines.push(format!(
+        "first list in a fresh process (loads the snapshot): {} DynamoDB requests, {:.0} ms",
+        counter.get() - first_requests,
+        started.elapsed().as_secs_f64() * 1000.0
+    ));
+
+    let before = counter.get();
+    let cpu_before = process_cpu();
+    let mut walls = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        call(list.clone()).await?;
+        walls.push(started.elapsed());
+    }
+    let process = (process_cpu() - cpu_before) / runs as u32;
+    let (median, p90, _) = crate::bench::summarize(&mut walls);
+    lines.push(format!(
+        "steady state, {runs} lists: {:.2} DynamoDB requests each; wall median {median:.2} ms, p90 {p90:.2} ms (incl. the emulator round trip); whole-process CPU {:.2} ms per request (incl. the SDK's GetItem and the emulator client)",
+        (counter.get() - before) as f64 / runs as f64,
+        process.as_secs_f64() * 1000.0
+    ));
+
+    // A write, then the next list.
+    let product = &catalog.products[products / 2];
+    let revised = product.revised(shared::clock::now_millis(), |p| {
+        p.price = Money::from_minor(4_242)
+    });
+    shared::catalog::store::CatalogStore::new(plain_db.clone(), table.clone())
+        .apply(vec![shared::catalog::store::Change::replace(&revised)])
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let before = counter.get();
+    let started = Instant::now();
+    call(list.clone()).await?;
+    lines.push(format!(
+        "first list after a write (version moved, snapshot reloaded): {} DynamoDB requests, {:.0} ms",
+        counter.get() - before,
+        started.elapsed().as_secs_f64() * 1000.0
+    ));
+    let before = counter.get();
+    let started = Instant::now();
+    call(format!("/products/{}", product.id)).await?;
+    lines.push(format!(
+        "single product read, steady state: {} DynamoDB request, {:.2} ms",
+        counter.get() - before,
+        started.elapsed().as_secs_f64() * 1000.0
+    ));
+    let _ = plain_db.delete_table().table_name(&table).send().await;
+    Ok(Report { lines })
+}
