@@ -78,7 +78,7 @@ fn entity(kind: Kind, i: usize, created_at: i64) -> Entity {
             .then(|| format!("https://cdn.example/{}/{i}.webp", kind.path())),
         color: (kind == Kind::Label).then(|| format!("#{:06X}", i * 40_503 % 0xFF_FFFF)),
         category: None,
-        disabled: i % 17 == 0,
+        disabled: i.is_multiple_of(17),
         employee_read_only: false,
         link_count: 0,
         rev: 1,
@@ -135,9 +135,9 @@ pub fn synthetic(products: usize) -> Synthetic {
             quantity: (i % 50) as u64,
             price: Money::from_minor(1_000 + (i as i64 * 7_919) % 500_000),
             min_price: Money::from_minor(500),
-            disabled: i % 23 == 0,
+            disabled: i.is_multiple_of(23),
             employee_read_only: false,
-            brand: (i % 10 != 0).then(|| pick(Kind::Brand, i)),
+            brand: (!i.is_multiple_of(10)).then(|| pick(Kind::Brand, i)),
             subcategory: Some(pick(Kind::Subcategory, i)),
             labels: vec![pick(Kind::Label, i)],
             tags: vec![pick(Kind::Tag, i), pick(Kind::Tag, i + 7)],
@@ -155,18 +155,18 @@ pub fn synthetic(products: usize) -> Synthetic {
         for parent in parents {
             *links.entry(parent).or_default() += 1;
         }
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             let offer = Offer {
                 id: Id::new(),
                 name_ar: Some(format!("عرض {i}")),
                 name_en: Some(format!("Deal {i}")),
                 product: product.id,
-                offer_type: if i % 2 == 0 {
+                offer_type: if i.is_multiple_of(2) {
                     OfferType::Percent
                 } else {
                     OfferType::Fixed
                 },
-                amount: if i % 2 == 0 { 1_500 } else { 2_000 },
+                amount: if i.is_multiple_of(2) { 1_500 } else { 2_000 },
                 offer_quantity: 100,
                 max_per_client: 2,
                 quantity_purchased: 0,
