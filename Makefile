@@ -11,6 +11,7 @@ VENV_PATH := $(CURDIR)/.venv/bin:$(PATH)
 dev: bootstrap
 	scripts/dev-env.sh
 	set -a && . ./local.env && set +a && ADMIN_PASSWORD='$(DEV_ADMIN_PASSWORD)' cargo run --quiet -p ops -- create-admin --email '$(DEV_ADMIN_EMAIL)'
+	set -a && . ./local.env && set +a && cargo run --quiet -p ops -- load-demo
 	@echo "Local admin: $(DEV_ADMIN_EMAIL) / $(DEV_ADMIN_PASSWORD)   API: http://127.0.0.1:$(WATCH_PORT)   mail: http://127.0.0.1:4566/moto-api/data.json"
 	PATH="$(VENV_PATH)" cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --env-file .dev/dev.env
 

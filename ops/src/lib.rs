@@ -1,6 +1,7 @@
 //! The operations CLI's library: what `ops` does, reusable by the tests.
 //!
 //! - [`accounts`]: the first admin.
+//! - [`demo`]: the small bilingual demo catalogue `make dev` loads.
 //! - [`openapi`]: the API description, merged from every function's own.
 //! - [`bootstrap`]: creates the table, the upload bucket and the mail identity (idempotent).
 //! - [`bench_auth`]: DynamoDB requests and wall time of login, refresh and an authenticated call.
@@ -14,4 +15,5 @@ pub mod bench_auth;
 pub mod bench_catalog;
 pub mod bench_upload;
 pub mod bootstrap;
+pub mod demo;
 pub mod openapi;

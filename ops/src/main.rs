@@ -28,6 +28,8 @@ enum Command {
         #[arg(long, default_value = "Admin")]
         name: String,
     },
+    /// Load a small bilingual demo catalogue (TABLE_NAME) into an empty catalogue; otherwise do nothing.
+    LoadDemo,
     /// Print the OpenAPI document, or write it to a file.
     Openapi {
         #[arg(long)]
@@ -86,6 +88,20 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "admin {email}: {}",
                 if created { "created" } else { "exists" }
+            );
+        }
+        Command::LoadDemo => {
+            let mut env = EnvReader::from_env();
+            let table = env.required("TABLE_NAME");
+            env.finish()?;
+            let loaded = ops::demo::load(&aws::dynamodb(&aws::sdk_config().await), &table).await?;
+            println!(
+                "demo catalogue: {}",
+                if loaded {
+                    "loaded"
+                } else {
+                    "skipped, the catalogue is not empty"
+                }
             );
         }
         Command::Openapi { write: None } => print!("{}", openapi::render()),

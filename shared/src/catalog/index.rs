@@ -205,6 +205,11 @@ impl Catalog {
             .filter(|o| o.terms().is_live(now))
     }
 
+    /// Whether the catalogue holds no record at all.
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty() && self.products.is_empty() && self.offers.is_empty()
+    }
+
     /// The memory the snapshot holds, counted by capacity: its records, their strings and vectors, and
     /// its maps (each slot plus a control byte). What the benchmark reports.
     pub fn heap_bytes(&self) -> usize {

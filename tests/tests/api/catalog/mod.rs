@@ -183,3 +183,48 @@ pub fn keys(object: &Value) -> Vec<&str> {
     keys.sort_unstable();
     keys
 }
+
+#[tokio::test]
+async fn the_demo_catalogue_loads_once_into_an_empty_catalogue_and_shows_a_shop() {
+    let app = spawn_app().await;
+    assert!(
+        ops::demo::load(&app.dynamodb, &app.table_name)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !ops::demo::load(&app.dynamodb, &app.table_name)
+            .await
+            .unwrap(),
+        "a second run changes nothing"
+    );
+
+    let products: Value = app
+        .get("/products?limit=100")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(products["metadata"]["total"], 8);
+    let phone = products["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "هاتف نوفا إكس")
+        .expect("the demo phone, in Arabic by default");
+    assert_eq!(
+        (&phone["price"], &phone["finalPrice"]),
+        (&json!(8999), &json!(8099.1))
+    );
+    let categories: Value = app
+        .get("/categories")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(categories["metadata"]["total"], 2);
+}

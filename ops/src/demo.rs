@@ -1,0 +1,309 @@
+//! A small bilingual demo catalogue for `make dev`, so a new developer sees a real shop at once.
+//!
+//! Loaded in one transaction, and only into an empty catalogue: running it again, or against a table
+//! that already holds a catalogue, changes nothing.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use shared::{
+    Id, Money,
+    catalog::{
+        index::Catalog,
+        model::{Counters, Entity, Kind, Offer, OfferType, Product},
+        store::{CatalogStore, Change},
+    },
+    clock::now_millis,
+};
+
+fn image(text: &str) -> String {
+    format!(
+        "https://placehold.co/600x400/png?text={}",
+        text.replace(' ', "+")
+    )
+}
+
+struct Demo {
+    now: i64,
+    entities: Vec<Entity>,
+    products: Vec<Product>,
+    offers: Vec<Offer>,
+}
+
+impl Demo {
+    /// Adds an entity; later ones are newer.
+    fn entity(&mut self, kind: Kind, name_ar: &str, name_en: &str, extra: Option<&str>) -> Id {
+        let created_at = self.now - 1_000_000 + self.entities.len() as i64;
+        let entity = Entity {
+            kind,
+            id: Id::new(),
+            name_ar: name_ar.into(),
+            name_en: name_en.into(),
+            cover: (kind != Kind::Label && kind != Kind::Tag).then(|| image(name_en)),
+            color: (kind == Kind::Label).then(|| extra.unwrap_or("#000000").to_owned()),
+            category: None,
+            disabled: false,
+            employee_read_only: false,
+            link_count: 0,
+            rev: 1,
+            created_at,
+            updated_at: created_at,
+        };
+        let id = entity.id;
+        self.entities.push(entity);
+        id
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn product(
+        &mut self,
+        (name_ar, name_en): (&str, &str),
+        (description_ar, description_en): (&str, &str),
+        price: i64,
+        min_price: i64,
+        brand: Option<Id>,
+        subcategory: Id,
+        labels: Vec<Id>,
+        tags: Vec<Id>,
+    ) -> Id {
+        let created_at = self.now - 500_000 + self.products.len() as i64;
+        let product = Product {
+            id: Id::new(),
+            name_ar: name_ar.into(),
+            name_en: name_en.into(),
+            description_ar: description_ar.into(),
+            description_en: description_en.into(),
+            cover_list: vec![image(name_en)],
+            quantity: 25,
+            price: Money::from_minor(price * 100),
+            min_price: Money::from_minor(min_price * 100),
+            disabled: false,
+            employee_read_only: false,
+            brand,
+            subcategory: Some(subcategory),
+            labels,
+            tags,
+            offer: None,
+            counters: Counters::default(),
+            rev: 1,
+            created_at,
+            updated_at: created_at,
+        };
+        let id = product.id;
+        self.products.push(product);
+        id
+    }
+
+    fn offer(&mut self, product: Id, offer_type: OfferType, amount: i64, names: (&str, &str)) {
+        let offer = Offer {
+            id: Id::new(),
+            name_ar: Some(names.0.into()),
+            name_en: Some(names.1.into()),
+            product,
+            offer_type,
+            amount,
+            offer_quantity: 100,
+            max_per_client: 3,
+            quantity_purchased: 0,
+            starts_at: None,
+            ends_at: None,
+            disabled: false,
+            employee_read_only: false,
+            rev: 1,
+            created_at: self.now,
+            updated_at: self.now,
+        };
+        if let Some(p) = self.products.iter_mut().find(|p| p.id == product) {
+            p.offer = Some(offer.id);
+        }
+        self.offers.push(offer);
+    }
+}
+
+fn demo() -> Demo {
+    let mut d = Demo {
+        now: now_millis(),
+        entities: Vec::new(),
+        products: Vec::new(),
+        offers: Vec::new(),
+    };
+    let electronics = d.entity(Kind::Category, "إلكترونيات", "Electronics", None);
+    let drinks = d.entity(Kind::Category, "قهوة وشاي", "Coffee & Tea", None);
+    let phones = d.entity(Kind::Subcategory, "هواتف", "Phones", None);
+    let headphones = d.entity(Kind::Subcategory, "سماعات", "Headphones", None);
+    let coffee = d.entity(Kind::Subcategory, "قهوة", "Coffee", None);
+    let tea = d.entity(Kind::Subcategory, "شاي", "Tea", None);
+    for (subcategory, category) in [
+        (phones, electronics),
+        (headphones, electronics),
+        (coffee, drinks),
+        (tea, drinks),
+    ] {
+        if let Some(s) = d.entities.iter_mut().find(|e| e.id == subcategory) {
+            s.category = Some(category);
+        }
+    }
+    let nova = d.entity(Kind::Brand, "نوفا", "Nova", None);
+    let sada = d.entity(Kind::Brand, "صدى", "Sada", None);
+    let bunn = d.entity(Kind::Brand, "بُن الوادي", "Valley Roasters", None);
+    let new = d.entity(Kind::Label, "جديد", "New", Some("#2E7D32"));
+    let best = d.entity(Kind::Label, "الأكثر مبيعًا", "Best seller", Some("#C62828"));
+    let gifts = d.entity(Kind::Tag, "هدايا", "Gifts", None);
+    let summer = d.entity(Kind::Tag, "صيفي", "Summer", None);
+
+    let phone = d.product(
+        ("هاتف نوفا إكس", "Nova X phone"),
+        (
+            "شاشة 6.5 بوصة وبطارية تدوم يومين.",
+            "A 6.5-inch screen and a two-day battery.",
+        ),
+        8_999,
+        7_500,
+        Some(nova),
+        phones,
+        vec![new],
+        vec![gifts],
+    );
+    d.product(
+        ("هاتف نوفا لايت", "Nova Lite phone"),
+        ("هاتف خفيف بسعر مناسب.", "A light phone at a fair price."),
+        4_499,
+        4_000,
+        Some(nova),
+        phones,
+        vec![],
+        vec![],
+    );
+    let earbuds = d.product(
+        ("سماعات صدى اللاسلكية", "Sada wireless earbuds"),
+        (
+            "عزل للضوضاء وعلبة شحن.",
+            "Noise cancelling, with a charging case.",
+        ),
+        1_299,
+        900,
+        Some(sada),
+        headphones,
+        vec![best],
+        vec![gifts, summer],
+    );
+    d.product(
+        ("سماعة رأس صدى", "Sada over-ear headphones"),
+        ("صوت نقي لساعات طويلة.", "Clear sound for long hours."),
+        2_199,
+        1_800,
+        Some(sada),
+        headphones,
+        vec![],
+        vec![],
+    );
+    let arabic_coffee = d.product(
+        ("قهوة عربية بالهيل", "Arabic coffee with cardamom"),
+        (
+            "بن محمص تحميصًا خفيفًا مع هيل مطحون.",
+            "Lightly roasted beans with ground cardamom.",
+        ),
+        240,
+        200,
+        Some(bunn),
+        coffee,
+        vec![best],
+        vec![gifts],
+    );
+    d.product(
+        ("قهوة تركية", "Turkish coffee"),
+        (
+            "طحن ناعم جدًا للتحضير في الكنكة.",
+            "Extra-fine grind for the cezve.",
+        ),
+        180,
+        150,
+        Some(bunn),
+        coffee,
+        vec![new],
+        vec![],
+    );
+    d.product(
+        ("شاي أخضر بالنعناع", "Green tea with mint"),
+        ("أوراق كاملة ونعناع مجفف.", "Whole leaves with dried mint."),
+        95,
+        80,
+        None,
+        tea,
+        vec![],
+        vec![summer],
+    );
+    d.product(
+        ("شاي كرك", "Karak tea"),
+        (
+            "شاي أسود بالتوابل والحليب.",
+            "Black tea with spices, for milk.",
+        ),
+        120,
+        100,
+        None,
+        tea,
+        vec![],
+        vec![],
+    );
+    d.offer(
+        phone,
+        OfferType::Percent,
+        1_000,
+        ("خصم الإطلاق", "Launch discount"),
+    );
+    d.offer(
+        earbuds,
+        OfferType::Fixed,
+        20_000,
+        ("عرض الصيف", "Summer deal"),
+    );
+    d.offer(
+        arabic_coffee,
+        OfferType::Percent,
+        1_500,
+        ("عرض القهوة", "Coffee deal"),
+    );
+
+    let mut links: HashMap<Id, u64> = HashMap::new();
+    for entity in &d.entities {
+        if let Some(category) = entity.category {
+            *links.entry(category).or_default() += 1;
+        }
+    }
+    for p in &d.products {
+        let parents = [p.brand, p.subcategory]
+            .into_iter()
+            .flatten()
+            .chain(p.labels.iter().copied())
+            .chain(p.tags.iter().copied());
+        for parent in parents {
+            *links.entry(parent).or_default() += 1;
+        }
+    }
+    for entity in &mut d.entities {
+        entity.link_count = links.get(&entity.id).copied().unwrap_or_default();
+    }
+    d
+}
+
+/// Loads the demo catalogue into an empty catalogue. Returns whether it did.
+pub async fn load(db: &Client, table: &str) -> anyhow::Result<bool> {
+    let current = Catalog::load(db, table).await?;
+    if !current.is_empty() {
+        return Ok(false);
+    }
+    let demo = demo();
+    let changes: Vec<Change> = demo
+        .entities
+        .iter()
+        .map(Change::create)
+        .chain(demo.products.iter().map(Change::create))
+        .chain(demo.offers.iter().map(Change::create))
+        .collect();
+    CatalogStore::new(db.clone(), table.to_owned())
+        .apply(changes)
+        .await
+        .map_err(|e| anyhow::anyhow!("Failed to load the demo catalogue: {e}"))?;
+    Ok(true)
+}
