@@ -19,7 +19,7 @@ use shared::{
 fn image(text: &str) -> String {
     format!(
         "https://placehold.co/600x400/png?text={}",
-        text.replace(' ', "+")
+        text.replace('&', "%26").replace(' ', "+")
     )
 }
 

@@ -32,6 +32,13 @@ fn function_docs() -> Vec<utoipa::openapi::OpenApi> {
         welcome::ApiDoc::openapi(),
         auth::ApiDoc::openapi(),
         upload::ApiDoc::openapi(),
+        products::api_doc(),
+        brands::api_doc(),
+        categories::api_doc(),
+        subcategories::api_doc(),
+        labels::api_doc(),
+        tags::api_doc(),
+        offers::api_doc(),
     ]
 }
 

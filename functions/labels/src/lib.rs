@@ -8,6 +8,7 @@
 use axum::Router;
 use shared::catalog::{
     api::{entity_routes, product_link_routes},
+    docs,
     model::Kind,
 };
 
@@ -15,4 +16,18 @@ pub use shared::catalog::api::{CatalogConfig as Config, CatalogState as AppState
 
 pub fn router(state: AppState) -> Router {
     state.serve(entity_routes(Kind::Label).merge(product_link_routes(Kind::Label)))
+}
+
+/// This function's part of the OpenAPI document.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    let mut routes = docs::entity_routes(Kind::Label);
+    routes.push(docs::link_route(
+        "/labels/staff/link",
+        "Link to a product `{labelId, productId}`",
+    ));
+    routes.push(docs::link_route(
+        "/labels/staff/unlink",
+        "Unlink from a product `{labelId, productId}`",
+    ));
+    docs::document("labels", routes)
 }

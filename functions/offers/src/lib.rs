@@ -28,6 +28,11 @@ use shared::{
 
 pub use shared::catalog::api::{CatalogConfig as Config, CatalogState as AppState};
 
+/// This function's part of the OpenAPI document.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    shared::catalog::docs::document("offers", shared::catalog::docs::offer_routes())
+}
+
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/offers", get(list).post(create))

@@ -35,6 +35,11 @@ use shared::{
 
 pub use shared::catalog::api::{CatalogConfig as Config, CatalogState as AppState};
 
+/// This function's part of the OpenAPI document.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    shared::catalog::docs::document("products", shared::catalog::docs::product_routes())
+}
+
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/products", get(public_list))

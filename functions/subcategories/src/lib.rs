@@ -14,6 +14,7 @@ use shared::{
     auth::Staff,
     catalog::{
         api::{entity_after_write, entity_or_404, entity_routes, guard_modify, toggle_single},
+        docs,
         input::{LinkInput, required_id},
         model::{Kind, Record},
         store::Change,
@@ -23,6 +24,20 @@ use shared::{
 };
 
 pub use shared::catalog::api::{CatalogConfig as Config, CatalogState as AppState};
+
+/// This function's part of the OpenAPI document.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    let mut routes = docs::entity_routes(Kind::Subcategory);
+    routes.push(docs::link_route(
+        "/subcategories/staff/link",
+        "Link to a category `{subcategoryId, categoryId}`",
+    ));
+    routes.push(docs::link_route(
+        "/subcategories/staff/unlink",
+        "Unlink from its category `{subcategoryId}`",
+    ));
+    docs::document("subcategories", routes)
+}
 
 pub fn router(state: AppState) -> Router {
     let links = Router::new()

@@ -8,6 +8,7 @@
 use axum::Router;
 use shared::catalog::{
     api::{entity_routes, product_link_routes},
+    docs,
     model::Kind,
 };
 
@@ -15,4 +16,18 @@ pub use shared::catalog::api::{CatalogConfig as Config, CatalogState as AppState
 
 pub fn router(state: AppState) -> Router {
     state.serve(entity_routes(Kind::Tag).merge(product_link_routes(Kind::Tag)))
+}
+
+/// This function's part of the OpenAPI document.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    let mut routes = docs::entity_routes(Kind::Tag);
+    routes.push(docs::link_route(
+        "/tags/staff/link",
+        "Link to a product `{tagId, productId}`",
+    ));
+    routes.push(docs::link_route(
+        "/tags/staff/unlink",
+        "Unlink from a product `{tagId, productId}`",
+    ));
+    docs::document("tags", routes)
 }

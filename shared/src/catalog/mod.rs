@@ -5,9 +5,10 @@
 //! - [`search`], [`pricing`]: Arabic-normalized search and offer pricing (pure functions);
 //! - [`input`], [`lists`], [`views`]: request bodies, list queries and response shapes;
 //! - [`api`]: the state every catalogue function shares, the staff rules, and the generic routes of the
-//!   five kinds that share one shape.
+//!   five kinds that share one shape; [`docs`]: their OpenAPI description.
 
 pub mod api;
+pub mod docs;
 pub mod index;
 pub mod input;
 pub mod lists;
