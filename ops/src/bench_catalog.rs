@@ -25,7 +25,7 @@ use shared::{
         api::{CatalogConfig, CatalogState},
         index::Catalog,
         lists::{ProductListQuery, render},
-        model::{Counters, Entity, Kind, Offer, OfferType, Product, Record},
+        model::{Entity, Kind, Offer, OfferType, Product, Record},
         snapshot::bump_version,
         views,
     },
@@ -69,22 +69,14 @@ pub struct Synthetic {
 
 fn entity(kind: Kind, i: usize, created_at: i64) -> Entity {
     let (ar, en) = NOUNS[i % NOUNS.len()];
-    Entity {
-        kind,
-        id: Id::new(),
-        name_ar: format!("{ar} {i}"),
-        name_en: format!("{en} {} {i}", kind.path()),
-        cover: (kind.extra() == shared::catalog::model::Extra::Cover)
-            .then(|| format!("https://cdn.example/{}/{i}.webp", kind.path())),
-        color: (kind == Kind::Label).then(|| format!("#{:06X}", i * 40_503 % 0xFF_FFFF)),
-        category: None,
-        disabled: i.is_multiple_of(17),
-        employee_read_only: false,
-        link_count: 0,
-        rev: 1,
-        created_at,
-        updated_at: created_at,
-    }
+    let mut entity = Entity::new(kind, created_at);
+    entity.name_ar = format!("{ar} {i}");
+    entity.name_en = format!("{en} {} {i}", kind.path());
+    entity.cover = (kind.extra() == shared::catalog::model::Extra::Cover)
+        .then(|| format!("https://cdn.example/{}/{i}.webp", kind.path()));
+    entity.color = (kind == Kind::Label).then(|| format!("#{:06X}", i * 40_503 % 0xFF_FFFF));
+    entity.disabled = i.is_multiple_of(17);
+    entity
 }
 
 pub fn synthetic(products: usize) -> Synthetic {
@@ -122,62 +114,37 @@ pub fn synthetic(products: usize) -> Synthetic {
         let (adj_ar, adj_en) = ADJECTIVES[i % ADJECTIVES.len()];
         let (noun_ar, noun_en) = NOUNS[(i / ADJECTIVES.len()) % NOUNS.len()];
         let created_at = now - 5_000_000 + i as i64;
-        let mut product = Product {
-            id: Id::new(),
-            name_ar: format!("{noun_ar} {adj_ar} {i}"),
-            name_en: format!("{adj_en} {noun_en} {i}"),
-            description_ar: format!("وصف المنتج {noun_ar} {adj_ar}، جودة عالية وسعر مناسب."),
-            description_en: format!("A {adj_en} {noun_en}: good quality at a fair price."),
-            cover_list: vec![
-                format!("https://cdn.example/products/{i}-1.webp"),
-                format!("https://cdn.example/products/{i}-2.webp"),
-            ],
-            quantity: (i % 50) as u64,
-            price: Money::from_minor(1_000 + (i as i64 * 7_919) % 500_000),
-            min_price: Money::from_minor(500),
-            disabled: i.is_multiple_of(23),
-            employee_read_only: false,
-            brand: (!i.is_multiple_of(10)).then(|| pick(Kind::Brand, i)),
-            subcategory: Some(pick(Kind::Subcategory, i)),
-            labels: vec![pick(Kind::Label, i)],
-            tags: vec![pick(Kind::Tag, i), pick(Kind::Tag, i + 7)],
-            offer: None,
-            counters: Counters::default(),
-            rev: 1,
-            created_at,
-            updated_at: created_at,
-        };
-        let parents = [product.brand, product.subcategory]
-            .into_iter()
-            .flatten()
-            .chain(product.labels.iter().copied())
-            .chain(product.tags.iter().copied());
-        for parent in parents {
+        let mut product = Product::new(created_at);
+        product.name_ar = format!("{noun_ar} {adj_ar} {i}");
+        product.name_en = format!("{adj_en} {noun_en} {i}");
+        product.description_ar = format!("وصف المنتج {noun_ar} {adj_ar}، جودة عالية وسعر مناسب.");
+        product.description_en = format!("A {adj_en} {noun_en}: good quality at a fair price.");
+        product.cover_list = vec![
+            format!("https://cdn.example/products/{i}-1.webp"),
+            format!("https://cdn.example/products/{i}-2.webp"),
+        ];
+        product.quantity = (i % 50) as u64;
+        product.price = Money::from_minor(1_000 + (i as i64 * 7_919) % 500_000);
+        product.min_price = Money::from_minor(500);
+        product.disabled = i.is_multiple_of(23);
+        product.brand = (!i.is_multiple_of(10)).then(|| pick(Kind::Brand, i));
+        product.subcategory = Some(pick(Kind::Subcategory, i));
+        product.labels = vec![pick(Kind::Label, i)];
+        product.tags = vec![pick(Kind::Tag, i), pick(Kind::Tag, i + 7)];
+        for (_, parent) in product.parents() {
             *links.entry(parent).or_default() += 1;
         }
         if i.is_multiple_of(5) {
-            let offer = Offer {
-                id: Id::new(),
-                name_ar: Some(format!("عرض {i}")),
-                name_en: Some(format!("Deal {i}")),
-                product: product.id,
-                offer_type: if i.is_multiple_of(2) {
-                    OfferType::Percent
-                } else {
-                    OfferType::Fixed
-                },
-                amount: if i.is_multiple_of(2) { 1_500 } else { 2_000 },
-                offer_quantity: 100,
-                max_per_client: 2,
-                quantity_purchased: 0,
-                starts_at: None,
-                ends_at: None,
-                disabled: false,
-                employee_read_only: false,
-                rev: 1,
-                created_at,
-                updated_at: created_at,
+            let mut offer = Offer::new(product.id, created_at);
+            offer.name_ar = Some(format!("عرض {i}"));
+            offer.name_en = Some(format!("Deal {i}"));
+            (offer.offer_type, offer.amount) = if i.is_multiple_of(2) {
+                (OfferType::Percent, 1_500)
+            } else {
+                (OfferType::Fixed, 2_000)
             };
+            offer.offer_quantity = 100;
+            offer.max_per_client = 2;
             product.offer = Some(offer.id);
             offers.push(offer);
         }

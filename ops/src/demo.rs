@@ -10,7 +10,7 @@ use shared::{
     Id, Money,
     catalog::{
         index::Catalog,
-        model::{Counters, Entity, Kind, Offer, OfferType, Product},
+        model::{Entity, Kind, Offer, OfferType, Product},
         store::{CatalogStore, Change},
     },
     clock::now_millis,
@@ -34,21 +34,11 @@ impl Demo {
     /// Adds an entity; later ones are newer.
     fn entity(&mut self, kind: Kind, name_ar: &str, name_en: &str, extra: Option<&str>) -> Id {
         let created_at = self.now - 1_000_000 + self.entities.len() as i64;
-        let entity = Entity {
-            kind,
-            id: Id::new(),
-            name_ar: name_ar.into(),
-            name_en: name_en.into(),
-            cover: (kind != Kind::Label && kind != Kind::Tag).then(|| image(name_en)),
-            color: (kind == Kind::Label).then(|| extra.unwrap_or("#000000").to_owned()),
-            category: None,
-            disabled: false,
-            employee_read_only: false,
-            link_count: 0,
-            rev: 1,
-            created_at,
-            updated_at: created_at,
-        };
+        let mut entity = Entity::new(kind, created_at);
+        entity.name_ar = name_ar.into();
+        entity.name_en = name_en.into();
+        entity.cover = (kind != Kind::Label && kind != Kind::Tag).then(|| image(name_en));
+        entity.color = (kind == Kind::Label).then(|| extra.unwrap_or("#000000").to_owned());
         let id = entity.id;
         self.entities.push(entity);
         id
@@ -67,52 +57,32 @@ impl Demo {
         tags: Vec<Id>,
     ) -> Id {
         let created_at = self.now - 500_000 + self.products.len() as i64;
-        let product = Product {
-            id: Id::new(),
-            name_ar: name_ar.into(),
-            name_en: name_en.into(),
-            description_ar: description_ar.into(),
-            description_en: description_en.into(),
-            cover_list: vec![image(name_en)],
-            quantity: 25,
-            price: Money::from_minor(price * 100),
-            min_price: Money::from_minor(min_price * 100),
-            disabled: false,
-            employee_read_only: false,
-            brand,
-            subcategory: Some(subcategory),
-            labels,
-            tags,
-            offer: None,
-            counters: Counters::default(),
-            rev: 1,
-            created_at,
-            updated_at: created_at,
-        };
+        let mut product = Product::new(created_at);
+        product.name_ar = name_ar.into();
+        product.name_en = name_en.into();
+        product.description_ar = description_ar.into();
+        product.description_en = description_en.into();
+        product.cover_list = vec![image(name_en)];
+        product.quantity = 25;
+        product.price = Money::from_minor(price * 100);
+        product.min_price = Money::from_minor(min_price * 100);
+        product.brand = brand;
+        product.subcategory = Some(subcategory);
+        product.labels = labels;
+        product.tags = tags;
         let id = product.id;
         self.products.push(product);
         id
     }
 
     fn offer(&mut self, product: Id, offer_type: OfferType, amount: i64, names: (&str, &str)) {
-        let offer = Offer {
-            id: Id::new(),
-            name_ar: Some(names.0.into()),
-            name_en: Some(names.1.into()),
-            product,
-            offer_type,
-            amount,
-            offer_quantity: 100,
-            max_per_client: 3,
-            quantity_purchased: 0,
-            starts_at: None,
-            ends_at: None,
-            disabled: false,
-            employee_read_only: false,
-            rev: 1,
-            created_at: self.now,
-            updated_at: self.now,
-        };
+        let mut offer = Offer::new(product, self.now);
+        offer.name_ar = Some(names.0.into());
+        offer.name_en = Some(names.1.into());
+        offer.offer_type = offer_type;
+        offer.amount = amount;
+        offer.offer_quantity = 100;
+        offer.max_per_client = 3;
         if let Some(p) = self.products.iter_mut().find(|p| p.id == product) {
             p.offer = Some(offer.id);
         }
@@ -271,15 +241,8 @@ fn demo() -> Demo {
             *links.entry(category).or_default() += 1;
         }
     }
-    for p in &d.products {
-        let parents = [p.brand, p.subcategory]
-            .into_iter()
-            .flatten()
-            .chain(p.labels.iter().copied())
-            .chain(p.tags.iter().copied());
-        for parent in parents {
-            *links.entry(parent).or_default() += 1;
-        }
+    for (_, parent) in d.products.iter().flat_map(Product::parents) {
+        *links.entry(parent).or_default() += 1;
     }
     for entity in &mut d.entities {
         entity.link_count = links.get(&entity.id).copied().unwrap_or_default();

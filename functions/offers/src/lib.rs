@@ -17,7 +17,7 @@ use shared::{
         index::Catalog,
         input::OfferInput,
         lists::{OfferListQuery, render},
-        model::{Offer, OfferType, Product, Record},
+        model::{Offer, Product, Record},
         store::Change,
         views,
     },
@@ -92,24 +92,7 @@ async fn create(
     guard_read_only_flag(&user, input.employee_read_only)?;
     let product_id = input.product_id.expect("checked complete");
     let now = now_millis();
-    let mut offer = Offer {
-        id: Id::new(),
-        name_ar: None,
-        name_en: None,
-        product: product_id,
-        offer_type: OfferType::Percent,
-        amount: 0,
-        offer_quantity: 1,
-        max_per_client: 1,
-        quantity_purchased: 0,
-        starts_at: None,
-        ends_at: None,
-        disabled: false,
-        employee_read_only: false,
-        rev: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut offer = Offer::new(product_id, now);
     input.apply(&mut offer)?;
     let catalog = state.store.snapshot().await?;
     let product = free_product(&catalog, &user, &product_id)?;

@@ -23,7 +23,7 @@ use shared::{
         index::Catalog,
         input::{LinkInput, ProductInput, required_id},
         lists::{ProductListQuery, render},
-        model::{Counters, Kind, Product, Record},
+        model::{Kind, Product, Record},
         store::Change,
         views,
     },
@@ -138,29 +138,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     input.check_complete()?;
     guard_read_only_flag(&user, input.employee_read_only)?;
-    let now = now_millis();
-    let mut product = Product {
-        id: Id::new(),
-        name_ar: String::new(),
-        name_en: String::new(),
-        description_ar: String::new(),
-        description_en: String::new(),
-        cover_list: Vec::new(),
-        quantity: 0,
-        price: Default::default(),
-        min_price: Default::default(),
-        disabled: false,
-        employee_read_only: false,
-        brand: None,
-        subcategory: None,
-        labels: Vec::new(),
-        tags: Vec::new(),
-        offer: None,
-        counters: Counters::default(),
-        rev: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut product = Product::new(now_millis());
     input.apply(&mut product);
     state.store.apply(vec![Change::create(&product)]).await?;
     let view = staff_view(&*state.store.snapshot().await?, &product.id)?;
@@ -196,15 +174,7 @@ async fn delete(
     if let Some(offer) = product.offer.and_then(|o| catalog.offer(&o)) {
         changes.push(Change::delete(offer));
     }
-    let parents = [
-        (Kind::Brand, product.brand),
-        (Kind::Subcategory, product.subcategory),
-    ]
-    .into_iter()
-    .filter_map(|(kind, id)| Some((kind, id?)))
-    .chain(product.labels.iter().map(|id| (Kind::Label, *id)))
-    .chain(product.tags.iter().map(|id| (Kind::Tag, *id)));
-    for (kind, parent) in parents {
+    for (kind, parent) in product.parents() {
         changes.push(Change::CountLinks {
             key: Key::catalog(kind.tag(), &parent),
             delta: -1,

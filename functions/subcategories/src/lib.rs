@@ -70,11 +70,10 @@ async fn link_category(
         entity_or_404(&catalog, Kind::Category, &category)?;
     }
     guard_modify(&user, subcategory)?;
-    let mut outcome = Ok(subcategory_id);
-    let revised = subcategory.revised(now_millis(), |s| {
-        outcome = toggle_single(&mut s.category, category);
-    });
-    let parent = entity_or_404(&catalog, Kind::Category, &outcome?)?;
+    let mut revised = subcategory.clone();
+    let parent = toggle_single(&mut revised.category, category)?;
+    revised.touch(now_millis());
+    let parent = entity_or_404(&catalog, Kind::Category, &parent)?;
     state
         .store
         .apply(vec![

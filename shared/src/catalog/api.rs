@@ -183,24 +183,23 @@ pub async fn link_product(
         entity_or_404(&catalog, kind, &parent)?;
     }
     guard_modify(user, product)?;
-    let mut outcome = Ok(Id::new());
-    let revised = product.revised(now_millis(), |p| {
-        outcome = match kind {
-            Kind::Brand => toggle_single(&mut p.brand, parent.filter(|_| link)),
-            Kind::Subcategory => toggle_single(&mut p.subcategory, parent.filter(|_| link)),
-            Kind::Label | Kind::Tag => {
-                let list = if kind == Kind::Label {
-                    &mut p.labels
-                } else {
-                    &mut p.tags
-                };
-                let parent = parent.expect("label and tag links name their parent");
-                toggle_many(list, parent, link).map(|()| parent)
-            }
-            Kind::Category => unreachable!("products do not link to categories"),
-        };
-    });
-    let parent = outcome?;
+    let mut revised = product.clone();
+    let parent = match kind {
+        Kind::Brand => toggle_single(&mut revised.brand, parent.filter(|_| link))?,
+        Kind::Subcategory => toggle_single(&mut revised.subcategory, parent.filter(|_| link))?,
+        Kind::Label | Kind::Tag => {
+            let list = if kind == Kind::Label {
+                &mut revised.labels
+            } else {
+                &mut revised.tags
+            };
+            let parent = parent.expect("label and tag links name their parent");
+            toggle_many(list, parent, link)?;
+            parent
+        }
+        Kind::Category => unreachable!("products do not link to categories"),
+    };
+    revised.touch(now_millis());
     let parent_key = entity_or_404(&catalog, kind, &parent)?.key();
     state
         .store
@@ -408,22 +407,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     input.check_complete(kind)?;
     guard_read_only_flag(&user, input.employee_read_only)?;
-    let now = now_millis();
-    let mut entity = Entity {
-        kind,
-        id: Id::new(),
-        name_ar: String::new(),
-        name_en: String::new(),
-        cover: None,
-        color: None,
-        category: None,
-        disabled: false,
-        employee_read_only: false,
-        link_count: 0,
-        rev: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut entity = Entity::new(kind, now_millis());
     input.apply(&mut entity);
     state.store.apply(vec![Change::create(&entity)]).await?;
     let view = entity_after_write(&state, kind, &entity.id).await?;

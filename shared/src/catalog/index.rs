@@ -112,12 +112,7 @@ impl Catalog {
                     search.push_str(&entry.search);
                 }
             }
-            let parents = [product.brand, product.subcategory]
-                .into_iter()
-                .flatten()
-                .chain(product.labels.iter().copied())
-                .chain(product.tags.iter().copied());
-            for parent in parents {
+            for (_, parent) in product.parents() {
                 catalog.children.entry(parent).or_default().push(product.id);
             }
             let category = product

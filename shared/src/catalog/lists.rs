@@ -39,6 +39,19 @@ pub enum Sort {
 
 const UNPRICED_SORTS: &[&str] = &["newest", "name"];
 
+/// The visibility filters: the public sees enabled records only; staff may filter by both flags.
+fn flags_match(
+    public: bool,
+    (disabled, employee_read_only): (bool, bool),
+    (want_disabled, want_read_only): (Option<bool>, Option<bool>),
+) -> bool {
+    if public {
+        return !disabled;
+    }
+    want_disabled.is_none_or(|d| disabled == d)
+        && want_read_only.is_none_or(|r| employee_read_only == r)
+}
+
 fn paging(page: Option<u32>, limit: Option<u32>) -> (PageQuery, Result<(), FieldErrors>) {
     let query = PageQuery { page, limit };
     (query, query.validate())
@@ -99,15 +112,8 @@ impl EntityListQuery {
             .filter(|entry| search.as_ref().is_none_or(|q| q.matches(&entry.search)))
             .map(|entry| &entry.entity)
             .filter(|e| {
-                let flags = if public {
-                    !e.disabled
-                } else {
-                    self.disabled.is_none_or(|d| e.disabled == d)
-                        && self
-                            .employee_read_only
-                            .is_none_or(|r| e.employee_read_only == r)
-                };
-                flags
+                let flags = (e.disabled, e.employee_read_only);
+                flags_match(public, flags, (self.disabled, self.employee_read_only))
                     && (kind != Kind::Subcategory
                         || self.category_id.is_none_or(|c| e.category == Some(c)))
                     && (kind != Kind::Label
@@ -189,15 +195,8 @@ impl ProductListQuery {
             .iter()
             .filter(|entry| {
                 let p = &entry.product;
-                let flags = if public {
-                    !p.disabled
-                } else {
-                    self.disabled.is_none_or(|d| p.disabled == d)
-                        && self
-                            .employee_read_only
-                            .is_none_or(|r| p.employee_read_only == r)
-                };
-                flags
+                let flags = (p.disabled, p.employee_read_only);
+                flags_match(public, flags, (self.disabled, self.employee_read_only))
                     && self.category.is_none_or(|c| entry.category == Some(c))
                     && self.subcategory.is_none_or(|s| p.subcategory == Some(s))
                     && self.brand.is_none_or(|b| p.brand == Some(b))
@@ -265,10 +264,8 @@ impl OfferListQuery {
             .offers()
             .iter()
             .filter(|o| {
-                self.disabled.is_none_or(|d| o.disabled == d)
-                    && self
-                        .employee_read_only
-                        .is_none_or(|r| o.employee_read_only == r)
+                let flags = (o.disabled, o.employee_read_only);
+                flags_match(false, flags, (self.disabled, self.employee_read_only))
                     && self.offer_type.is_none_or(|t| o.offer_type == t)
                     && self.product_id.is_none_or(|p| o.product == p)
                     && search.as_ref().is_none_or(|q| {

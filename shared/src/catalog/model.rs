@@ -106,6 +106,27 @@ pub struct Entity {
     pub updated_at: i64,
 }
 
+impl Entity {
+    /// A new, empty entity of `kind` created at `now_millis`; the caller fills in its fields.
+    pub fn new(kind: Kind, now_millis: i64) -> Self {
+        Entity {
+            kind,
+            id: Id::new(),
+            name_ar: String::new(),
+            name_en: String::new(),
+            cover: None,
+            color: None,
+            category: None,
+            disabled: false,
+            employee_read_only: false,
+            link_count: 0,
+            rev: 1,
+            created_at: now_millis,
+            updated_at: now_millis,
+        }
+    }
+}
+
 /// A product. `finalPrice` is not stored: it depends on the offer and the clock, so it is computed
 /// whenever a product is read ([`crate::catalog::pricing::final_price`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -140,6 +161,46 @@ pub struct Product {
     pub rev: u64,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl Product {
+    /// A new, empty product created at `now_millis`; the caller fills in its fields.
+    pub fn new(now_millis: i64) -> Self {
+        Product {
+            id: Id::new(),
+            name_ar: String::new(),
+            name_en: String::new(),
+            description_ar: String::new(),
+            description_en: String::new(),
+            cover_list: Vec::new(),
+            quantity: 0,
+            price: Money::ZERO,
+            min_price: Money::ZERO,
+            disabled: false,
+            employee_read_only: false,
+            brand: None,
+            subcategory: None,
+            labels: Vec::new(),
+            tags: Vec::new(),
+            offer: None,
+            counters: Counters::default(),
+            rev: 1,
+            created_at: now_millis,
+            updated_at: now_millis,
+        }
+    }
+
+    /// Every entity the product links to, each of which counts it in its `linkCount`.
+    pub fn parents(&self) -> impl Iterator<Item = (Kind, Id)> + '_ {
+        [
+            (Kind::Brand, self.brand),
+            (Kind::Subcategory, self.subcategory),
+        ]
+        .into_iter()
+        .filter_map(|(kind, id)| Some((kind, id?)))
+        .chain(self.labels.iter().map(|id| (Kind::Label, *id)))
+        .chain(self.tags.iter().map(|id| (Kind::Tag, *id)))
+    }
 }
 
 /// Server-owned figures Belta shows on a product. Nothing writes them yet (orders come later).
@@ -199,6 +260,28 @@ pub struct Offer {
 }
 
 impl Offer {
+    /// A new offer on `product` created at `now_millis` (10% off, one unit), to be filled in by the caller.
+    pub fn new(product: Id, now_millis: i64) -> Self {
+        Offer {
+            id: Id::new(),
+            name_ar: None,
+            name_en: None,
+            product,
+            offer_type: OfferType::Percent,
+            amount: 1_000,
+            offer_quantity: 1,
+            max_per_client: 1,
+            quantity_purchased: 0,
+            starts_at: None,
+            ends_at: None,
+            disabled: false,
+            employee_read_only: false,
+            rev: 1,
+            created_at: now_millis,
+            updated_at: now_millis,
+        }
+    }
+
     pub fn discount(&self) -> Discount {
         match self.offer_type {
             OfferType::Percent => Discount::Percent {
@@ -302,28 +385,17 @@ mod tests {
 
     #[test]
     fn records_round_trip_through_table_items() {
-        let product = Product {
-            id: Id::new(),
-            name_ar: "قهوة".into(),
-            name_en: "Coffee".into(),
-            description_ar: "د".into(),
-            description_en: "d".into(),
-            cover_list: vec!["https://cdn.example/a.jpg".into()],
-            quantity: 3,
-            price: Money::from_minor(12_345),
-            min_price: Money::from_minor(5),
-            disabled: false,
-            employee_read_only: true,
-            brand: Some(Id::new()),
-            subcategory: None,
-            labels: vec![Id::new()],
-            tags: vec![],
-            offer: None,
-            counters: Counters::default(),
-            rev: 7,
-            created_at: 1,
-            updated_at: 2,
-        };
+        let mut product = Product::new(1);
+        product.name_ar = "قهوة".into();
+        product.name_en = "Coffee".into();
+        product.cover_list = vec!["https://cdn.example/a.jpg".into()];
+        product.quantity = 3;
+        product.price = Money::from_minor(12_345);
+        product.min_price = Money::from_minor(5);
+        product.employee_read_only = true;
+        product.brand = Some(Id::new());
+        product.labels = vec![Id::new()];
+        product.rev = 7;
         let item = product.to_item();
         assert_eq!(item["PK"].as_s().unwrap(), "CATALOG#PRODUCT");
         let back: Product = serde_dynamo::from_item(item).unwrap();

@@ -143,20 +143,10 @@ async fn a_change_computed_from_a_stale_revision_fails_whole_and_writes_nothing(
     };
     let app = spawn_app().await;
     let store = CatalogStore::new(app.dynamodb.clone(), app.table_name.clone());
-    let tag = |name: &str| Entity {
-        kind: Kind::Tag,
-        id: Id::new(),
-        name_ar: name.into(),
-        name_en: name.into(),
-        cover: None,
-        color: None,
-        category: None,
-        disabled: false,
-        employee_read_only: false,
-        link_count: 0,
-        rev: 1,
-        created_at: 1,
-        updated_at: 1,
+    let tag = |name: &str| {
+        let mut tag = Entity::new(Kind::Tag, 1);
+        (tag.name_ar, tag.name_en) = (name.into(), name.into());
+        tag
     };
     let (kept, raced) = (tag("kept"), tag("raced"));
     store

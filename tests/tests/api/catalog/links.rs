@@ -90,17 +90,14 @@ async fn a_product_links_to_one_brand_and_a_brand_with_products_cannot_be_delete
         )
         .await;
     assert_eq!(unlinked["brand"], json!(null));
-    let (status, error) = shop
-        .admin(
-            Method::POST,
-            "/products/staff/unlink-brand",
-            Some(json!({"productId": product})),
-        )
-        .await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("not_linked"))
-    );
+    shop.admin_fails(
+        Method::POST,
+        "/products/staff/unlink-brand",
+        Some(json!({"productId": product})),
+        StatusCode::BAD_REQUEST,
+        "not_linked",
+    )
+    .await;
     let (status, _) = shop
         .admin(Method::DELETE, &format!("/brands/staff/{brand}"), None)
         .await;
@@ -121,28 +118,22 @@ async fn subcategories_hold_products_and_categories_hold_subcategories() {
         )
         .await;
     assert_eq!(linked["category"]["_id"], category);
-    let (status, error) = shop
-        .admin(
-            Method::POST,
-            "/subcategories/staff/link",
-            Some(json!({"subcategoryId": subcategory, "categoryId": category})),
-        )
-        .await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("already_linked"))
-    );
-    let (status, error) = shop
-        .admin(
-            Method::POST,
-            "/subcategories/staff/link",
-            Some(json!({"subcategoryId": subcategory, "categoryId": UNKNOWN})),
-        )
-        .await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("category_not_found"))
-    );
+    shop.admin_fails(
+        Method::POST,
+        "/subcategories/staff/link",
+        Some(json!({"subcategoryId": subcategory, "categoryId": category})),
+        StatusCode::BAD_REQUEST,
+        "already_linked",
+    )
+    .await;
+    shop.admin_fails(
+        Method::POST,
+        "/subcategories/staff/link",
+        Some(json!({"subcategoryId": subcategory, "categoryId": UNKNOWN})),
+        StatusCode::NOT_FOUND,
+        "category_not_found",
+    )
+    .await;
 
     shop.link(
         "/products/staff/link-subcategory",
@@ -167,11 +158,8 @@ async fn subcategories_hold_products_and_categories_hold_subcategories() {
             "subcategory_has_products",
         ),
     ] {
-        let (status, error) = shop.admin(Method::DELETE, &path, None).await;
-        assert_eq!(
-            (status, error["code"].as_str()),
-            (StatusCode::CONFLICT, Some(code))
-        );
+        shop.admin_fails(Method::DELETE, &path, None, StatusCode::CONFLICT, code)
+            .await;
     }
 
     shop.link(
@@ -184,17 +172,14 @@ async fn subcategories_hold_products_and_categories_hold_subcategories() {
         json!({"subcategoryId": subcategory}),
     )
     .await;
-    let (status, error) = shop
-        .admin(
-            Method::POST,
-            "/subcategories/staff/unlink",
-            Some(json!({"subcategoryId": subcategory})),
-        )
-        .await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("not_linked"))
-    );
+    shop.admin_fails(
+        Method::POST,
+        "/subcategories/staff/unlink",
+        Some(json!({"subcategoryId": subcategory})),
+        StatusCode::BAD_REQUEST,
+        "not_linked",
+    )
+    .await;
     for path in [
         format!("/subcategories/staff/{subcategory}"),
         format!("/categories/staff/{category}"),
@@ -229,28 +214,22 @@ async fn labels_and_tags_link_many_and_deleting_them_unlinks_every_product() {
         )
         .await;
     }
-    let (status, error) = shop
-        .admin(
-            Method::POST,
-            "/labels/staff/link",
-            Some(json!({"labelId": label, "productId": first})),
-        )
-        .await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("already_linked"))
-    );
-    let (status, error) = shop
-        .admin(
-            Method::POST,
-            "/tags/staff/link",
-            Some(json!({"tagId": UNKNOWN, "productId": first})),
-        )
-        .await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("tag_not_found"))
-    );
+    shop.admin_fails(
+        Method::POST,
+        "/labels/staff/link",
+        Some(json!({"labelId": label, "productId": first})),
+        StatusCode::BAD_REQUEST,
+        "already_linked",
+    )
+    .await;
+    shop.admin_fails(
+        Method::POST,
+        "/tags/staff/link",
+        Some(json!({"tagId": UNKNOWN, "productId": first})),
+        StatusCode::NOT_FOUND,
+        "tag_not_found",
+    )
+    .await;
     let (status, error) = shop
         .admin(
             Method::POST,
@@ -273,17 +252,14 @@ async fn labels_and_tags_link_many_and_deleting_them_unlinks_every_product() {
         )
         .await;
     assert_eq!(unlinked["tags"], json!([]));
-    let (status, error) = shop
-        .admin(
-            Method::POST,
-            "/tags/staff/unlink",
-            Some(json!({"tagId": tag, "productId": second})),
-        )
-        .await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("not_linked"))
-    );
+    shop.admin_fails(
+        Method::POST,
+        "/tags/staff/unlink",
+        Some(json!({"tagId": tag, "productId": second})),
+        StatusCode::BAD_REQUEST,
+        "not_linked",
+    )
+    .await;
 
     let (status, answer) = shop
         .admin(Method::DELETE, &format!("/tags/staff/{tag}"), None)

@@ -156,6 +156,24 @@ impl Shop {
         .await
     }
 
+    /// A request as the admin that must fail with `status` and the error `code`; returns the error.
+    pub async fn admin_fails(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        status: StatusCode,
+        code: &str,
+    ) -> Value {
+        let (got, error) = self.admin(method.clone(), path, body).await;
+        assert_eq!(
+            (got, error["code"].as_str()),
+            (status, Some(code)),
+            "{method} {path}: {error}"
+        );
+        error
+    }
+
     /// `POST <path>` as the admin with a link body; panics unless 200.
     pub async fn link(&self, path: &str, body: Value) -> Value {
         self.admin_ok(Method::POST, path, Some(body)).await

@@ -178,24 +178,22 @@ async fn a_product_has_one_offer_which_can_move_and_be_deleted() {
     let offer = shop.create("/offers", percent(&first, 0.2)).await;
     let other = shop.create("/offers", percent(&third, 0.3)).await;
 
-    let (status, error) = shop
-        .admin(Method::POST, "/offers", Some(percent(&first, 0.1)))
-        .await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (StatusCode::CONFLICT, Some("product_has_offer"))
-    );
-    let (status, error) = shop
-        .admin(
-            Method::POST,
-            "/offers",
-            Some(percent("000000000000000000000042", 0.1)),
-        )
-        .await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("product_not_found"))
-    );
+    shop.admin_fails(
+        Method::POST,
+        "/offers",
+        Some(percent(&first, 0.1)),
+        StatusCode::CONFLICT,
+        "product_has_offer",
+    )
+    .await;
+    shop.admin_fails(
+        Method::POST,
+        "/offers",
+        Some(percent("000000000000000000000042", 0.1)),
+        StatusCode::NOT_FOUND,
+        "product_not_found",
+    )
+    .await;
 
     let moved = shop
         .admin_ok(
@@ -207,17 +205,14 @@ async fn a_product_has_one_offer_which_can_move_and_be_deleted() {
     assert_eq!(moved["product"]["_id"], second);
     assert_eq!(final_price(&shop, &first).await, 100);
     assert_eq!(final_price(&shop, &second).await, 80);
-    let (status, error) = shop
-        .admin(
-            Method::PATCH,
-            &format!("/offers/{offer}"),
-            Some(json!({"product": third})),
-        )
-        .await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (StatusCode::CONFLICT, Some("product_has_offer"))
-    );
+    shop.admin_fails(
+        Method::PATCH,
+        &format!("/offers/{offer}"),
+        Some(json!({"product": third})),
+        StatusCode::CONFLICT,
+        "product_has_offer",
+    )
+    .await;
 
     let (_, by_product) = shop
         .admin(Method::GET, &format!("/offers?productId={third}"), None)
