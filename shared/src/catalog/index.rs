@@ -57,6 +57,7 @@ fn names(ar: &str, en: &str) -> String {
 impl Catalog {
     /// Reads every catalogue record (consistently, all kinds concurrently) and indexes them.
     pub async fn load(db: &Client, table: &str) -> Result<Catalog, StoreError> {
+        let started = std::time::Instant::now();
         let entity_loads = futures_util::future::try_join_all(
             Kind::ALL.map(|kind| async move { load_kind::<Entity>(db, table, kind.tag()).await }),
         );
@@ -65,11 +66,16 @@ impl Catalog {
             load_kind::<Product>(db, table, PRODUCT),
             load_kind::<Offer>(db, table, OFFER),
         )?;
-        Ok(Catalog::build(
-            entities.into_iter().flatten().collect(),
-            products,
-            offers,
-        ))
+        let catalog = Catalog::build(entities.into_iter().flatten().collect(), products, offers);
+        tracing::info!(
+            entities = catalog.entities.len(),
+            products = catalog.products.len(),
+            offers = catalog.offers.len(),
+            bytes = catalog.heap_bytes(),
+            millis = started.elapsed().as_millis() as u64,
+            "catalogue snapshot loaded"
+        );
+        Ok(catalog)
     }
 
     pub fn build(
