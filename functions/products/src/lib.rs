@@ -11,6 +11,7 @@
 use axum::{
     Json, Router,
     extract::State,
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use http::StatusCode;
@@ -72,31 +73,28 @@ async fn public_list(
     State(state): State<AppState>,
     lang: Lang,
     QueryParams(query): QueryParams<ProductListQuery>,
-) -> ApiResult<Json<Page<Value>>> {
+) -> ApiResult<Response> {
     let catalog = state.store.snapshot().await?;
     let now = now_secs();
     let page = query.run(&catalog, true, lang, now);
-    Ok(Json(render(page, |e| {
+    let page = render(page, |e| {
         views::product_public(&catalog, &e.product, lang, now)
-    })))
+    });
+    Ok(Json(page).into_response())
 }
 
 async fn public_get(
     State(state): State<AppState>,
     lang: Lang,
     PathId(id): PathId,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let catalog = state.store.snapshot().await?;
     let product = product_or_404(&catalog, &id)?;
     if product.disabled {
         return Err(ApiError::NotFound(Msg::ProductNotFound));
     }
-    Ok(Json(views::product_public(
-        &catalog,
-        product,
-        lang,
-        now_secs(),
-    )))
+    let view = views::product_public(&catalog, product, lang, now_secs());
+    Ok(Json(view).into_response())
 }
 
 async fn staff_list(

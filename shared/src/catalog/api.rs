@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
+use axum::response::{IntoResponse, Response};
 use axum::{
     Json, Router,
     extract::{FromRef, State},
@@ -327,10 +328,10 @@ async fn public_list(
     State(state): State<CatalogState>,
     lang: Lang,
     QueryParams(query): QueryParams<EntityListQuery>,
-) -> ApiResult<Json<Page<Value>>> {
+) -> ApiResult<Response> {
     let catalog = state.store.snapshot().await?;
     let page = query.run(&catalog, kind, true, lang);
-    Ok(Json(render(page, |e| views::entity_public(e, lang))))
+    Ok(Json(render(page, |e| views::entity_public(e, lang))).into_response())
 }
 
 async fn public_get(

@@ -6,7 +6,6 @@
 use std::cmp::Reverse;
 
 use serde::Deserialize;
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
@@ -286,7 +285,7 @@ impl OfferListQuery {
 }
 
 /// Renders a page of records.
-pub fn render<T>(page: Page<T>, view: impl Fn(T) -> Value) -> Page<Value> {
+pub fn render<T, V>(page: Page<T>, view: impl Fn(T) -> V) -> Page<V> {
     Page {
         data: page.data.into_iter().map(view).collect(),
         metadata: page.metadata,

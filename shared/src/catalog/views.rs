@@ -3,6 +3,7 @@
 //! Public shapes carry one `name`/`description` in the request's language and never show a disabled
 //! item, not even as a relation. Staff shapes carry both languages, the flags and the timestamps.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::{
@@ -37,27 +38,53 @@ fn visible(catalog: &Catalog, kind: Kind, id: Option<Id>) -> Option<&Entity> {
         .filter(|e| !e.disabled)
 }
 
-/// `{_id, name}` plus the kind's `cover` or `color`.
-fn entity_public_base(entity: &Entity, lang: Lang) -> Map<String, Value> {
-    let mut view = Map::new();
-    view.insert("_id".into(), json!(entity.id));
-    view.insert("name".into(), pick(lang, &entity.name_ar, &entity.name_en));
-    if let Some(cover) = &entity.cover {
-        view.insert("cover".into(), json!(cover));
-    }
-    if let Some(color) = &entity.color {
-        view.insert("color".into(), json!(color));
-    }
-    view
+/// `{_id, name}` plus the kind's `cover` or `color`: how the store sees a brand, category, label or tag.
+///
+/// The public views are typed and borrow from the snapshot, so a list serializes straight from it
+/// without building an intermediate JSON tree (the hot path of the store).
+#[derive(Serialize)]
+pub struct PublicEntity<'a> {
+    #[serde(rename = "_id")]
+    id: Id,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cover: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    color: Option<&'a str>,
 }
 
-/// A public list item: `{_id, name, cover|color}`, a subcategory with its category's id.
-pub fn entity_public(entity: &Entity, lang: Lang) -> Value {
-    let mut view = entity_public_base(entity, lang);
-    if entity.kind == Kind::Subcategory {
-        view.insert("category".into(), json!(entity.category));
+impl<'a> PublicEntity<'a> {
+    fn new(entity: &'a Entity, lang: Lang) -> Self {
+        PublicEntity {
+            id: entity.id,
+            name: lang.pick(&entity.name_ar, &entity.name_en),
+            cover: entity.cover.as_deref(),
+            color: entity.color.as_deref(),
+        }
     }
-    Value::Object(view)
+}
+
+/// A public list item: the entity, and a subcategory's category id.
+#[derive(Serialize)]
+pub struct PublicListItem<'a> {
+    #[serde(flatten)]
+    entity: PublicEntity<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<Option<Id>>,
+}
+
+pub fn entity_public(entity: &Entity, lang: Lang) -> PublicListItem<'_> {
+    PublicListItem {
+        entity: PublicEntity::new(entity, lang),
+        category: (entity.kind == Kind::Subcategory).then_some(entity.category),
+    }
+}
+
+fn entity_public_base(entity: &Entity, lang: Lang) -> Map<String, Value> {
+    match serde_json::to_value(PublicEntity::new(entity, lang)) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
 }
 
 /// A public single read: a brand with its (enabled) products, a subcategory with its category.
@@ -70,7 +97,7 @@ pub fn entity_public_detail(catalog: &Catalog, entity: &Entity, lang: Lang, now:
                 .iter()
                 .filter_map(|id| catalog.product(id))
                 .filter(|p| !p.disabled)
-                .map(|p| product_public(catalog, p, lang, now))
+                .filter_map(|p| serde_json::to_value(product_public(catalog, p, lang, now)).ok())
                 .collect();
             view.insert("products".into(), Value::Array(products));
         }
@@ -142,55 +169,104 @@ pub fn entity_staff(catalog: &Catalog, entity: &Entity, populate: bool, now: i64
     Value::Object(view)
 }
 
+/// A subcategory inside a public product, with its category.
+#[derive(Serialize)]
+pub struct PublicSubcategory<'a> {
+    #[serde(flatten)]
+    entity: PublicEntity<'a>,
+    category: Option<PublicEntity<'a>>,
+}
+
+/// A live offer inside a public product.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicOffer<'a> {
+    #[serde(rename = "_id")]
+    id: Id,
+    name: Option<&'a str>,
+    #[serde(rename = "type")]
+    offer_type: OfferType,
+    value: Value,
+    max_per_client: u32,
+    offer_quantity: u32,
+    quantity_purchased: u32,
+    starts_at: Value,
+    ends_at: Value,
+}
+
 /// A product as the store sees it, for lists and single reads alike (Belta's detail shape, which is a
 /// superset of its list shape): only live offers and enabled relations show.
-pub fn product_public(catalog: &Catalog, product: &Product, lang: Lang, now: i64) -> Value {
-    let brand = visible(catalog, Kind::Brand, product.brand)
-        .map(|b| Value::Object(entity_public_base(b, lang)));
-    let subcategory = visible(catalog, Kind::Subcategory, product.subcategory).map(|s| {
-        let mut view = entity_public_base(s, lang);
-        let category = visible(catalog, Kind::Category, s.category)
-            .map(|c| Value::Object(entity_public_base(c, lang)));
-        view.insert("category".into(), json!(category));
-        Value::Object(view)
-    });
-    let related = |kind: Kind, ids: &[Id]| -> Vec<Value> {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicProduct<'a> {
+    #[serde(rename = "_id")]
+    id: Id,
+    name: &'a str,
+    description: &'a str,
+    cover_list: &'a [String],
+    rating: f64,
+    reviews: u64,
+    offer: Option<PublicOffer<'a>>,
+    brand: Option<PublicEntity<'a>>,
+    subcategory: Option<PublicSubcategory<'a>>,
+    labels: Vec<PublicEntity<'a>>,
+    tags: Vec<PublicEntity<'a>>,
+    quantity: u64,
+    disabled: bool,
+    price: Money,
+    final_price: Money,
+}
+
+pub fn product_public<'a>(
+    catalog: &'a Catalog,
+    product: &'a Product,
+    lang: Lang,
+    now: i64,
+) -> PublicProduct<'a> {
+    let public =
+        |kind: Kind, id: Option<Id>| visible(catalog, kind, id).map(|e| PublicEntity::new(e, lang));
+    let related = |kind: Kind, ids: &[Id]| -> Vec<PublicEntity<'a>> {
         ids.iter()
-            .filter_map(|id| visible(catalog, kind, Some(*id)))
-            .map(|e| Value::Object(entity_public_base(e, lang)))
+            .filter_map(|id| public(kind, Some(*id)))
             .collect()
     };
-    let offer = catalog.live_offer(product, now).map(|o| {
-        json!({
-            "_id": o.id,
-            "name": o.name_ar.as_deref().zip(o.name_en.as_deref()).map(|(ar, en)| pick(lang, ar, en)),
-            "type": o.offer_type,
-            "value": offer_value(o),
-            "maxPerClient": o.max_per_client,
-            "offerQuantity": o.offer_quantity,
-            "quantityPurchased": o.quantity_purchased,
-            "startsAt": iso_secs(o.starts_at),
-            "endsAt": iso_secs(o.ends_at),
-        })
+    let subcategory =
+        visible(catalog, Kind::Subcategory, product.subcategory).map(|s| PublicSubcategory {
+            entity: PublicEntity::new(s, lang),
+            category: public(Kind::Category, s.category),
+        });
+    let offer = catalog.live_offer(product, now).map(|o| PublicOffer {
+        id: o.id,
+        name: o
+            .name_ar
+            .as_deref()
+            .zip(o.name_en.as_deref())
+            .map(|(ar, en)| lang.pick(ar, en)),
+        offer_type: o.offer_type,
+        value: offer_value(o),
+        max_per_client: o.max_per_client,
+        offer_quantity: o.offer_quantity,
+        quantity_purchased: o.quantity_purchased,
+        starts_at: iso_secs(o.starts_at),
+        ends_at: iso_secs(o.ends_at),
     });
-    let c = &product.counters;
-    json!({
-        "_id": product.id,
-        "name": pick(lang, &product.name_ar, &product.name_en),
-        "description": pick(lang, &product.description_ar, &product.description_en),
-        "coverList": product.cover_list,
-        "rating": c.rating,
-        "reviews": c.reviews,
-        "offer": offer,
-        "brand": brand,
-        "subcategory": subcategory,
-        "labels": related(Kind::Label, &product.labels),
-        "tags": related(Kind::Tag, &product.tags),
-        "quantity": product.quantity,
-        "disabled": product.disabled,
-        "price": product.price,
-        "finalPrice": catalog.final_price(product, now),
-    })
+    PublicProduct {
+        id: product.id,
+        name: lang.pick(&product.name_ar, &product.name_en),
+        description: lang.pick(&product.description_ar, &product.description_en),
+        cover_list: &product.cover_list,
+        rating: product.counters.rating,
+        reviews: product.counters.reviews,
+        offer,
+        brand: public(Kind::Brand, product.brand),
+        subcategory,
+        labels: related(Kind::Label, &product.labels),
+        tags: related(Kind::Tag, &product.tags),
+        quantity: product.quantity,
+        disabled: product.disabled,
+        price: product.price,
+        final_price: catalog.final_price(product, now),
+    }
 }
 
 /// A product as staff see it. Relations are whole records, except `labels`, which are ids in lists
