@@ -350,6 +350,15 @@ async fn only_an_admin_sets_or_touches_employee_read_only_items() {
         )
         .await;
     let path = format!("/tags/staff/{locked}");
+    let open_tag = shop.tag("ج", "c").await;
+    let (_, read_only) = shop
+        .admin(Method::GET, "/tags/staff?employeeReadOnly=true", None)
+        .await;
+    assert_eq!(ids(&read_only), [locked.as_str()]);
+    let (_, writable) = shop
+        .admin(Method::GET, "/tags/staff?employeeReadOnly=false", None)
+        .await;
+    assert_eq!(ids(&writable), [open_tag.as_str()]);
     for (method, body) in [
         (Method::PATCH, Some(json!({"nameEn": "b"}))),
         (Method::DELETE, None),

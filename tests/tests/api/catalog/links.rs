@@ -314,3 +314,56 @@ async fn links_follow_the_employee_read_only_rule_of_the_product() {
     let (_, tags) = shop.admin(Method::GET, "/tags/staff", None).await;
     assert_eq!(tags["data"][0]["products"], json!([]), "nothing was linked");
 }
+
+#[tokio::test]
+async fn deleting_a_label_on_more_products_than_one_transaction_holds_unlinks_them_all() {
+    use shared::catalog::{
+        model::{Entity, Kind, Product},
+        store::{CatalogStore, Change},
+    };
+    let shop = Shop::open().await;
+    let store = CatalogStore::new(shop.app.dynamodb.clone(), shop.app.table_name.clone());
+    let mut label = Entity::new(Kind::Label, 1);
+    (label.name_ar, label.name_en, label.color) =
+        ("كثير".into(), "Many".into(), Some("#123456".into()));
+    label.link_count = 150;
+    store.apply(vec![Change::create(&label)]).await.unwrap();
+    let products: Vec<Product> = (0..150)
+        .map(|i| {
+            let mut product = Product::new(2 + i);
+            (product.name_ar, product.name_en) = (format!("منتج {i}"), format!("Product {i}"));
+            product.labels = vec![label.id];
+            product
+        })
+        .collect();
+    for chunk in products.chunks(90) {
+        store
+            .apply(chunk.iter().map(Change::create).collect())
+            .await
+            .unwrap();
+    }
+    let (_, labelled) = shop
+        .public(&format!("/products?label={}", label.id), "en")
+        .await;
+    assert_eq!(labelled["metadata"]["total"], 150);
+
+    let (status, _) = shop
+        .admin(Method::DELETE, &format!("/labels/staff/{}", label.id), None)
+        .await;
+
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = shop.public(&format!("/labels/{}", label.id), "en").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, staff) = shop
+        .admin(Method::GET, "/products/staff?limit=100&page=2", None)
+        .await;
+    assert_eq!(staff["metadata"]["total"], 150);
+    let catalog = store.snapshot().await.unwrap();
+    assert!(
+        catalog
+            .products()
+            .iter()
+            .all(|e| e.product.labels.is_empty()),
+        "every product left the label"
+    );
+}
