@@ -22,7 +22,7 @@ use shared::{
     catalog::{
         api::{deleted, guard_modify, guard_read_only_flag, link_product, product_or_404},
         index::Catalog,
-        input::{LinkInput, ProductInput, required_id},
+        input::{LinkInput, ProductInput, required_ids},
         lists::{ProductListQuery, render},
         model::{Kind, Product, Record},
         store::Change,
@@ -189,11 +189,18 @@ async fn link(
     kind: Kind,
     link: bool,
 ) -> ApiResult<Json<Value>> {
-    let product = required_id(input.product_id, "productId")?;
-    let parent = match (kind, link) {
-        (_, false) => None,
-        (Kind::Brand, true) => Some(required_id(input.brand_id, "brandId")?),
-        _ => Some(required_id(input.subcategory_id, "subcategoryId")?),
+    let product = ("productId", input.product_id);
+    let (product, parent) = match (kind, link) {
+        (_, false) => (required_ids([product])?[0], None),
+        (Kind::Brand, true) => {
+            let [product, brand] = required_ids([product, ("brandId", input.brand_id)])?;
+            (product, Some(brand))
+        }
+        _ => {
+            let subcategory = ("subcategoryId", input.subcategory_id);
+            let [product, subcategory] = required_ids([product, subcategory])?;
+            (product, Some(subcategory))
+        }
     };
     link_product(&state, &user, product, kind, parent, link).await
 }

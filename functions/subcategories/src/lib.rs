@@ -15,7 +15,7 @@ use shared::{
     catalog::{
         api::{entity_after_write, entity_or_404, entity_routes, guard_modify, toggle_single},
         docs,
-        input::{LinkInput, required_id},
+        input::{LinkInput, required_ids},
         model::{Kind, Record},
         store::Change,
     },
@@ -58,11 +58,13 @@ async fn link_category(
     JsonBody(input): JsonBody<LinkInput>,
     link: bool,
 ) -> ApiResult<Json<Value>> {
-    let subcategory_id = required_id(input.subcategory_id, "subcategoryId")?;
-    let category = if link {
-        Some(required_id(input.category_id, "categoryId")?)
+    let subcategory = ("subcategoryId", input.subcategory_id);
+    let (subcategory_id, category) = if link {
+        let [subcategory, category] =
+            required_ids([subcategory, ("categoryId", input.category_id)])?;
+        (subcategory, Some(category))
     } else {
-        None
+        (required_ids([subcategory])?[0], None)
     };
     let catalog = state.store.snapshot().await?;
     let subcategory = entity_or_404(&catalog, Kind::Subcategory, &subcategory_id)?;

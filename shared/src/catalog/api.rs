@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use super::{
     index::Catalog,
-    input::{EntityInput, LinkInput, MAX_LINKS_PER_PRODUCT, required_id},
+    input::{EntityInput, LinkInput, MAX_LINKS_PER_PRODUCT, required_ids},
     lists::{EntityListQuery, render},
     model::{Entity, Kind, Product, Record},
     store::{CatalogStore, Change, MAX_TRANSACTION_ITEMS},
@@ -306,20 +306,7 @@ async fn link_many(
         Kind::Label => (input.label_id, "labelId"),
         _ => (input.tag_id, "tagId"),
     };
-    let parent = required_id(parent, field);
-    let product = required_id(input.product_id, "productId");
-    let (parent, product) = match (parent, product) {
-        (Ok(parent), Ok(product)) => (parent, product),
-        (parent, product) => {
-            let mut errors = parent.err().unwrap_or_default();
-            for (field, issues) in product.err().unwrap_or_default().iter() {
-                for issue in issues {
-                    errors.add(field, issue.clone());
-                }
-            }
-            return Err(errors.into());
-        }
-    };
+    let [parent, product] = required_ids([(field, parent), ("productId", input.product_id)])?;
     link_product(&state, &user, product, kind, Some(parent), link).await
 }
 

@@ -435,9 +435,16 @@ pub struct LinkInput {
 
 impl Validate for LinkInput {}
 
-/// The id a link endpoint needs in `field`, or a 400 naming it.
-pub fn required_id(value: Option<Id>, field: &str) -> Result<Id, FieldErrors> {
-    value.ok_or_else(|| FieldErrors::single(field, FieldIssue::Required))
+/// The ids a link endpoint needs, each named by its field, or one 400 naming every missing one.
+pub fn required_ids<const N: usize>(
+    fields: [(&str, Option<Id>); N],
+) -> Result<[Id; N], FieldErrors> {
+    let mut errors = FieldErrors::new();
+    for (field, value) in fields {
+        require(&mut errors, field, value.is_some());
+    }
+    errors.finish()?;
+    Ok(fields.map(|(_, value)| value.expect("checked above")))
 }
 
 #[cfg(test)]

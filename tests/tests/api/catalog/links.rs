@@ -65,6 +65,20 @@ async fn a_product_links_to_one_brand_and_a_brand_with_products_cannot_be_delete
         );
     }
 
+    let error = shop
+        .admin_fails(
+            Method::POST,
+            "/products/staff/link-subcategory",
+            Some(json!({})),
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+        )
+        .await;
+    assert_eq!(
+        super::keys(&error["fields"]),
+        ["productId", "subcategoryId"]
+    );
+
     let (status, error) = shop
         .call(
             Method::DELETE,
