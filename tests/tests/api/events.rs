@@ -153,3 +153,126 @@ async fn a_product_list_event_searches_in_arabic_and_answers_in_english() {
         serde_json::json!({"total": 3, "page": 1, "limit": 2})
     );
 }
+
+/// The body of an API Gateway response, as JSON.
+fn body_of(response: &Value) -> Value {
+    serde_json::from_str(response["body"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn every_catalogue_function_answers_its_sample_event() {
+    let app = api_tests::spawn_app().await;
+    let (_, admin) = app.signed_in(shared::auth::Role::Admin).await;
+    let token = admin["accessToken"].as_str().unwrap().to_owned();
+    let create = |path: &'static str, body: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            let response = app.post_json_as(path, token, body).await;
+            assert_eq!(response.status(), 201);
+            response.json::<Value>().await.unwrap()["_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let cover = "https://cdn.example/c.png";
+    let brand = create(
+        "/brands/staff",
+        serde_json::json!({"nameAr": "سامسونج", "nameEn": "Samsung", "cover": cover}),
+    )
+    .await;
+    create(
+        "/brands/staff",
+        serde_json::json!({"nameAr": "أبل", "nameEn": "Apple", "cover": cover}),
+    )
+    .await;
+    let category = create(
+        "/categories/staff",
+        serde_json::json!({"nameAr": "أجهزة", "nameEn": "Devices", "cover": cover}),
+    )
+    .await;
+    let subcategory = create(
+        "/subcategories/staff",
+        serde_json::json!({"nameAr": "هواتف", "nameEn": "Phones", "cover": cover}),
+    )
+    .await;
+    let linked = app
+        .post_json_as(
+            "/subcategories/staff/link",
+            &token,
+            serde_json::json!({"subcategoryId": subcategory, "categoryId": category}),
+        )
+        .await;
+    assert_eq!(linked.status(), 200);
+    let label = create(
+        "/labels/staff",
+        serde_json::json!({"nameAr": "أحمر", "nameEn": "Red", "color": "#FF0000"}),
+    )
+    .await;
+    create(
+        "/labels/staff",
+        serde_json::json!({"nameAr": "أزرق", "nameEn": "Blue", "color": "#0000FF"}),
+    )
+    .await;
+    let product = create(
+        "/products/staff",
+        serde_json::json!({"nameAr": "هاتف", "nameEn": "Phone", "descriptionAr": "و",
+        "descriptionEn": "d", "quantity": 1, "price": 100, "minPrice": 0}),
+    )
+    .await;
+    let offer = create(
+        "/offers",
+        serde_json::json!({"productId": product, "type": "percent", "value": 0.25,
+        "offerQuantity": 10, "maxPerClient": 1}),
+    )
+    .await;
+
+    let with_token = |event: String| {
+        event
+            .replace("REPLACED-BY-THE-TEST-WITH-A-STAFF-ACCESS-TOKEN", &token)
+            .replace("REPLACED-BY-THE-TEST-WITH-A-CATEGORY-ID", &category)
+    };
+    let run = |function: &'static str, file: &'static str| {
+        let (app, with_token) = (&app, &with_token);
+        async move { invoke_in(&app.deployment, function, file, with_token).await }
+    };
+
+    let brands = run("brands", "brands-get-list.json").await;
+    assert_eq!(brands["statusCode"], 200, "{brands}");
+    assert_eq!(
+        body_of(&brands)["data"],
+        serde_json::json!([{"_id": brand, "name": "سامسونج", "cover": cover}])
+    );
+
+    let categories = body_of(&run("categories", "categories-get-list.json").await);
+    assert_eq!(categories["data"][0]["name"], "Devices");
+    assert_eq!(
+        categories["metadata"],
+        serde_json::json!({"total": 1, "page": 1, "limit": 5})
+    );
+
+    let subcategories = body_of(&run("subcategories", "subcategories-get-list.json").await);
+    assert_eq!(subcategories["data"][0]["_id"], subcategory.as_str());
+    assert_eq!(subcategories["data"][0]["category"], category.as_str());
+
+    let labels = body_of(&run("labels", "labels-get-list.json").await);
+    assert_eq!(
+        labels["data"],
+        serde_json::json!([{"_id": label, "name": "Red", "color": "#FF0000"}])
+    );
+
+    let tag = run("tags", "tags-post-staff.json").await;
+    assert_eq!(tag["statusCode"], 201, "{tag}");
+    let tag = body_of(&tag);
+    assert_eq!(
+        (&tag["nameAr"], &tag["nameEn"]),
+        (&serde_json::json!("هدايا"), &serde_json::json!("Gifts"))
+    );
+    assert!(tag.get("unknownField").is_none());
+
+    let offers = run("offers", "offers-get-list.json").await;
+    assert_eq!(offers["statusCode"], 200, "{offers}");
+    let offers = body_of(&offers);
+    assert_eq!(offers["data"][0]["_id"], offer.as_str());
+    assert_eq!(offers["data"][0]["product"]["finalPrice"], 75);
+}

@@ -217,14 +217,11 @@ async fn the_demo_catalogue_loads_once_into_an_empty_catalogue_and_shows_a_shop(
         "a second run changes nothing"
     );
 
-    let products: Value = app
-        .get("/products?limit=100")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let read = |path: &'static str| {
+        let request = app.get(path);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let products = read("/products?limit=100").await;
     assert_eq!(products["metadata"]["total"], 8);
     let phone = products["data"]
         .as_array()
@@ -236,13 +233,6 @@ async fn the_demo_catalogue_loads_once_into_an_empty_catalogue_and_shows_a_shop(
         (&phone["price"], &phone["finalPrice"]),
         (&json!(8999), &json!(8099.1))
     );
-    let categories: Value = app
-        .get("/categories")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let categories = read("/categories").await;
     assert_eq!(categories["metadata"]["total"], 2);
 }
