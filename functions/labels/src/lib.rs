@@ -21,13 +21,6 @@ pub fn router(state: AppState) -> Router {
 /// This function's part of the OpenAPI document.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
     let mut routes = docs::entity_routes(Kind::Label);
-    routes.push(docs::link_route(
-        "/labels/staff/link",
-        "Link to a product `{labelId, productId}`",
-    ));
-    routes.push(docs::link_route(
-        "/labels/staff/unlink",
-        "Unlink from a product `{labelId, productId}`",
-    ));
+    routes.extend(docs::product_link_routes(Kind::Label));
     docs::document("labels", routes)
 }

@@ -21,13 +21,6 @@ pub fn router(state: AppState) -> Router {
 /// This function's part of the OpenAPI document.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
     let mut routes = docs::entity_routes(Kind::Tag);
-    routes.push(docs::link_route(
-        "/tags/staff/link",
-        "Link to a product `{tagId, productId}`",
-    ));
-    routes.push(docs::link_route(
-        "/tags/staff/unlink",
-        "Unlink from a product `{tagId, productId}`",
-    ));
+    routes.extend(docs::product_link_routes(Kind::Tag));
     docs::document("tags", routes)
 }

@@ -184,6 +184,19 @@ pub fn link_route(path: impl Into<String>, summary: &str) -> Route {
         .body::<LinkInput>()
 }
 
+/// `/<labels|tags>/staff/link` and `/unlink`, as [`super::api::product_link_routes`] serves them.
+pub fn product_link_routes(kind: Kind) -> Vec<Route> {
+    let base = format!("/{}/staff", kind.path());
+    let body = format!("`{{{}Id, productId}}`", kind.tag().to_ascii_lowercase());
+    vec![
+        link_route(format!("{base}/link"), &format!("Link to a product {body}")),
+        link_route(
+            format!("{base}/unlink"),
+            &format!("Unlink from a product {body}"),
+        ),
+    ]
+}
+
 pub fn product_routes() -> Vec<Route> {
     vec![
         Route::new(
