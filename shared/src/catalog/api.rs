@@ -426,47 +426,46 @@ async fn delete(
     PathId(id): PathId,
 ) -> ApiResult<Json<Value>> {
     let mut catalog = state.store.snapshot().await?;
-    guard_modify(&user, entity_or_404(&catalog, kind, &id)?)?;
-    if let Some(blocked) = kind.has_children() {
+    let entity = entity_or_404(&catalog, kind, &id)?;
+    guard_modify(&user, entity)?;
+    if let Some(blocked) = kind.has_children()
+        && entity.link_count > 0
+    {
+        return Err(ApiError::Conflict(blocked));
+    }
+    // Only labels and tags can still have children here: they leave every product they are on, in the
+    // same transaction as their deletion. A larger following is first unlinked in full transactions,
+    // each one consistent on its own.
+    let room = MAX_TRANSACTION_ITEMS - 2;
+    loop {
         let entity = entity_or_404(&catalog, kind, &id)?;
-        if entity.link_count > 0 {
-            return Err(ApiError::Conflict(blocked));
-        }
-        state.store.apply(vec![Change::delete(entity)]).await?;
-    } else {
-        // A label or tag leaves every product it is on, in the same transaction as its deletion; a
-        // larger following is first unlinked in full transactions, each one consistent on its own.
-        let room = MAX_TRANSACTION_ITEMS - 2;
-        loop {
-            let entity = entity_or_404(&catalog, kind, &id)?;
-            let now = now_millis();
-            let unlinked: Vec<Change> = catalog
-                .children(&id)
-                .iter()
-                .filter_map(|p| catalog.product(p))
-                .take(room)
-                .map(|p| {
-                    Change::replace(&p.revised(now, |p| {
-                        p.labels.retain(|l| *l != id);
-                        p.tags.retain(|t| *t != id);
-                    }))
-                })
-                .collect();
-            if catalog.children(&id).len() < room {
-                let mut changes = unlinked;
-                changes.push(Change::delete(entity));
-                state.store.apply(changes).await?;
-                break;
-            }
-            let delta = -(unlinked.len() as i64);
-            let mut changes = unlinked;
-            changes.push(Change::CountLinks {
+        let children = catalog.children(&id);
+        let now = now_millis();
+        let mut changes: Vec<Change> = children
+            .iter()
+            .take(room)
+            .filter_map(|p| catalog.product(p))
+            .map(|p| {
+                Change::replace(&p.revised(now, |p| {
+                    p.labels.retain(|l| *l != id);
+                    p.tags.retain(|t| *t != id);
+                }))
+            })
+            .collect();
+        let last = children.len() <= room;
+        changes.push(if last {
+            Change::delete(entity)
+        } else {
+            Change::CountLinks {
                 key: entity.key(),
-                delta,
-            });
-            state.store.apply(changes).await?;
-            catalog = state.store.snapshot().await?;
+                delta: -(changes.len() as i64),
+            }
+        });
+        state.store.apply(changes).await?;
+        if last {
+            break;
         }
+        catalog = state.store.snapshot().await?;
     }
     if kind == Kind::Tag {
         return Ok(Json(json!({ "success": true })));

@@ -24,14 +24,6 @@ fn iso_secs(secs: Option<i64>) -> Value {
     secs.map_or(Value::Null, |s| Value::String(iso_millis(s * 1000)))
 }
 
-fn pick(lang: Lang, ar: &str, en: &str) -> Value {
-    Value::String(lang.pick(ar, en).to_owned())
-}
-
-fn ids(ids: &[Id]) -> Value {
-    json!(ids)
-}
-
 /// An enabled entity of `kind`, for a public relation.
 fn visible(catalog: &Catalog, kind: Kind, id: Option<Id>) -> Option<&Entity> {
     id.and_then(|id| catalog.entity(kind, &id))
@@ -103,7 +95,7 @@ pub fn entity_public_detail(catalog: &Catalog, entity: &Entity, lang: Lang, now:
         }
         Kind::Subcategory => {
             let category = visible(catalog, Kind::Category, entity.category)
-                .map(|c| json!({"_id": c.id, "name": pick(lang, &c.name_ar, &c.name_en)}));
+                .map(|c| json!({"_id": c.id, "name": lang.pick(&c.name_ar, &c.name_en)}));
             view.insert("category".into(), json!(category));
         }
         _ => {}
@@ -289,7 +281,7 @@ pub fn product_staff(
     let labels = if populate_labels {
         staff_entities(Kind::Label, &product.labels)
     } else {
-        ids(&product.labels)
+        json!(product.labels)
     };
     let offer = product
         .offer
