@@ -381,3 +381,65 @@ async fn deleting_a_label_on_more_products_than_one_transaction_holds_unlinks_th
         "every product left the label"
     );
 }
+
+#[tokio::test]
+async fn a_product_takes_at_most_thirty_tags_and_is_still_deleted_in_one_go() {
+    use shared::catalog::{
+        model::{Entity, Kind, Product},
+        store::{CatalogStore, Change},
+    };
+    let shop = Shop::open().await;
+    let store = CatalogStore::new(shop.app.dynamodb.clone(), shop.app.table_name.clone());
+    // 29 tags and 30 labels already on the product, written directly so the test stays fast.
+    let entities = |kind: Kind, count: i64, linked: u64| -> Vec<Entity> {
+        (0..count)
+            .map(|i| {
+                let mut entity = Entity::new(kind, 1 + i);
+                (entity.name_ar, entity.name_en) = (format!("وسم {i}"), format!("Entity {i}"));
+                entity.color = (kind == Kind::Label).then(|| "#abcdef".into());
+                entity.link_count = linked;
+                entity
+            })
+            .collect()
+    };
+    let mut tags = entities(Kind::Tag, 29, 1);
+    let labels = entities(Kind::Label, 30, 1);
+    let mut product = Product::new(100);
+    (product.name_ar, product.name_en) = ("منتج".into(), "Product".into());
+    product.tags = tags.iter().map(|tag| tag.id).collect();
+    product.labels = labels.iter().map(|label| label.id).collect();
+    let spare = entities(Kind::Tag, 2, 0);
+    tags.extend(spare.iter().cloned());
+    let mut changes: Vec<Change> = tags.iter().chain(&labels).map(Change::create).collect();
+    changes.push(Change::create(&product));
+    store.apply(changes).await.unwrap();
+    let link = |tag: &Entity| json!({"tagId": tag.id, "productId": product.id});
+
+    let thirtieth = shop.link("/tags/staff/link", link(&spare[0])).await;
+    assert_eq!(thirtieth["tags"].as_array().map(Vec::len), Some(30));
+    shop.admin_fails(
+        Method::POST,
+        "/tags/staff/link",
+        Some(link(&spare[1])),
+        StatusCode::BAD_REQUEST,
+        "too_many_links",
+    )
+    .await;
+
+    let (status, _) = shop
+        .admin(
+            Method::DELETE,
+            &format!("/products/staff/{}", product.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "60 links fit in one transaction");
+    let catalog = store.snapshot().await.unwrap();
+    assert!(catalog.product(&product.id).is_none());
+    for kind in [Kind::Tag, Kind::Label] {
+        assert!(
+            catalog.entities(kind).all(|e| e.entity.link_count == 0),
+            "every {kind:?} is free again"
+        );
+    }
+}
