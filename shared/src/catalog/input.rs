@@ -15,6 +15,8 @@ use crate::{FieldErrors, FieldIssue, Id, Money, extract::Validate};
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
 pub const MAX_URL_CHARS: usize = 2_048;
+/// `rgba(255, 255, 255, 0.5)` is 24; room for spaces and other notations.
+pub const MAX_COLOR_CHARS: usize = 64;
 pub const MAX_COVERS: usize = 20;
 /// Labels, and tags, per product: keeps a product's delete (which updates each) in one transaction.
 pub const MAX_LINKS_PER_PRODUCT: usize = 30;
@@ -22,10 +24,20 @@ const MAX_QUANTITY: u64 = 1_000_000_000;
 const MAX_PRICE_MINOR: i64 = 100_000_000_000;
 
 fn check_text(errors: &mut FieldErrors, field: &str, value: Option<&String>, max: usize) {
+    check_length(errors, field, value, 1, max);
+}
+
+fn check_length(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&String>,
+    min: usize,
+    max: usize,
+) {
     if let Some(value) = value {
         let chars = value.trim().chars().count();
-        if !(1..=max).contains(&chars) {
-            errors.add(field, FieldIssue::Length { min: 1, max });
+        if !(min..=max).contains(&chars) {
+            errors.add(field, FieldIssue::Length { min, max });
         }
     }
 }
@@ -54,11 +66,25 @@ fn trimmed(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned())
 }
 
-/// `#RGB`, `#RRGGBB` or `#RRGGBBAA`.
+/// A CSS colour as the admin panel's colour picker sends it: `#RGB`, `#RGBA`, `#RRGGBB`, `#RRGGBBAA`,
+/// a name (`red`) or a colour function (`rgba(25, 118, 210, 1)`, `hsl(210deg 50% 40%)`). Anything
+/// else, such as `red; background: url(...)`, is refused: the colour ends up in a style attribute.
 fn is_color(value: &str) -> bool {
-    value.strip_prefix('#').is_some_and(|hex| {
-        matches!(hex.len(), 3 | 6 | 8) && hex.chars().all(|c| c.is_ascii_hexdigit())
-    })
+    if let Some(hex) = value.strip_prefix('#') {
+        return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.chars().all(|c| c.is_ascii_hexdigit());
+    }
+    let (name, arguments) = match value.split_once('(') {
+        Some((name, rest)) => match rest.strip_suffix(')') {
+            Some(arguments) => (name, Some(arguments)),
+            None => return false,
+        },
+        None => (value, None),
+    };
+    let argument_char = |c: char| c.is_ascii_alphanumeric() || " .,%/+-".contains(c);
+    value.len() <= MAX_COLOR_CHARS
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphabetic())
+        && arguments.is_none_or(|a| !a.trim().is_empty() && a.chars().all(argument_char))
 }
 
 /// The body of a brand, category, subcategory, label or tag. `cover` and `color` count only for the
@@ -70,7 +96,7 @@ pub struct EntityInput {
     pub name_en: Option<String>,
     /// Brands, categories and subcategories: an image URL (from `/upload/single`).
     pub cover: Option<String>,
-    /// Labels: `#RRGGBB`.
+    /// Labels: a CSS colour, `#FF0000` or `rgba(25, 118, 210, 1)` (as the admin panel sends it).
     pub color: Option<String>,
     pub disabled: Option<bool>,
     pub employee_read_only: Option<bool>,
@@ -82,7 +108,7 @@ impl Validate for EntityInput {
         check_text(&mut errors, "nameAr", self.name_ar.as_ref(), MAX_NAME_CHARS);
         check_text(&mut errors, "nameEn", self.name_en.as_ref(), MAX_NAME_CHARS);
         check_url(&mut errors, "cover", self.cover.as_ref());
-        if self.color.as_deref().is_some_and(|c| !is_color(c)) {
+        if self.color.as_deref().is_some_and(|c| !is_color(c.trim())) {
             errors.add("color", FieldIssue::Invalid);
         }
         errors.finish()
@@ -118,7 +144,13 @@ impl EntityInput {
         if kind.extra() == Extra::Color
             && let Some(color) = self.color
         {
-            entity.color = Some(color.to_ascii_uppercase());
+            // Hex is stored upper-case, as Belta's examples write it; notations keep their spelling.
+            let color = color.trim();
+            entity.color = Some(if color.starts_with('#') {
+                color.to_ascii_uppercase()
+            } else {
+                color.to_owned()
+            });
         }
         if let Some(v) = self.disabled {
             entity.disabled = v;
@@ -297,8 +329,22 @@ pub struct OfferInput {
 impl Validate for OfferInput {
     fn validate(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
-        check_text(&mut errors, "nameAr", self.name_ar.as_ref(), MAX_NAME_CHARS);
-        check_text(&mut errors, "nameEn", self.name_en.as_ref(), MAX_NAME_CHARS);
+        // Offer names are optional, and an empty one means none: the admin panel sends "" for a
+        // name typed and then cleared, which Belta took as no name.
+        check_length(
+            &mut errors,
+            "nameAr",
+            self.name_ar.as_ref(),
+            0,
+            MAX_NAME_CHARS,
+        );
+        check_length(
+            &mut errors,
+            "nameEn",
+            self.name_en.as_ref(),
+            0,
+            MAX_NAME_CHARS,
+        );
         let one_or_more = FieldIssue::Range {
             min: "1".into(),
             max: u32::MAX.to_string(),
@@ -364,11 +410,12 @@ impl OfferInput {
             None if type_changed => errors.add("value", FieldIssue::Required),
             None => {}
         }
+        let name = |sent: Option<String>| trimmed(sent).filter(|name| !name.is_empty());
         if self.name_ar.is_some() {
-            offer.name_ar = trimmed(self.name_ar);
+            offer.name_ar = name(self.name_ar);
         }
         if self.name_en.is_some() {
-            offer.name_en = trimmed(self.name_en);
+            offer.name_en = name(self.name_en);
         }
         if offer.name_ar.is_some() != offer.name_en.is_some() {
             let missing = if offer.name_ar.is_none() {
@@ -468,7 +515,29 @@ mod tests {
 
     #[test]
     fn colors_and_urls_are_checked() {
-        assert!(is_color("#FF0000") && is_color("#abc") && !is_color("red"));
+        for color in [
+            "#FF0000",
+            "#abc",
+            "#abcd",
+            "red",
+            "rgba(25, 118, 210, 1)",
+            "hsl(210deg 50% 40%)",
+        ] {
+            assert!(is_color(color), "{color}");
+        }
+        for color in [
+            "#ff000",
+            "#gg0000",
+            "",
+            "rgb(1,2,3",
+            "rgb()",
+            "(1,2,3)",
+            "red; x: y",
+            "url(x:y)",
+        ] {
+            assert!(!is_color(color), "{color}");
+        }
+        assert!(!is_color(&format!("rgb({})", "1,".repeat(40))), "too long");
         assert!(is_url("https://cdn.example/a.jpg"));
         assert!(!is_url("javascript:alert(1)") && !is_url("https://"));
     }

@@ -117,7 +117,9 @@ impl EntityListQuery {
                         || self.category_id.is_none_or(|c| e.category == Some(c)))
                     && (kind != Kind::Label
                         || color.as_deref().is_none_or(|c| {
-                            e.color.as_deref().is_some_and(|have| have.contains(c))
+                            e.color
+                                .as_deref()
+                                .is_some_and(|have| have.to_ascii_uppercase().contains(c))
                         }))
             })
             .collect();

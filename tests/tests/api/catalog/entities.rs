@@ -148,7 +148,7 @@ async fn bodies_are_validated_per_kind_and_unknown_fields_are_never_stored() {
             Method::POST,
             "/labels/staff",
             Some(&shop.admin),
-            Some(json!({"nameAr": "أ", "nameEn": "", "color": "red"})),
+            Some(json!({"nameAr": "أ", "nameEn": "", "color": "red; background: url(x)"})),
             Some("ar"),
         )
         .await;
@@ -486,6 +486,13 @@ async fn labels_filter_by_color_and_subcategories_by_category() {
     let _blue = shop.label("أزرق", "Blue", "#0000ff").await;
     let (_, found) = shop.public("/labels?color=%23FF00", "en").await;
     assert_eq!(ids(&found), [red.as_str()]);
+    // The admin panel's colour picker sends `rgba(...)`; it is kept as sent and found by its text.
+    let picked = shop
+        .label("أساسي", "Primary", " rgba(25, 118, 210, 1) ")
+        .await;
+    let (_, found) = shop.public("/labels?color=RGBA(25", "en").await;
+    assert_eq!(ids(&found), [picked.as_str()]);
+    assert_eq!(found["data"][0]["color"], "rgba(25, 118, 210, 1)");
 
     let category = shop.category("ملابس", "Clothes").await;
     let linked = shop.subcategory("قمصان", "Shirts").await;

@@ -110,6 +110,18 @@ async fn a_fixed_offer_subtracts_and_only_a_live_offer_discounts() {
         .await;
     let path = format!("/offers/{id}");
     assert_eq!(final_price(&shop, &product).await, 70);
+    // The admin panel sends "" for names typed and then cleared: that is no name, as in Belta.
+    let unnamed = shop
+        .admin_ok(
+            Method::PATCH,
+            &path,
+            Some(json!({"nameAr": "", "nameEn": " "})),
+        )
+        .await;
+    assert_eq!(
+        (&unnamed["nameAr"], &unnamed["nameEn"]),
+        (&json!(null), &json!(null))
+    );
 
     shop.admin_ok(Method::PATCH, &path, Some(json!({"disabled": true})))
         .await;
@@ -272,6 +284,10 @@ async fn offers_are_validated_and_staff_only() {
         ),
         (
             json!({"productId": product, "type": "percent", "value": 0.5, "offerQuantity": 2, "maxPerClient": 1, "nameAr": "عرض"}),
+            "nameEn",
+        ),
+        (
+            json!({"productId": product, "type": "percent", "value": 0.5, "offerQuantity": 2, "maxPerClient": 1, "nameAr": "عرض", "nameEn": ""}),
             "nameEn",
         ),
         (
