@@ -435,8 +435,9 @@ async fn delete(
     }
     // Only labels and tags can still have children here: they leave every product they are on, in the
     // same transaction as their deletion. A larger following is first unlinked in full transactions,
-    // each one consistent on its own.
-    let room = MAX_TRANSACTION_ITEMS - 2;
+    // each one consistent on its own. The last one also holds the entity, its category's count (a
+    // subcategory's) and the version bump.
+    let room = MAX_TRANSACTION_ITEMS - 3;
     loop {
         let entity = entity_or_404(&catalog, kind, &id)?;
         let children = catalog.children(&id);
@@ -453,14 +454,23 @@ async fn delete(
             })
             .collect();
         let last = children.len() <= room;
-        changes.push(if last {
-            Change::delete(entity)
+        if last {
+            // A subcategory frees its category, which can then be deleted in turn.
+            let category = entity
+                .category
+                .and_then(|c| catalog.entity(Kind::Category, &c));
+            changes.extend(category.map(|category| Change::CountLinks {
+                key: category.key(),
+                delta: -1,
+            }));
+            changes.push(Change::delete(entity));
         } else {
-            Change::CountLinks {
+            let unlinked = changes.len() as i64;
+            changes.push(Change::CountLinks {
                 key: entity.key(),
-                delta: -(changes.len() as i64),
-            }
-        });
+                delta: -unlinked,
+            });
+        }
         state.store.apply(changes).await?;
         if last {
             break;

@@ -204,6 +204,26 @@ async fn subcategories_hold_products_and_categories_hold_subcategories() {
 }
 
 #[tokio::test]
+async fn deleting_a_linked_subcategory_frees_its_category() {
+    let shop = Shop::open().await;
+    let category = shop.category("أجهزة", "Devices").await;
+    let subcategory = shop.subcategory("هواتف", "Phones").await;
+    shop.link(
+        "/subcategories/staff/link",
+        json!({"subcategoryId": subcategory, "categoryId": category}),
+    )
+    .await;
+
+    for path in [
+        format!("/subcategories/staff/{subcategory}"),
+        format!("/categories/staff/{category}"),
+    ] {
+        let (status, answer) = shop.admin(Method::DELETE, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+    }
+}
+
+#[tokio::test]
 async fn labels_and_tags_link_many_and_deleting_them_unlinks_every_product() {
     let shop = Shop::open().await;
     let label = shop.label("عرض", "Sale", "#00ff00").await;
