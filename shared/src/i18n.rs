@@ -2,6 +2,8 @@
 //!
 //! Belta answers in Arabic unless the client asks for English (`Accept-Language`). All user-facing text
 //! lives here, next to its stable `code`, so a translation never drifts from the code it explains.
+//! Where Belta has a message for a code (its `src/messages/{ar,en}.json`), the text is Belta's, word for
+//! word: the admin panel and the store show it as they receive it.
 
 use std::fmt;
 
@@ -118,8 +120,8 @@ messages! {
     InvalidCredentials => "invalid_email_or_password", "البريد الإلكتروني أو كلمة المرور غير صحيحة.", "Invalid Email or Password.";
     DuplicateEmail => "duplicate_email_error", "البريد الإلكتروني مستخدم بالفعل.", "Email already exists.";
     InvalidOtp => "invalid_otp", "رمز التحقق غير صحيح أو منتهي الصلاحية.", "The provided OTP is incorrect or expired.";
-    EmailAlreadyConfirmed => "email_already_confirmed", "تم تأكيد البريد الإلكتروني بالفعل.", "Email is already confirmed.";
-    SamePassword => "same_password", "كلمة المرور الجديدة مطابقة للقديمة.", "The new password is the same as the old one.";
+    EmailAlreadyConfirmed => "email_already_confirmed", "هذا البريد الإلكتروني مؤكد بالفعل. لا يلزم اتخاذ أي إجراء آخر.", "This email is already verified. No further action is needed.";
+    SamePassword => "same_password", "لا يمكن أن تكون كلمة المرور الجديدة نفس كلمة المرور الحالية.", "The new password cannot be the same as your current password.";
     TooManyLoginAttempts => "too_many_login_attempts", "محاولات دخول فاشلة كثيرة، حاول لاحقًا.", "Too many failed login attempts, try again later.";
     TooManyCodes => "too_many_codes", "طلبت رموزًا كثيرة، انتظر قبل طلب رمز جديد.", "Too many codes requested, wait before asking for another.";
     StaffRoleNeedsAdmin => "staff_role_needs_admin", "فقط المدير يمكنه إنشاء حسابات فريق العمل.", "Only an admin can create staff accounts.";
@@ -138,9 +140,9 @@ messages! {
     LabelNotFound => "label_not_found", "الملصق غير موجود.", "Label not found";
     TagNotFound => "tag_not_found", "الوسم غير موجود.", "Tag not found";
     OfferNotFound => "offer_not_found", "العرض غير موجود.", "Offer not found";
-    BrandHasProducts => "brand_has_products", "لا يمكن حذف علامة تجارية مرتبطة بمنتجات.", "Cannot delete a brand that has products.";
-    CategoryHasSubcategories => "category_has_subcategories", "لا يمكن حذف فئة تحتوي على فئات فرعية.", "Cannot delete a category that has subcategories.";
-    SubcategoryHasProducts => "subcategory_has_products", "لا يمكن حذف فئة فرعية تحتوي على منتجات.", "Cannot delete a subcategory that has products.";
+    BrandHasProducts => "brand_has_products", "لا يمكن حذف العلامة التجارية لأنها تحتوي على منتجات.", "Cannot delete brand because it has products.";
+    CategoryHasSubcategories => "category_has_subcategories", "لا يمكن حذف الفئة لأنها تحتوي على فئات فرعية.", "Cannot delete category because it has subcategories.";
+    SubcategoryHasProducts => "subcategory_has_products", "لا يمكن حذف الفئة الفرعية لأنها تحتوي على منتجات.", "Cannot delete subcategory because it has products.";
     OnlyAdminCanModify => "only_admin_can_modify", "فقط المدير يمكنه تعديل أو حذف هذا العنصر.", "Only admin can modify or delete this Item.";
     OnlyAdminCanSetReadOnly => "only_admin_can_set_read_only", "فقط المدير يمكنه تعيين employeeReadOnly إلى true.", "Only admin can modify or set employeeReadOnly to true";
     AlreadyLinked => "already_linked", "العنصر مرتبط بالفعل.", "The item is already linked.";
