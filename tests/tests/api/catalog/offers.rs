@@ -349,3 +349,101 @@ async fn offers_are_validated_and_staff_only() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn read_only_products_and_offers_are_the_admin_s_and_staff_lists_filter_by_them() {
+    let shop = Shop::open().await;
+    let locked = shop
+        .create(
+            "/products/staff",
+            json!({"nameAr": "مقفل", "nameEn": "Locked", "descriptionAr": "و", "descriptionEn": "d",
+                   "quantity": 3, "price": 50, "minPrice": 0, "employeeReadOnly": true}),
+        )
+        .await;
+    let open = priced_product(&shop, 40.0, 0.0).await;
+    let locked_offer = shop
+        .create(
+            "/offers",
+            json!({"productId": open, "type": "fixed", "value": 5, "offerQuantity": 3,
+                   "maxPerClient": 1, "nameAr": "خصم الشتاء", "nameEn": "Winter deal",
+                   "employeeReadOnly": true}),
+        )
+        .await;
+
+    for (path, body) in [
+        (format!("/products/staff/{locked}"), json!({"price": 1})),
+        (format!("/offers/{locked_offer}"), json!({"value": 1})),
+    ] {
+        for (method, body) in [(Method::PATCH, Some(body)), (Method::DELETE, None)] {
+            let (status, error) = shop.employee(method.clone(), &path, body).await;
+            assert_eq!(
+                (status, error["code"].as_str()),
+                (StatusCode::FORBIDDEN, Some("only_admin_can_modify")),
+                "{method} {path}"
+            );
+        }
+        let (status, _) = shop.employee(Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "employees still read {path}");
+    }
+    let (status, error) = shop
+        .employee(
+            Method::PATCH,
+            &format!("/products/staff/{open}"),
+            Some(json!({"employeeReadOnly": true})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("only_admin_can_set_read_only"))
+    );
+    assert_eq!(
+        final_price(&shop, &open).await,
+        35,
+        "the offer is unchanged"
+    );
+
+    let read_only = shop
+        .admin_ok(Method::GET, "/products/staff?employeeReadOnly=true", None)
+        .await;
+    assert_eq!(ids(&read_only), [locked.as_str()]);
+    let with_offer = shop
+        .admin_ok(
+            Method::GET,
+            &format!("/products/staff?offer={locked_offer}"),
+            None,
+        )
+        .await;
+    assert_eq!(ids(&with_offer), [open.as_str()]);
+    let read_only_offers = shop
+        .admin_ok(Method::GET, "/offers?employeeReadOnly=true", None)
+        .await;
+    assert_eq!(ids(&read_only_offers), [locked_offer.as_str()]);
+    assert_eq!(
+        shop.admin_ok(Method::GET, "/offers?employeeReadOnly=false", None)
+            .await["metadata"]["total"],
+        0
+    );
+    // Offers are found by their own names (Arabic-normalized) and by their product's.
+    for search in ["WINTER", "%D8%AE%D8%B5%D9%85", "product"] {
+        let (_, found) = shop
+            .admin(Method::GET, &format!("/offers?search={search}"), None)
+            .await;
+        assert_eq!(ids(&found), [locked_offer.as_str()], "{search}");
+    }
+    assert_eq!(
+        shop.admin_ok(Method::GET, "/offers?search=locked", None)
+            .await["metadata"]["total"],
+        0
+    );
+
+    for bad in ["page=abc", "limit=-1", "page=1.5", "disabled=maybe"] {
+        for base in ["/offers", "/products/staff"] {
+            let (status, error) = shop
+                .admin(Method::GET, &format!("{base}?{bad}"), None)
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{base}?{bad}: {error}");
+        }
+        let (status, _) = shop.public(&format!("/products?{bad}"), "en").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "/products?{bad}");
+    }
+}
