@@ -54,6 +54,16 @@ fn view(catalog: &Catalog, id: &Id) -> ApiResult<Json<Value>> {
     )))
 }
 
+/// Belta's `employeeReadOnly` rule for an offer, which also sets its product's final price: an
+/// employee may change or delete it only when neither the offer nor its product is read-only.
+fn guard_offer(catalog: &Catalog, user: &AuthUser, offer: &Offer) -> ApiResult<()> {
+    guard_modify(user, offer)?;
+    match catalog.product(&offer.product) {
+        Some(product) => guard_modify(user, product),
+        None => Ok(()),
+    }
+}
+
 /// A product that may take an offer: it exists, has none, and the caller may change it.
 fn free_product<'c>(catalog: &'c Catalog, user: &AuthUser, id: &Id) -> ApiResult<&'c Product> {
     let product = product_or_404(catalog, id)?;
@@ -113,7 +123,7 @@ async fn update(
 ) -> ApiResult<Json<Value>> {
     let catalog = state.store.snapshot().await?;
     let current = offer_or_404(&catalog, &id)?;
-    guard_modify(&user, current)?;
+    guard_offer(&catalog, &user, current)?;
     guard_read_only_flag(&user, input.employee_read_only)?;
     let now = now_millis();
     let target = input.product.filter(|p| *p != current.product);
@@ -143,7 +153,7 @@ async fn delete(
 ) -> ApiResult<Json<Value>> {
     let catalog = state.store.snapshot().await?;
     let offer = offer_or_404(&catalog, &id)?;
-    guard_modify(&user, offer)?;
+    guard_offer(&catalog, &user, offer)?;
     let mut changes = vec![Change::delete(offer)];
     if let Some(product) = catalog.product(&offer.product) {
         changes.push(Change::replace(

@@ -402,6 +402,36 @@ async fn read_only_products_and_offers_are_the_admin_s_and_staff_lists_filter_by
         "the offer is unchanged"
     );
 
+    // An offer sets its product's final price, so a read-only product's offer is the admin's too,
+    // however the offer itself is marked; an employee cannot put one on it either.
+    let on_locked = shop
+        .create(
+            "/offers",
+            json!({"productId": locked, "type": "percent", "value": 0.5, "offerQuantity": 3, "maxPerClient": 1}),
+        )
+        .await;
+    let path = format!("/offers/{on_locked}");
+    for (method, body) in [
+        (Method::PATCH, Some(json!({"value": 0.9}))),
+        (Method::DELETE, None),
+    ] {
+        let (status, error) = shop.employee(method.clone(), &path, body).await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("only_admin_can_modify")),
+            "{method} {path}"
+        );
+    }
+    assert_eq!(final_price(&shop, &locked).await, 25);
+    shop.admin_ok(Method::DELETE, &path, None).await;
+    let (status, error) = shop
+        .employee(Method::POST, "/offers", Some(percent(&locked, 0.1)))
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("only_admin_can_modify"))
+    );
+
     let read_only = shop
         .admin_ok(Method::GET, "/products/staff?employeeReadOnly=true", None)
         .await;
