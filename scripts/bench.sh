@@ -42,4 +42,4 @@ scripts/with-emulator.sh target/release/ops bench-upload --runs 5 target/release
 echo
 echo "## The catalogue read model with 5,000 products (release products router, private emulator)"
 echo
-scripts/with-emulator.sh target/release/ops bench-catalog --products "${CATALOG_PRODUCTS:-5000}" --runs 200
+scripts/with-emulator.sh target/release/ops bench-catalog --products "${CATALOG_PRODUCTS:-5000}" --runs 1000
