@@ -191,7 +191,8 @@ async fn link(
 ) -> ApiResult<Json<Value>> {
     let product = ("productId", input.product_id);
     let (product, parent) = match (kind, link) {
-        (_, false) => (required_ids([product])?[0], None),
+        (Kind::Brand, false) => (required_ids([product])?[0], input.brand_id),
+        (_, false) => (required_ids([product])?[0], input.subcategory_id),
         (Kind::Brand, true) => {
             let [product, brand] = required_ids([product, ("brandId", input.brand_id)])?;
             (product, Some(brand))

@@ -166,8 +166,8 @@ fn toggle_many(list: &mut Vec<Id>, parent: Id, link: bool) -> ApiResult<()> {
     }
 }
 
-/// Links a product to (or unlinks it from) an entity of `kind`: its brand or subcategory (single;
-/// `parent` is `None` to unlink), or one of its labels or tags (`parent` names which). The product's
+/// Links a product to (or unlinks it from) an entity of `kind`: its brand or subcategory (single; an
+/// unlink may leave `parent` out), or one of its labels or tags (`parent` names which). The product's
 /// new revision and the parent's `linkCount` change in one transaction. Answers the product as staff
 /// see it.
 pub async fn link_product(
@@ -186,8 +186,19 @@ pub async fn link_product(
     guard_modify(user, product)?;
     let mut revised = product.clone();
     let parent = match kind {
-        Kind::Brand => toggle_single(&mut revised.brand, parent.filter(|_| link))?,
-        Kind::Subcategory => toggle_single(&mut revised.subcategory, parent.filter(|_| link))?,
+        Kind::Brand | Kind::Subcategory => {
+            let slot = if kind == Kind::Brand {
+                &mut revised.brand
+            } else {
+                &mut revised.subcategory
+            };
+            // An unlink that names the parent (the admin panel's unlink-brand sends `brandId`) undoes
+            // only that link: a stale screen must not unlink whatever is linked now.
+            if !link && parent.is_some_and(|p| *slot != Some(p)) {
+                return Err(ApiError::BadRequest(Msg::NotLinked));
+            }
+            toggle_single(slot, parent.filter(|_| link))?
+        }
         Kind::Label | Kind::Tag => {
             let list = if kind == Kind::Label {
                 &mut revised.labels

@@ -242,7 +242,7 @@ pub fn product_routes() -> Vec<Route> {
         ),
         link_route(
             "/products/staff/unlink-brand",
-            "Unlink a product from its brand `{productId}`",
+            "Unlink a product from its brand `{productId, brandId?}`; a `brandId` it is not on is a 400",
         ),
         link_route(
             "/products/staff/link-subcategory",
@@ -250,7 +250,7 @@ pub fn product_routes() -> Vec<Route> {
         ),
         link_route(
             "/products/staff/unlink-subcategory",
-            "Unlink a product from its subcategory `{productId}`",
+            "Unlink a product from its subcategory `{productId, subcategoryId?}`; a `subcategoryId` it is not in is a 400",
         ),
     ]
 }

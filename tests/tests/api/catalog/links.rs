@@ -102,10 +102,19 @@ async fn a_product_links_to_one_brand_and_a_brand_with_products_cannot_be_delete
         .await;
     assert_eq!(staff_brand["products"][0]["nameEn"], "iPhone");
 
+    // The admin panel's unlink names the brand: a brand the product is not on leaves the link alone.
+    shop.admin_fails(
+        Method::POST,
+        "/products/staff/unlink-brand",
+        Some(json!({"productId": product, "brandId": other})),
+        StatusCode::BAD_REQUEST,
+        "not_linked",
+    )
+    .await;
     let unlinked = shop
         .link(
             "/products/staff/unlink-brand",
-            json!({"productId": product}),
+            json!({"productId": product, "brandId": brand}),
         )
         .await;
     assert_eq!(unlinked["brand"], json!(null));
