@@ -349,13 +349,7 @@ async fn labels_and_tags_link_many_and_deleting_them_unlinks_every_product() {
 async fn links_follow_the_employee_read_only_rule_of_the_product() {
     let shop = Shop::open().await;
     let tag = shop.tag("وسم", "Tag").await;
-    let product = shop
-        .create(
-            "/products/staff",
-            json!({"nameAr": "م", "nameEn": "P", "descriptionAr": "و", "descriptionEn": "d",
-                   "quantity": 1, "price": 10, "minPrice": 0, "employeeReadOnly": true}),
-        )
-        .await;
+    let product = shop.read_only_product("م", "P", 10.0).await;
     let (status, error) = shop
         .employee(
             Method::POST,

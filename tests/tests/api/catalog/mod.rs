@@ -144,16 +144,15 @@ impl Shop {
 
     /// A product with the given names and price (min price 0, 5 in stock).
     pub async fn product(&self, name_ar: &str, name_en: &str, price: f64) -> String {
-        self.create(
-            "/products/staff",
-            json!({
-                "nameAr": name_ar, "nameEn": name_en,
-                "descriptionAr": format!("وصف {name_ar}"), "descriptionEn": format!("About {name_en}"),
-                "coverList": ["https://cdn.example/p.png"],
-                "quantity": 5, "price": price, "minPrice": 0
-            }),
-        )
-        .await
+        self.create("/products/staff", product_body(name_ar, name_en, price))
+            .await
+    }
+
+    /// The same, marked `employeeReadOnly`: only an admin may change it.
+    pub async fn read_only_product(&self, name_ar: &str, name_en: &str, price: f64) -> String {
+        let mut body = product_body(name_ar, name_en, price);
+        body["employeeReadOnly"] = json!(true);
+        self.create("/products/staff", body).await
     }
 
     /// A request as the admin that must fail with `status` and the error `code`; returns the error.
@@ -178,6 +177,15 @@ impl Shop {
     pub async fn link(&self, path: &str, body: Value) -> Value {
         self.admin_ok(Method::POST, path, Some(body)).await
     }
+}
+
+fn product_body(name_ar: &str, name_en: &str, price: f64) -> Value {
+    json!({
+        "nameAr": name_ar, "nameEn": name_en,
+        "descriptionAr": format!("وصف {name_ar}"), "descriptionEn": format!("About {name_en}"),
+        "coverList": ["https://cdn.example/p.png"],
+        "quantity": 5, "price": price, "minPrice": 0
+    })
 }
 
 /// The `_id`s of a list answer's `data`, in order.

@@ -353,13 +353,7 @@ async fn offers_are_validated_and_staff_only() {
 #[tokio::test]
 async fn read_only_products_and_offers_are_the_admin_s_and_staff_lists_filter_by_them() {
     let shop = Shop::open().await;
-    let locked = shop
-        .create(
-            "/products/staff",
-            json!({"nameAr": "مقفل", "nameEn": "Locked", "descriptionAr": "و", "descriptionEn": "d",
-                   "quantity": 3, "price": 50, "minPrice": 0, "employeeReadOnly": true}),
-        )
-        .await;
+    let locked = shop.read_only_product("مقفل", "Locked", 50.0).await;
     let open = priced_product(&shop, 40.0, 0.0).await;
     let locked_offer = shop
         .create(
