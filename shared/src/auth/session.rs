@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::Role;
 use crate::{
     db::{
-        Key, StoreError, StoreResultExt, get_record,
+        Key, StoreError, StoreResultExt, get_record, query_all,
         keys::{PK, SK},
     },
     id::Id,
@@ -159,31 +159,14 @@ impl SessionStore {
 
     /// Every session of a user, live or expired-but-not-yet-deleted.
     pub async fn list(&self, user: &Id) -> Result<Vec<SessionRecord>, StoreError> {
-        let mut sessions = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .db
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", AttributeValue::S(Key::user(user).pk))
-                .expression_attribute_values(":prefix", AttributeValue::S("SESSION#".into()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .store_context("Failed to list sessions")?;
-            for item in page.items.unwrap_or_default() {
-                sessions.push(serde_dynamo::from_item(item).map_err(|e| {
-                    StoreError::Other(anyhow::anyhow!("Malformed session item: {e}"))
-                })?);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(sessions);
-            }
-        }
+        let query = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", AttributeValue::S(Key::user(user).pk))
+            .expression_attribute_values(":prefix", AttributeValue::S("SESSION#".into()));
+        query_all(query, "sessions").await
     }
 
     /// Ends every session of a user; returns how many there were.

@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::{
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
-use crate::db::{Key, StoreError, StoreResultExt, keys::PK};
+use crate::db::{Key, StoreError, StoreResultExt, keys::PK, query_all};
 
 /// The write that moves the catalogue version on; put it in every catalogue write transaction.
 pub fn bump_version(table: &str) -> TransactWriteItem {
@@ -54,35 +54,16 @@ pub async fn load_kind<T: DeserializeOwned>(
     table: &str,
     kind: &str,
 ) -> Result<Vec<T>, StoreError> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let page = db
-            .query()
-            .table_name(table)
-            .key_condition_expression("#pk = :partition")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(
-                ":partition",
-                AttributeValue::S(Key::catalog_partition(kind)),
-            )
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .store_context("Failed to load a catalogue kind")?;
-        for item in page.items.unwrap_or_default() {
-            items.push(
-                serde_dynamo::from_item(item).map_err(|e| {
-                    StoreError::Other(anyhow::anyhow!("Malformed {kind} item: {e}"))
-                })?,
-            );
-        }
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return Ok(items);
-        }
-    }
+    let query = db
+        .query()
+        .table_name(table)
+        .key_condition_expression("#pk = :partition")
+        .expression_attribute_names("#pk", PK)
+        .expression_attribute_values(
+            ":partition",
+            AttributeValue::S(Key::catalog_partition(kind)),
+        );
+    query_all(query, kind).await
 }
 
 /// A snapshot and the version it was loaded at, kept for the life of the (warm) Lambda process.

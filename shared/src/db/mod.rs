@@ -32,3 +32,32 @@ pub async fn get_record<T: DeserializeOwned>(
         .transpose()
         .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed item for {what}: {e}")))
 }
+
+/// Every item of one Query, all pages, read consistently, deserialized; `what` names them in errors
+/// ("sessions"). `query` is a fully built Query (table, key condition, values) that this helper pages.
+pub async fn query_all<T: DeserializeOwned>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    what: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = query
+            .clone()
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .store_context(&format!("Failed to load {what}"))?;
+        for item in page.items.unwrap_or_default() {
+            items.push(
+                serde_dynamo::from_item(item)
+                    .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed item in {what}: {e}")))?,
+            );
+        }
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return Ok(items);
+        }
+    }
+}
