@@ -3,7 +3,8 @@
 //!
 //! Layout (12 bytes): 4-byte big-endian Unix seconds, 5 random bytes chosen once per process, and a
 //! 3-byte counter that starts at a random value. Ids therefore sort by creation time (to the second, and
-//! in creation order within one process), which is what `GSI1SK` relies on for "newest first".
+//! in creation order within one process): catalogue items use the id as their sort key, and that order
+//! is "newest first" reversed.
 
 use std::{
     fmt,

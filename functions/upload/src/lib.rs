@@ -255,6 +255,7 @@ impl AppState {
         Ok(files)
     }
 
+    #[tracing::instrument(skip_all, fields(kind = upload.kind.extension(), bytes = upload.bytes.len()))]
     async fn store(&self, upload: &Upload) -> ApiResult<String> {
         let key = object_key(upload.kind);
         let mut put = self
@@ -278,6 +279,7 @@ impl AppState {
     }
 
     /// Stores every file or none: when one fails, the ones already stored are deleted again.
+    #[tracing::instrument(skip_all, fields(files = uploads.len()))]
     async fn store_all(&self, uploads: &[Upload]) -> ApiResult<Vec<String>> {
         let results = join_all(uploads.iter().map(|u| self.store(u))).await;
         if results.iter().all(Result::is_ok) {
@@ -326,6 +328,7 @@ pub struct UrlsBody {
 #[utoipa::path(post, path = "/upload/single", tag = "upload", security(("bearer" = [])),
     request_body(content = Object, content_type = "multipart/form-data", description = "field `file`: one JPEG, PNG, WebP, GIF or AVIF image"),
     responses((status = 200, body = UrlBody), (status = 400), (status = 401), (status = 403), (status = 413), (status = 415)))]
+#[tracing::instrument(skip_all)]
 pub async fn single(
     State(state): State<AppState>,
     _staff: Staff,
@@ -347,6 +350,7 @@ pub async fn single(
 #[utoipa::path(post, path = "/upload/multiple", tag = "upload", security(("bearer" = [])),
     request_body(content = Object, content_type = "multipart/form-data", description = "repeated field `files`"),
     responses((status = 200, body = UrlsBody), (status = 400), (status = 401), (status = 403), (status = 413), (status = 415)))]
+#[tracing::instrument(skip_all)]
 pub async fn multiple(
     State(state): State<AppState>,
     _staff: Staff,
@@ -409,6 +413,7 @@ pub struct PresignedUpload {
 /// exact size (at most `PRESIGN_MAX_FILE_BYTES`) and the metadata, and expires within 15 minutes.
 #[utoipa::path(post, path = "/upload/presign", tag = "upload", security(("bearer" = [])), request_body = PresignRequest,
     responses((status = 200, body = PresignedUpload), (status = 400), (status = 401), (status = 403), (status = 413), (status = 415)))]
+#[tracing::instrument(skip_all)]
 pub async fn presign(
     State(state): State<AppState>,
     _staff: Staff,

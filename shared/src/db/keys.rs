@@ -10,9 +10,10 @@
 //! | catalogue version | `CATALOG` | `VERSION` |
 //!
 //! Catalogue records of one kind share a partition, refining ARCHITECTURE.md §4 (which listed them through
-//! GSI1): a snapshot reload is then a *consistent* Query, so a reload that follows a version bump always
+//! a GSI): a snapshot reload is then a *consistent* Query, so a reload that follows a version bump always
 //! sees the write that bumped it. A GSI is only eventually consistent and could miss it. Ids are
-//! time-ordered, so the sort key is creation order as well.
+//! time-ordered, so the sort key is creation order as well. The table has no secondary index: no access
+//! path needs one yet, and an index would only cost a write per item.
 
 use std::collections::HashMap;
 
@@ -22,9 +23,6 @@ use crate::id::Id;
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
-pub const GSI1: &str = "GSI1";
-pub const GSI1PK: &str = "GSI1PK";
-pub const GSI1SK: &str = "GSI1SK";
 /// Epoch seconds after which DynamoDB may delete the item. Deletion is lazy (and never happens in the
 /// emulator), so code must always check expiry itself.
 pub const EXPIRES_AT: &str = "expiresAt";
