@@ -17,21 +17,17 @@ use aws_sdk_dynamodb::{
     types::{PutRequest, WriteRequest},
 };
 use axum::body::Body;
+use catalog::{
+    CatalogConfig, CatalogState,
+    index::Catalog,
+    lists::{ProductListQuery, render},
+    model::{Entity, Kind, Offer, OfferType, Product, Record},
+    snapshot::bump_version,
+    views,
+};
 use http::Request;
 use serde_json::Value;
-use shared::{
-    Id, Lang, Money,
-    catalog::{
-        api::{CatalogConfig, CatalogState},
-        index::Catalog,
-        lists::{ProductListQuery, render},
-        model::{Entity, Kind, Offer, OfferType, Product, Record},
-        snapshot::bump_version,
-        views,
-    },
-    config::EnvReader,
-    db::schema,
-};
+use shared::{Id, Lang, Money, config::EnvReader, db::schema};
 use tower::ServiceExt;
 
 use crate::bench::counted_dynamodb;
@@ -72,7 +68,7 @@ fn entity(kind: Kind, i: usize, created_at: i64) -> Entity {
     let mut entity = Entity::new(kind, created_at);
     entity.name_ar = format!("{ar} {i}");
     entity.name_en = format!("{en} {} {i}", kind.path());
-    entity.cover = (kind.extra() == shared::catalog::model::Extra::Cover)
+    entity.cover = (kind.extra() == catalog::model::Extra::Cover)
         .then(|| format!("https://cdn.example/{}/{i}.webp", kind.path()));
     entity.color = (kind == Kind::Label).then(|| format!("#{:06X}", i * 40_503 % 0xFF_FFFF));
     entity.disabled = i.is_multiple_of(17);
@@ -383,7 +379,7 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     // round trip (signing, HTTP, parsing) and the list itself.
     let cpu_before = process_cpu();
     for _ in 0..runs {
-        shared::catalog::snapshot::current_version(&counted_db, &table).await?;
+        catalog::snapshot::current_version(&counted_db, &table).await?;
     }
     let round_trip = (process_cpu() - cpu_before) / runs as u32;
     lines.push(format!(
@@ -397,8 +393,8 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     let revised = product.revised(shared::clock::now_millis(), |p| {
         p.price = Money::from_minor(4_242)
     });
-    shared::catalog::store::CatalogStore::new(plain_db.clone(), table.clone())
-        .apply(vec![shared::catalog::store::Change::replace(&revised)])
+    catalog::store::CatalogStore::new(plain_db.clone(), table.clone())
+        .apply(vec![catalog::store::Change::replace(&revised)])
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let before = counter.get();

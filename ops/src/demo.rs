@@ -6,15 +6,12 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
-use shared::{
-    Id, Money,
-    catalog::{
-        index::Catalog,
-        model::{Entity, Kind, Offer, OfferType, Product},
-        store::{CatalogStore, Change},
-    },
-    clock::now_millis,
+use catalog::{
+    index::Catalog,
+    model::{Entity, Kind, Offer, OfferType, Product},
+    store::{CatalogStore, Change},
 };
+use shared::{Id, Money, clock::now_millis};
 
 fn image(text: &str) -> String {
     format!(

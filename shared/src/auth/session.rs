@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::Role;
 use crate::{
     db::{
-        Key, StoreError, StoreResultExt, get_record, query_all,
+        Key, StoreError, StoreResultExt, get_record,
         keys::{PK, SK},
+        query_all,
     },
     id::Id,
 };

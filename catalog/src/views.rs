@@ -10,7 +10,7 @@ use super::{
     index::Catalog,
     model::{Entity, Kind, Offer, OfferType, Product},
 };
-use crate::{Id, Lang, Money, clock::iso_millis};
+use shared::{Id, Lang, Money, clock::iso_millis};
 
 /// Belta's percent `value` (a fraction) or fixed `value` (currency units).
 fn offer_value(offer: &Offer) -> Value {

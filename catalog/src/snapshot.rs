@@ -16,13 +16,15 @@ use aws_sdk_dynamodb::{
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
-use crate::db::{Key, StoreError, StoreResultExt, keys::PK, query_all};
+use shared::db::{StoreError, StoreResultExt, keys::PK, query_all};
+
+use crate::store::{partition, version_key};
 
 /// The write that moves the catalogue version on; put it in every catalogue write transaction.
 pub fn bump_version(table: &str) -> TransactWriteItem {
     let update = Update::builder()
         .table_name(table)
-        .set_key(Some(Key::catalog_version().to_attributes()))
+        .set_key(Some(version_key().to_attributes()))
         .update_expression("ADD version :one")
         .expression_attribute_values(":one", AttributeValue::N("1".into()))
         .build()
@@ -36,7 +38,7 @@ pub async fn current_version(db: &Client, table: &str) -> Result<u64, StoreError
     let output = db
         .get_item()
         .table_name(table)
-        .set_key(Some(Key::catalog_version().to_attributes()))
+        .set_key(Some(version_key().to_attributes()))
         .consistent_read(true)
         .send()
         .await
@@ -59,10 +61,7 @@ pub async fn load_kind<T: DeserializeOwned>(
         .table_name(table)
         .key_condition_expression("#pk = :partition")
         .expression_attribute_names("#pk", PK)
-        .expression_attribute_values(
-            ":partition",
-            AttributeValue::S(Key::catalog_partition(kind)),
-        );
+        .expression_attribute_values(":partition", AttributeValue::S(partition(kind)));
     query_all(query, kind).await
 }
 

@@ -14,7 +14,7 @@ use super::{
     search::normalize,
     snapshot::load_kind,
 };
-use crate::{Id, Money, db::StoreError};
+use shared::{Id, Money, db::StoreError};
 
 /// An entity and its normalized names.
 #[derive(Debug)]

@@ -13,7 +13,7 @@ use utoipa::{
     },
 };
 
-use super::{
+use crate::{
     input::{EntityInput, LinkInput, OfferInput, ProductInput},
     lists::{EntityListQuery, OfferListQuery, ProductListQuery},
     model::Kind,
@@ -124,7 +124,7 @@ pub fn document(tag: &str, routes: Vec<Route>) -> OpenApi {
     OpenApiBuilder::new().paths(paths).build()
 }
 
-/// The public and staff routes of a kind, as [`super::api::entity_routes`] serves them.
+/// The public and staff routes of a kind, as `routes::entities` serves them.
 pub fn entity_routes(kind: Kind) -> Vec<Route> {
     let base = format!("/{}", kind.path());
     let name = kind.path();
@@ -184,7 +184,7 @@ pub fn link_route(path: impl Into<String>, summary: &str) -> Route {
         .body::<LinkInput>()
 }
 
-/// `/<labels|tags>/staff/link` and `/unlink`, as [`super::api::product_link_routes`] serves them.
+/// `/<labels|tags>/staff/link` and `/unlink`, as `routes::links` serves them.
 pub fn product_link_routes(kind: Kind) -> Vec<Route> {
     let base = format!("/{}/staff", kind.path());
     let body = format!("`{{{}Id, productId}}`", kind.tag().to_ascii_lowercase());

@@ -12,10 +12,30 @@ use super::{
     model::Record,
     snapshot::{SnapshotCache, bump_version},
 };
-use crate::{
-    ApiError, Msg,
+use shared::{
+    ApiError, Id, Msg,
     db::{Key, StoreError},
 };
+
+/// The key of a catalogue record of `kind` (`PRODUCT`, `BRAND`, ...): `CATALOG#<KIND>` / `<id>`.
+///
+/// Records of one kind share a partition, refining ARCHITECTURE.md §4 (which listed them through
+/// GSI1): a snapshot reload is then a *consistent* Query, so a reload that follows a version bump
+/// always sees the write that bumped it. A GSI is only eventually consistent and could miss it. Ids
+/// are time-ordered, so the sort key is creation order as well.
+pub fn record_key(kind: &str, id: &Id) -> Key {
+    Key::new(partition(kind), id.to_string())
+}
+
+/// The partition holding every catalogue record of `kind`.
+pub fn partition(kind: &str) -> String {
+    format!("CATALOG#{kind}")
+}
+
+/// The item whose `version` every catalogue write moves on: `CATALOG` / `VERSION`.
+pub fn version_key() -> Key {
+    Key::new("CATALOG".to_owned(), "VERSION")
+}
 
 /// DynamoDB's limit on items per transaction.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;

@@ -1,4 +1,4 @@
-//! The catalogue's stored records, as they sit in the table (one item each, key [`Key::catalog`]).
+//! The catalogue's stored records, as they sit in the table (one item each, key [`record_key`]).
 //!
 //! Brands, categories, subcategories, labels and tags share one shape, [`Entity`], told apart by their
 //! [`Kind`]. Products and offers have their own. Relations are stored once, on the child (a product's
@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::{Id, Money, Msg, catalog::pricing::Discount, db::Key};
+use shared::{Id, Money, Msg, db::Key};
+
+use crate::{pricing::Discount, store::record_key};
 
 /// The five catalogue kinds that share [`Entity`]'s shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -128,7 +130,7 @@ impl Entity {
 }
 
 /// A product. `finalPrice` is not stored: it depends on the offer and the clock, so it is computed
-/// whenever a product is read ([`crate::catalog::pricing::final_price`]).
+/// whenever a product is read ([`crate::pricing::final_price`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Product {
@@ -291,8 +293,8 @@ impl Offer {
         }
     }
 
-    pub fn terms(&self) -> crate::catalog::pricing::OfferTerms {
-        crate::catalog::pricing::OfferTerms {
+    pub fn terms(&self) -> crate::pricing::OfferTerms {
+        crate::pricing::OfferTerms {
             discount: self.discount(),
             disabled: self.disabled,
             starts_at: self.starts_at,
@@ -311,7 +313,7 @@ pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     /// Moves `rev` one step on and sets `updatedAt`.
     fn touch(&mut self, now_millis: i64);
 
-    /// A copy with `change` applied and the revision moved on, for [`crate::catalog::store::Change::replace`].
+    /// A copy with `change` applied and the revision moved on, for [`crate::store::Change::replace`].
     fn revised(&self, now_millis: i64, change: impl FnOnce(&mut Self)) -> Self {
         let mut next = self.clone();
         change(&mut next);
@@ -337,7 +339,7 @@ impl Record for Entity {
         self.updated_at = now_millis;
     }
     fn key(&self) -> Key {
-        Key::catalog(self.kind.tag(), &self.id)
+        record_key(self.kind.tag(), &self.id)
     }
     fn rev(&self) -> u64 {
         self.rev
@@ -353,7 +355,7 @@ impl Record for Product {
         self.updated_at = now_millis;
     }
     fn key(&self) -> Key {
-        Key::catalog(PRODUCT, &self.id)
+        record_key(PRODUCT, &self.id)
     }
     fn rev(&self) -> u64 {
         self.rev
@@ -369,7 +371,7 @@ impl Record for Offer {
         self.updated_at = now_millis;
     }
     fn key(&self) -> Key {
-        Key::catalog(OFFER, &self.id)
+        record_key(OFFER, &self.id)
     }
     fn rev(&self) -> u64 {
         self.rev

@@ -13,7 +13,7 @@ use super::{
     model::{Entity, Kind, Offer, OfferType},
     search::{Query, normalize},
 };
-use crate::{
+use shared::{
     FieldErrors, FieldIssue, Id, Lang, Money,
     extract::Validate,
     pagination::{Page, PageQuery, PageRequest},

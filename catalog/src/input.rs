@@ -10,7 +10,7 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use utoipa::ToSchema;
 
 use super::model::{Extra, Kind, OfferType};
-use crate::{FieldErrors, FieldIssue, Id, Money, extract::Validate};
+use shared::{FieldErrors, FieldIssue, Id, Money, extract::Validate};
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
@@ -374,7 +374,7 @@ impl OfferInput {
                 }),
             OfferType::Fixed => match Money::from_units(value) {
                 Ok(m) if (100..=MAX_PRICE_MINOR).contains(&m.minor()) => Ok(m.minor()),
-                Err(crate::money::MoneyError::TooManyDecimals) => Err(FieldIssue::TooManyDecimals),
+                Err(shared::money::MoneyError::TooManyDecimals) => Err(FieldIssue::TooManyDecimals),
                 _ => Err(FieldIssue::Range {
                     min: "1".into(),
                     max: Money::from_minor(MAX_PRICE_MINOR).to_string(),
