@@ -2,26 +2,39 @@
 //!
 //! Public shapes carry one `name`/`description` in the request's language and never show a disabled
 //! item, not even as a relation. Staff shapes carry both languages, the flags and the timestamps.
+//!
+//! Every view is a typed struct that borrows from the snapshot, so a response serializes straight
+//! from it without building an intermediate JSON tree, and its OpenAPI schema is derived from it.
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
-
-use super::{
-    index::Catalog,
-    model::{Entity, Kind, Offer, OfferType, Product},
-};
 use shared::{Id, Lang, Money, clock::iso_millis};
+use utoipa::ToSchema;
 
-/// Belta's percent `value` (a fraction) or fixed `value` (currency units).
-fn offer_value(offer: &Offer) -> Value {
-    match offer.offer_type {
-        OfferType::Percent => json!(offer.amount as f64 / 10_000.0),
-        OfferType::Fixed => json!(Money::from_minor(offer.amount)),
+use crate::{
+    index::Catalog,
+    kind::{Children, Kind},
+    model::{Entity, Offer, OfferType, Product},
+};
+
+/// Belta's offer `value`: a fraction for `percent` (0.1 is 10%), currency units for `fixed`.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum OfferValue {
+    Fraction(f64),
+    Amount(Money),
+}
+
+impl OfferValue {
+    fn of(offer: &Offer) -> Self {
+        match offer.offer_type {
+            OfferType::Percent => OfferValue::Fraction(offer.amount as f64 / 10_000.0),
+            OfferType::Fixed => OfferValue::Amount(Money::from_minor(offer.amount)),
+        }
     }
 }
 
-fn iso_secs(secs: Option<i64>) -> Value {
-    secs.map_or(Value::Null, |s| Value::String(iso_millis(s * 1000)))
+fn iso_secs(secs: Option<i64>) -> Option<String> {
+    secs.map(|s| iso_millis(s * 1000))
 }
 
 /// An enabled entity of `kind`, for a public relation.
@@ -31,10 +44,7 @@ fn visible(catalog: &Catalog, kind: Kind, id: Option<Id>) -> Option<&Entity> {
 }
 
 /// `{_id, name}` plus the kind's `cover` or `color`: how the store sees a brand, category, label or tag.
-///
-/// The public views are typed and borrow from the snapshot, so a list serializes straight from it
-/// without building an intermediate JSON tree (the hot path of the store).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PublicEntity<'a> {
     #[serde(rename = "_id")]
     id: Id,
@@ -57,10 +67,11 @@ impl<'a> PublicEntity<'a> {
 }
 
 /// A public list item: the entity, and a subcategory's category id.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PublicListItem<'a> {
     #[serde(flatten)]
     entity: PublicEntity<'a>,
+    /// Subcategories only.
     #[serde(skip_serializing_if = "Option::is_none")]
     category: Option<Option<Id>>,
 }
@@ -68,101 +79,211 @@ pub struct PublicListItem<'a> {
 pub fn entity_public(entity: &Entity, lang: Lang) -> PublicListItem<'_> {
     PublicListItem {
         entity: PublicEntity::new(entity, lang),
-        category: (entity.kind == Kind::Subcategory).then_some(entity.category),
+        category: entity.kind.spec().parent.map(|_| entity.category),
     }
 }
 
-fn entity_public_base(entity: &Entity, lang: Lang) -> Map<String, Value> {
-    match serde_json::to_value(PublicEntity::new(entity, lang)) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    }
+/// `{_id, name}` of a parent inside a public single read.
+#[derive(Serialize, ToSchema)]
+pub struct PublicRef<'a> {
+    #[serde(rename = "_id")]
+    id: Id,
+    name: &'a str,
 }
 
 /// A public single read: a brand with its (enabled) products, a subcategory with its category.
-pub fn entity_public_detail(catalog: &Catalog, entity: &Entity, lang: Lang, now: i64) -> Value {
-    let mut view = entity_public_base(entity, lang);
-    match entity.kind {
-        Kind::Brand => {
-            let products: Vec<Value> = catalog
-                .children(&entity.id)
-                .iter()
-                .filter_map(|id| catalog.product(id))
-                .filter(|p| !p.disabled)
-                .filter_map(|p| serde_json::to_value(product_public(catalog, p, lang, now)).ok())
-                .collect();
-            view.insert("products".into(), Value::Array(products));
-        }
-        Kind::Subcategory => {
-            let category = visible(catalog, Kind::Category, entity.category)
-                .map(|c| json!({"_id": c.id, "name": lang.pick(&c.name_ar, &c.name_en)}));
-            view.insert("category".into(), json!(category));
-        }
-        _ => {}
+#[derive(Serialize, ToSchema)]
+pub struct PublicEntityDetail<'a> {
+    #[serde(flatten)]
+    entity: PublicEntity<'a>,
+    /// Brands only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    products: Option<Vec<PublicProduct<'a>>>,
+    /// Subcategories only; `null` when it has none or it is disabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<Option<PublicRef<'a>>>,
+}
+
+pub fn entity_public_detail<'a>(
+    catalog: &'a Catalog,
+    entity: &'a Entity,
+    lang: Lang,
+    now: i64,
+) -> PublicEntityDetail<'a> {
+    let spec = entity.kind.spec();
+    let products = spec.public_products.then(|| {
+        catalog
+            .children(&entity.id)
+            .iter()
+            .filter_map(|id| catalog.product(id))
+            .filter(|p| !p.disabled)
+            .map(|p| product_public(catalog, p, lang, now))
+            .collect()
+    });
+    let category = spec.parent.map(|parent| {
+        visible(catalog, parent, entity.category).map(|c| PublicRef {
+            id: c.id,
+            name: lang.pick(&c.name_ar, &c.name_en),
+        })
+    });
+    PublicEntityDetail {
+        entity: PublicEntity::new(entity, lang),
+        products,
+        category,
     }
-    Value::Object(view)
 }
 
 /// Every stored field of an entity, without its relations.
-pub fn entity_staff_base(entity: &Entity) -> Map<String, Value> {
-    let mut view = Map::new();
-    view.insert("_id".into(), json!(entity.id));
-    view.insert("nameAr".into(), json!(entity.name_ar));
-    view.insert("nameEn".into(), json!(entity.name_en));
-    if let Some(cover) = &entity.cover {
-        view.insert("cover".into(), json!(cover));
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffEntity<'a> {
+    #[serde(rename = "_id")]
+    id: Id,
+    name_ar: &'a str,
+    name_en: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cover: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    color: Option<&'a str>,
+    disabled: bool,
+    employee_read_only: bool,
+    created_at: String,
+    updated_at: String,
+}
+
+impl<'a> StaffEntity<'a> {
+    fn new(entity: &'a Entity) -> Self {
+        StaffEntity {
+            id: entity.id,
+            name_ar: &entity.name_ar,
+            name_en: &entity.name_en,
+            cover: entity.cover.as_deref(),
+            color: entity.color.as_deref(),
+            disabled: entity.disabled,
+            employee_read_only: entity.employee_read_only,
+            created_at: iso_millis(entity.created_at),
+            updated_at: iso_millis(entity.updated_at),
+        }
     }
-    if let Some(color) = &entity.color {
-        view.insert("color".into(), json!(color));
+}
+
+/// Related records in a staff view: ids in lists, whole records in a single read.
+enum Related<T> {
+    Ids(Vec<Id>),
+    Records(Vec<T>),
+}
+
+/// A staff view's products: ids, or records.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum RelatedProducts<'a> {
+    Ids(Vec<Id>),
+    Records(Vec<StaffProduct<'a>>),
+}
+
+/// A staff view's brands, subcategories or labels: ids, or records.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum RelatedEntities<'a> {
+    Ids(Vec<Id>),
+    Records(Vec<StaffEntity<'a>>),
+}
+
+impl<'a> From<Related<StaffProduct<'a>>> for RelatedProducts<'a> {
+    fn from(related: Related<StaffProduct<'a>>) -> Self {
+        match related {
+            Related::Ids(ids) => RelatedProducts::Ids(ids),
+            Related::Records(records) => RelatedProducts::Records(records),
+        }
     }
-    view.insert("disabled".into(), json!(entity.disabled));
-    view.insert("employeeReadOnly".into(), json!(entity.employee_read_only));
-    view.insert("createdAt".into(), json!(iso_millis(entity.created_at)));
-    view.insert("updatedAt".into(), json!(iso_millis(entity.updated_at)));
-    view
+}
+
+impl<'a> From<Related<StaffEntity<'a>>> for RelatedEntities<'a> {
+    fn from(related: Related<StaffEntity<'a>>) -> Self {
+        match related {
+            Related::Ids(ids) => RelatedEntities::Ids(ids),
+            Related::Records(records) => RelatedEntities::Records(records),
+        }
+    }
+}
+
+/// A staff read of an entity with its children (products, or a category's subcategories), and a
+/// subcategory's category.
+#[derive(Serialize, ToSchema)]
+pub struct StaffEntityView<'a> {
+    #[serde(flatten)]
+    entity: StaffEntity<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    products: Option<RelatedProducts<'a>>,
+    /// Categories only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subcategories: Option<RelatedEntities<'a>>,
+    /// Subcategories only; `null` when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<Option<StaffEntity<'a>>>,
+}
+
+/// The records `ids` name that `lookup` finds: as `view`s when `populate`, else as ids.
+fn related<'c, R: 'c, T>(
+    ids: &[Id],
+    populate: bool,
+    lookup: impl Fn(&Id) -> Option<&'c R>,
+    view: impl Fn(&'c R) -> T,
+) -> Related<T> {
+    let found = ids.iter().filter(|id| lookup(id).is_some());
+    if populate {
+        Related::Records(ids.iter().filter_map(&lookup).map(view).collect())
+    } else {
+        Related::Ids(found.copied().collect())
+    }
 }
 
 /// A staff read of an entity with its children: ids in lists, whole records when `populate`
-/// (a single read). A subcategory's category is always an object.
-pub fn entity_staff(catalog: &Catalog, entity: &Entity, populate: bool, now: i64) -> Value {
-    let mut view = entity_staff_base(entity);
+/// (a single read).
+pub fn entity_staff<'a>(
+    catalog: &'a Catalog,
+    entity: &'a Entity,
+    populate: bool,
+    now: i64,
+) -> StaffEntityView<'a> {
+    let spec = entity.kind.spec();
     let children = catalog.children(&entity.id);
-    let (field, listed) = if entity.kind == Kind::Category {
-        let subcategories = children
-            .iter()
-            .filter_map(|id| catalog.entity(Kind::Subcategory, id));
-        let listed = if populate {
-            subcategories
-                .map(|s| Value::Object(entity_staff_base(s)))
-                .collect()
-        } else {
-            subcategories.map(|s| json!(s.id)).collect()
-        };
-        ("subcategories", listed)
-    } else {
-        let products = children.iter().filter_map(|id| catalog.product(id));
-        let listed = if populate {
-            products
-                .map(|p| product_staff(catalog, p, false, now))
-                .collect()
-        } else {
-            products.map(|p| json!(p.id)).collect()
-        };
-        ("products", listed)
+    let (products, subcategories) = match spec.children {
+        Children::Entities(kind) => {
+            let entities = related(
+                children,
+                populate,
+                |id| catalog.entity(kind, id),
+                StaffEntity::new,
+            );
+            (None, Some(entities.into()))
+        }
+        Children::Products => {
+            let products = related(
+                children,
+                populate,
+                |id| catalog.product(id),
+                |p| product_staff(catalog, p, false, now),
+            );
+            (Some(products.into()), None)
+        }
     };
-    view.insert(field.into(), Value::Array(listed));
-    if entity.kind == Kind::Subcategory {
-        let category = entity
+    let category = spec.parent.map(|parent| {
+        entity
             .category
-            .and_then(|id| catalog.entity(Kind::Category, &id))
-            .map(|c| Value::Object(entity_staff_base(c)));
-        view.insert("category".into(), json!(category));
+            .and_then(|id| catalog.entity(parent, &id))
+            .map(StaffEntity::new)
+    });
+    StaffEntityView {
+        entity: StaffEntity::new(entity),
+        products,
+        subcategories,
+        category,
     }
-    Value::Object(view)
 }
 
 /// A subcategory inside a public product, with its category.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PublicSubcategory<'a> {
     #[serde(flatten)]
     entity: PublicEntity<'a>,
@@ -170,7 +291,7 @@ pub struct PublicSubcategory<'a> {
 }
 
 /// A live offer inside a public product.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicOffer<'a> {
     #[serde(rename = "_id")]
@@ -178,17 +299,17 @@ pub struct PublicOffer<'a> {
     name: Option<&'a str>,
     #[serde(rename = "type")]
     offer_type: OfferType,
-    value: Value,
+    value: OfferValue,
     max_per_client: u32,
     offer_quantity: u32,
     quantity_purchased: u32,
-    starts_at: Value,
-    ends_at: Value,
+    starts_at: Option<String>,
+    ends_at: Option<String>,
 }
 
 /// A product as the store sees it, for lists and single reads alike (Belta's detail shape, which is a
 /// superset of its list shape): only live offers and enabled relations show.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicProduct<'a> {
     #[serde(rename = "_id")]
@@ -235,7 +356,7 @@ pub fn product_public<'a>(
             .zip(o.name_en.as_deref())
             .map(|(ar, en)| lang.pick(ar, en)),
         offer_type: o.offer_type,
-        value: offer_value(o),
+        value: OfferValue::of(o),
         max_per_client: o.max_per_client,
         offer_quantity: o.offer_quantity,
         quantity_purchased: o.quantity_purchased,
@@ -262,97 +383,188 @@ pub fn product_public<'a>(
 }
 
 /// A product as staff see it. Relations are whole records, except `labels`, which are ids in lists
-/// (as in Belta) and records when `populate_labels` (a single read).
-pub fn product_staff(
-    catalog: &Catalog,
-    product: &Product,
+/// (as in Belta) and records when populated (a single read).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffProduct<'a> {
+    #[serde(rename = "_id")]
+    id: Id,
+    name_ar: &'a str,
+    name_en: &'a str,
+    description_ar: &'a str,
+    description_en: &'a str,
+    cover_list: &'a [String],
+    rating: f64,
+    reviews: u64,
+    views_count: u64,
+    orders_count: u64,
+    purchase_count: u64,
+    return_count: u64,
+    offer: Option<StaffOffer<'a>>,
+    brand: Option<StaffEntity<'a>>,
+    subcategory: Option<StaffEntity<'a>>,
+    labels: RelatedEntities<'a>,
+    tags: Vec<StaffEntity<'a>>,
+    quantity: u64,
+    disabled: bool,
+    price: Money,
+    min_price: Money,
+    final_price: Money,
+    employee_read_only: bool,
+    created_at: String,
+    updated_at: String,
+}
+
+pub fn product_staff<'a>(
+    catalog: &'a Catalog,
+    product: &'a Product,
     populate_labels: bool,
     now: i64,
-) -> Value {
-    let staff_entity = |kind: Kind, id: Option<Id>| {
-        id.and_then(|id| catalog.entity(kind, &id))
-            .map(|e| Value::Object(entity_staff_base(e)))
-    };
-    let staff_entities = |kind: Kind, ids: &[Id]| -> Value {
-        ids.iter()
-            .filter_map(|id| staff_entity(kind, Some(*id)))
-            .collect()
-    };
+) -> StaffProduct<'a> {
+    let staff_entity = |kind: Kind, id: &Id| catalog.entity(kind, id).map(StaffEntity::new);
     let labels = if populate_labels {
-        staff_entities(Kind::Label, &product.labels)
+        RelatedEntities::Records(
+            product
+                .labels
+                .iter()
+                .filter_map(|id| staff_entity(Kind::Label, id))
+                .collect(),
+        )
     } else {
-        json!(product.labels)
+        RelatedEntities::Ids(product.labels.clone())
     };
-    let offer = product
-        .offer
-        .and_then(|id| catalog.offer(&id))
-        .map(|o| offer_staff_base(o, now));
     let c = &product.counters;
-    json!({
-        "_id": product.id,
-        "nameAr": product.name_ar,
-        "nameEn": product.name_en,
-        "descriptionAr": product.description_ar,
-        "descriptionEn": product.description_en,
-        "coverList": product.cover_list,
-        "rating": c.rating,
-        "reviews": c.reviews,
-        "viewsCount": c.views_count,
-        "ordersCount": c.orders_count,
-        "purchaseCount": c.purchase_count,
-        "returnCount": c.return_count,
-        "offer": offer,
-        "brand": staff_entity(Kind::Brand, product.brand),
-        "subcategory": staff_entity(Kind::Subcategory, product.subcategory),
-        "labels": labels,
-        "tags": staff_entities(Kind::Tag, &product.tags),
-        "quantity": product.quantity,
-        "disabled": product.disabled,
-        "price": product.price,
-        "minPrice": product.min_price,
-        "finalPrice": catalog.final_price(product, now),
-        "employeeReadOnly": product.employee_read_only,
-        "createdAt": iso_millis(product.created_at),
-        "updatedAt": iso_millis(product.updated_at),
-    })
+    StaffProduct {
+        id: product.id,
+        name_ar: &product.name_ar,
+        name_en: &product.name_en,
+        description_ar: &product.description_ar,
+        description_en: &product.description_en,
+        cover_list: &product.cover_list,
+        rating: c.rating,
+        reviews: c.reviews,
+        views_count: c.views_count,
+        orders_count: c.orders_count,
+        purchase_count: c.purchase_count,
+        return_count: c.return_count,
+        offer: product
+            .offer
+            .and_then(|id| catalog.offer(&id))
+            .map(|o| StaffOffer::new(o, OfferProduct::Id(o.product), now)),
+        brand: product.brand.and_then(|id| staff_entity(Kind::Brand, &id)),
+        subcategory: product
+            .subcategory
+            .and_then(|id| staff_entity(Kind::Subcategory, &id)),
+        labels,
+        tags: product
+            .tags
+            .iter()
+            .filter_map(|id| staff_entity(Kind::Tag, id))
+            .collect(),
+        quantity: product.quantity,
+        disabled: product.disabled,
+        price: product.price,
+        min_price: product.min_price,
+        final_price: catalog.final_price(product, now),
+        employee_read_only: product.employee_read_only,
+        created_at: iso_millis(product.created_at),
+        updated_at: iso_millis(product.updated_at),
+    }
 }
 
-/// Every stored field of an offer, `product` as an id, and whether it discounts now (`active`).
-fn offer_staff_base(offer: &Offer, now: i64) -> Value {
-    json!({
-        "_id": offer.id,
-        "nameAr": offer.name_ar,
-        "nameEn": offer.name_en,
-        "product": offer.product,
-        "type": offer.offer_type,
-        "value": offer_value(offer),
-        "offerQuantity": offer.offer_quantity,
-        "maxPerClient": offer.max_per_client,
-        "quantityPurchased": offer.quantity_purchased,
-        "startsAt": iso_secs(offer.starts_at),
-        "endsAt": iso_secs(offer.ends_at),
-        "disabled": offer.disabled,
-        "active": offer.terms().is_live(now),
-        "employeeReadOnly": offer.employee_read_only,
-        "createdAt": iso_millis(offer.created_at),
-        "updatedAt": iso_millis(offer.updated_at),
-    })
+/// An offer's product: its id inside a product, its summary (Belta's projection) on the offer routes.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum OfferProduct<'a> {
+    Id(Id),
+    Summary(ProductSummary<'a>),
 }
 
-/// An offer for the staff endpoints, with its product's summary (Belta's projection).
-pub fn offer_staff(catalog: &Catalog, offer: &Offer, now: i64) -> Value {
-    let mut view = offer_staff_base(offer, now);
-    let product = catalog.product(&offer.product).map(|p| {
-        json!({
-            "_id": p.id,
-            "nameAr": p.name_ar,
-            "nameEn": p.name_en,
-            "coverList": p.cover_list,
-            "price": p.price,
-            "minPrice": p.min_price,
-            "finalPrice": catalog.final_price(p, now),
-        })
-    });
-    view["product"] = product.unwrap_or_else(|| json!(offer.product));
-    view
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductSummary<'a> {
+    #[serde(rename = "_id")]
+    id: Id,
+    name_ar: &'a str,
+    name_en: &'a str,
+    cover_list: &'a [String],
+    price: Money,
+    min_price: Money,
+    final_price: Money,
+}
+
+/// Every stored field of an offer, its product, and whether it discounts now (`active`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffOffer<'a> {
+    #[serde(rename = "_id")]
+    id: Id,
+    name_ar: Option<&'a str>,
+    name_en: Option<&'a str>,
+    product: OfferProduct<'a>,
+    #[serde(rename = "type")]
+    offer_type: OfferType,
+    value: OfferValue,
+    offer_quantity: u32,
+    max_per_client: u32,
+    quantity_purchased: u32,
+    starts_at: Option<String>,
+    ends_at: Option<String>,
+    disabled: bool,
+    active: bool,
+    employee_read_only: bool,
+    created_at: String,
+    updated_at: String,
+}
+
+impl<'a> StaffOffer<'a> {
+    fn new(offer: &'a Offer, product: OfferProduct<'a>, now: i64) -> Self {
+        StaffOffer {
+            id: offer.id,
+            name_ar: offer.name_ar.as_deref(),
+            name_en: offer.name_en.as_deref(),
+            product,
+            offer_type: offer.offer_type,
+            value: OfferValue::of(offer),
+            offer_quantity: offer.offer_quantity,
+            max_per_client: offer.max_per_client,
+            quantity_purchased: offer.quantity_purchased,
+            starts_at: iso_secs(offer.starts_at),
+            ends_at: iso_secs(offer.ends_at),
+            disabled: offer.disabled,
+            active: offer.terms().is_live(now),
+            employee_read_only: offer.employee_read_only,
+            created_at: iso_millis(offer.created_at),
+            updated_at: iso_millis(offer.updated_at),
+        }
+    }
+}
+
+/// An offer for the staff endpoints, with its product's summary.
+pub fn offer_staff<'a>(catalog: &'a Catalog, offer: &'a Offer, now: i64) -> StaffOffer<'a> {
+    let product = match catalog.product(&offer.product) {
+        Some(p) => OfferProduct::Summary(ProductSummary {
+            id: p.id,
+            name_ar: &p.name_ar,
+            name_en: &p.name_en,
+            cover_list: &p.cover_list,
+            price: p.price,
+            min_price: p.min_price,
+            final_price: catalog.final_price(p, now),
+        }),
+        None => OfferProduct::Id(offer.product),
+    };
+    StaffOffer::new(offer, product, now)
+}
+
+/// Belta's `{message}` answer to a delete, in the request's language.
+#[derive(Serialize, ToSchema)]
+pub struct DeletedMessage {
+    pub message: &'static str,
+}
+
+/// The tags function's `{success: true}` answer to a delete.
+#[derive(Serialize, ToSchema)]
+pub struct DeletedSuccess {
+    pub success: bool,
 }

@@ -2,90 +2,99 @@
 //! subcategories, labels, tags).
 
 use axum::{
-    Json, Router,
     extract::State,
     response::{IntoResponse, Response},
-    routing::get,
 };
 use http::StatusCode;
-use serde_json::{Value, json};
 use shared::{
-    ApiError, ApiResult, Id, Lang, Msg,
+    ApiError, ApiResult, Id, Lang,
     auth::Staff,
     clock::{now_millis, now_secs},
     extract::{JsonBody, PathId, QueryParams},
-    pagination::Page,
 };
 
-use super::{deleted, entity_or_404, guard_modify, guard_read_only_flag};
+use super::{deleted, entity_or_404, guard_modify, guard_read_only_flag, json};
 use crate::{
     CatalogState,
-    input::EntityInput,
-    lists::{EntityListQuery, render},
-    model::{Entity, Kind, Record},
+    api::{Api, Op},
+    input::{Changes, EntityInput, NewEntity},
+    kind::{Deleted, Kind, OnDelete},
+    lists::{EntityListQuery, STAFF_ONLY, render},
+    model::Record,
     store::{Change, MAX_TRANSACTION_ITEMS},
-    views,
+    views::{
+        self, DeletedMessage, DeletedSuccess, PublicEntityDetail, PublicListItem, StaffEntityView,
+    },
 };
-
-impl Kind {
-    /// The path segment of the kind's routes (`/brands`).
-    pub fn path(self) -> &'static str {
-        match self {
-            Kind::Brand => "brands",
-            Kind::Category => "categories",
-            Kind::Subcategory => "subcategories",
-            Kind::Label => "labels",
-            Kind::Tag => "tags",
-        }
-    }
-
-    /// What blocks a delete while children link here (labels and tags are unlinked instead).
-    fn has_children(self) -> Option<Msg> {
-        match self {
-            Kind::Brand => Some(Msg::BrandHasProducts),
-            Kind::Category => Some(Msg::CategoryHasSubcategories),
-            Kind::Subcategory => Some(Msg::SubcategoryHasProducts),
-            Kind::Label | Kind::Tag => None,
-        }
-    }
-
-    fn deleted(self) -> Msg {
-        match self {
-            Kind::Brand => Msg::BrandDeleted,
-            Kind::Category => Msg::CategoryDeleted,
-            Kind::Subcategory => Msg::SubcategoryDeleted,
-            Kind::Label => Msg::LabelDeleted,
-            Kind::Tag => Msg::TagDeleted,
-        }
-    }
-}
 
 /// The public and staff routes of `kind`: `GET /<kind>`, `GET /<kind>/{id}`, and `/<kind>/staff`
 /// list, create, get, PATCH and DELETE.
-pub fn routes(kind: Kind) -> Router<CatalogState> {
-    let base = format!("/{}", kind.path());
-    Router::new()
+pub fn api(kind: Kind) -> Api {
+    let spec = kind.spec();
+    let name = spec.path;
+    let base = format!("/{name}");
+    let one = format!("{base}/staff/{{id}}");
+    let delete_op = Op::delete(
+        &one,
+        match spec.on_delete {
+            OnDelete::Refuse(_) => "Delete (409 while children link here)",
+            OnDelete::UnlinkProducts => "Delete, unlinking it from every product",
+        },
+    )
+    .staff();
+    let delete_op = match spec.deleted {
+        Deleted::Message(_) => delete_op.answers::<DeletedMessage>(),
+        Deleted::Success => delete_op.answers::<DeletedSuccess>(),
+    };
+    Api::new(name)
         .route(
-            &base,
-            get(move |state, lang, query| public_list(kind, state, lang, query)),
+            Op::get(&base, format!("List enabled {name} (localized)"))
+                .query::<EntityListQuery>(STAFF_ONLY)
+                .answers_page::<PublicListItem>(),
+            move |state, lang, query| public_list(kind, state, lang, query),
         )
         .route(
-            &format!("{base}/{{id}}"),
-            get(move |state, lang, id| public_get(kind, state, lang, id)),
+            Op::get(
+                format!("{base}/{{id}}"),
+                format!("Read one enabled item of {name}"),
+            )
+            .answers::<PublicEntityDetail>(),
+            move |state, lang, id| public_get(kind, state, lang, id),
         )
         .route(
-            &format!("{base}/staff"),
-            get(move |state, staff, lang, query| staff_list(kind, state, staff, lang, query))
-                .post(move |state, staff, body| create(kind, state, staff, body)),
+            Op::get(format!("{base}/staff"), format!("List {name} (staff)"))
+                .staff()
+                .query::<EntityListQuery>(STAFF_ONLY)
+                .answers_page::<StaffEntityView>(),
+            move |state, staff, lang, query| staff_list(kind, state, staff, lang, query),
         )
         .route(
-            &format!("{base}/staff/{{id}}"),
-            get(move |state, staff, id| staff_get(kind, state, staff, id))
-                .patch(move |state, staff, id, body| update(kind, state, staff, id, body))
-                .delete(move |state, staff, lang, id| delete(kind, state, staff, lang, id)),
+            Op::post(format!("{base}/staff"), format!("Create one of {name}"))
+                .staff()
+                .body::<EntityInput>()
+                .created()
+                .answers::<StaffEntityView>(),
+            move |state, staff, body| create(kind, state, staff, body),
         )
+        .route(
+            Op::get(&one, format!("Read one of {name} (staff)"))
+                .staff()
+                .answers::<StaffEntityView>(),
+            move |state, staff, id| staff_get(kind, state, staff, id),
+        )
+        .route(
+            Op::patch(&one, "Change the fields sent")
+                .staff()
+                .body::<EntityInput>()
+                .answers::<StaffEntityView>(),
+            move |state, staff, id, body| update(kind, state, staff, id, body),
+        )
+        .route(delete_op, move |state, staff, lang, id| {
+            delete(kind, state, staff, lang, id)
+        })
 }
 
+#[tracing::instrument(skip_all, fields(kind = kind.tag()))]
 async fn public_list(
     kind: Kind,
     State(state): State<CatalogState>,
@@ -94,21 +103,22 @@ async fn public_list(
 ) -> ApiResult<Response> {
     let catalog = state.store.snapshot().await?;
     let page = query.run(&catalog, kind, true, lang);
-    Ok(Json(render(page, |e| views::entity_public(e, lang))).into_response())
+    Ok(json(render(page, |e| views::entity_public(e, lang))))
 }
 
+#[tracing::instrument(skip_all, fields(kind = kind.tag(), %id))]
 async fn public_get(
     kind: Kind,
     State(state): State<CatalogState>,
     lang: Lang,
     PathId(id): PathId,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let catalog = state.store.snapshot().await?;
     let entity = entity_or_404(&catalog, kind, &id)?;
     if entity.disabled {
-        return Err(ApiError::NotFound(kind.not_found()));
+        return Err(ApiError::NotFound(kind.spec().not_found));
     }
-    Ok(Json(views::entity_public_detail(
+    Ok(json(views::entity_public_detail(
         &catalog,
         entity,
         lang,
@@ -116,30 +126,32 @@ async fn public_get(
     )))
 }
 
+#[tracing::instrument(skip_all, fields(kind = kind.tag()))]
 async fn staff_list(
     kind: Kind,
     State(state): State<CatalogState>,
     _: Staff,
     lang: Lang,
     QueryParams(query): QueryParams<EntityListQuery>,
-) -> ApiResult<Json<Page<Value>>> {
+) -> ApiResult<Response> {
     let catalog = state.store.snapshot().await?;
     let now = now_secs();
     let page = query.run(&catalog, kind, false, lang);
-    Ok(Json(render(page, |e| {
+    Ok(json(render(page, |e| {
         views::entity_staff(&catalog, e, false, now)
     })))
 }
 
+#[tracing::instrument(skip_all, fields(kind = kind.tag(), %id))]
 async fn staff_get(
     kind: Kind,
     State(state): State<CatalogState>,
     _: Staff,
     PathId(id): PathId,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let catalog = state.store.snapshot().await?;
     let entity = entity_or_404(&catalog, kind, &id)?;
-    Ok(Json(views::entity_staff(
+    Ok(json(views::entity_staff(
         &catalog,
         entity,
         true,
@@ -152,10 +164,10 @@ pub(super) async fn entity_after_write(
     state: &CatalogState,
     kind: Kind,
     id: &Id,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let catalog = state.store.snapshot().await?;
     let entity = entity_or_404(&catalog, kind, id)?;
-    Ok(Json(views::entity_staff(
+    Ok(json(views::entity_staff(
         &catalog,
         entity,
         true,
@@ -163,56 +175,60 @@ pub(super) async fn entity_after_write(
     )))
 }
 
+#[tracing::instrument(skip_all, fields(kind = kind.tag()))]
 async fn create(
     kind: Kind,
     State(state): State<CatalogState>,
     Staff(user): Staff,
     JsonBody(input): JsonBody<EntityInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    input.check_complete(kind)?;
-    guard_read_only_flag(&user, input.employee_read_only)?;
-    let mut entity = Entity::new(kind, now_millis());
-    input.apply(&mut entity);
+) -> ApiResult<Response> {
+    let new = NewEntity::try_from((kind, input))?;
+    guard_read_only_flag(&user, new.input().employee_read_only)?;
+    let entity = new.into_entity(now_millis());
     state.store.apply(vec![Change::create(&entity)]).await?;
     let view = entity_after_write(&state, kind, &entity.id).await?;
-    Ok((StatusCode::CREATED, view))
+    Ok((StatusCode::CREATED, view).into_response())
 }
 
+#[tracing::instrument(skip_all, fields(kind = kind.tag(), %id))]
 async fn update(
     kind: Kind,
     State(state): State<CatalogState>,
     Staff(user): Staff,
     PathId(id): PathId,
     JsonBody(input): JsonBody<EntityInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
+    let changes = Changes::try_from(input)?;
     let catalog = state.store.snapshot().await?;
     let current = entity_or_404(&catalog, kind, &id)?;
     guard_modify(&user, current)?;
-    guard_read_only_flag(&user, input.employee_read_only)?;
-    let revised = current.revised(now_millis(), |e| input.apply(e));
+    guard_read_only_flag(&user, changes.input().employee_read_only)?;
+    let revised = current.revised(now_millis(), |e| changes.apply(e));
     state.store.apply(vec![Change::replace(&revised)]).await?;
     entity_after_write(&state, kind, &id).await
 }
 
+#[tracing::instrument(skip_all, fields(kind = kind.tag(), %id))]
 async fn delete(
     kind: Kind,
     State(state): State<CatalogState>,
     Staff(user): Staff,
     lang: Lang,
     PathId(id): PathId,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
+    let spec = kind.spec();
     let mut catalog = state.store.snapshot().await?;
     let entity = entity_or_404(&catalog, kind, &id)?;
     guard_modify(&user, entity)?;
-    if let Some(blocked) = kind.has_children()
+    if let OnDelete::Refuse(blocked) = spec.on_delete
         && entity.link_count > 0
     {
         return Err(ApiError::Conflict(blocked));
     }
-    // Only labels and tags can still have children here: they leave every product they are on, in the
-    // same transaction as their deletion. A larger following is first unlinked in full transactions,
-    // each one consistent on its own. The last one also holds the entity, its category's count (a
-    // subcategory's) and the version bump.
+    // Only a kind whose products are unlinked can still have children here: they leave every product
+    // they are on, in the same transaction as the deletion. A larger following is first unlinked in
+    // full transactions, each one consistent on its own. The last one also holds the entity, its
+    // parent's count (a subcategory's category) and the version bump.
     let room = MAX_TRANSACTION_ITEMS - 3;
     loop {
         let entity = entity_or_404(&catalog, kind, &id)?;
@@ -222,30 +238,20 @@ async fn delete(
             .iter()
             .take(room)
             .filter_map(|p| catalog.product(p))
-            .map(|p| {
-                Change::replace(&p.revised(now, |p| {
-                    p.labels.retain(|l| *l != id);
-                    p.tags.retain(|t| *t != id);
-                }))
-            })
+            .map(|p| Change::replace(&p.revised(now, |p| spec.product_link.remove(p, id))))
             .collect();
         let last = children.len() <= room;
         if last {
             // A subcategory frees its category, which can then be deleted in turn.
-            let category = entity
-                .category
-                .and_then(|c| catalog.entity(Kind::Category, &c));
-            changes.extend(category.map(|category| Change::CountLinks {
-                key: category.key(),
-                delta: -1,
-            }));
+            let parent = spec
+                .parent
+                .zip(entity.category)
+                .and_then(|(parent, id)| catalog.entity(parent, &id));
+            changes.extend(parent.map(|parent| Change::count_links(parent.kind, parent.id, -1)));
             changes.push(Change::delete(entity));
         } else {
             let unlinked = changes.len() as i64;
-            changes.push(Change::CountLinks {
-                key: entity.key(),
-                delta: -unlinked,
-            });
+            changes.push(Change::count_links(kind, id, -unlinked));
         }
         state.store.apply(changes).await?;
         if last {
@@ -253,8 +259,8 @@ async fn delete(
         }
         catalog = state.store.snapshot().await?;
     }
-    if kind == Kind::Tag {
-        return Ok(Json(json!({ "success": true })));
-    }
-    Ok(deleted(kind.deleted(), lang))
+    Ok(match spec.deleted {
+        Deleted::Message(msg) => deleted(msg, lang),
+        Deleted::Success => json(DeletedSuccess { success: true }),
+    })
 }

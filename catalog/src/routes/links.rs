@@ -1,7 +1,10 @@
-//! Linking a product to its brand, subcategory, labels and tags, and a subcategory to its category.
+//! Link and unlink routes: a product to its brand, subcategory, labels and tags, and a subcategory to
+//! its category. Which routes a kind has, and what their bodies name, come from its [`Spec`].
+//!
+//! Belta's rules: linking an already linked child, or unlinking an unlinked one, is a 400. The child's
+//! new revision and the parent's `linkCount` change in one transaction.
 
-use axum::{Json, Router, extract::State, routing::post};
-use serde_json::Value;
+use axum::{extract::State, response::Response};
 use shared::{
     ApiError, ApiResult, Id, Msg,
     auth::{AuthUser, Staff},
@@ -9,18 +12,111 @@ use shared::{
     extract::JsonBody,
 };
 
-use super::{entities::entity_after_write, entity_or_404, guard_modify, product_or_404};
+use super::{entities::entity_after_write, entity_or_404, guard_modify, json, product_or_404};
 use crate::{
     CatalogState,
+    api::{Api, Op},
     input::{LinkInput, MAX_LINKS_PER_PRODUCT, required_ids},
-    model::{Kind, Record},
+    kind::{Kind, ProductLink, Slot, Spec},
+    model::{Product, Record},
     store::Change,
-    views,
+    views::{self, StaffEntityView, StaffProduct},
 };
 
+/// When a product has at most one of `kind` (its brand): `/products/staff/link-<route>`
+/// `{productId, <kind>Id}` and `/unlink-<route>` `{productId, <kind>Id?}`, served by `products`.
+pub fn slot_api(kind: Kind) -> Api {
+    let spec = kind.spec();
+    let api = Api::new("products");
+    let ProductLink::One { route, slot } = &spec.product_link else {
+        return api;
+    };
+    let field = spec.id_field;
+    api.route(
+        product_link(
+            format!("/products/staff/link-{route}"),
+            format!("Link a product to a {route} `{{productId, {field}}}`"),
+        ),
+        move |state, staff, body| link_one(kind, slot, state, staff, body, true),
+    )
+    .route(
+        product_link(
+            format!("/products/staff/unlink-{route}"),
+            format!(
+                "Unlink a product from its {route} `{{productId, {field}?}}`; a `{field}` it is not on is a 400"
+            ),
+        ),
+        move |state, staff, body| link_one(kind, slot, state, staff, body, false),
+    )
+}
+
+/// When a product keeps a list of `kind` (its labels): `/<kind>/staff/link` and `/unlink`
+/// `{<kind>Id, productId}`, served by the kind's function.
+pub fn list_api(kind: Kind) -> Api {
+    let spec = kind.spec();
+    let api = Api::new(spec.path);
+    let ProductLink::Many { list } = &spec.product_link else {
+        return api;
+    };
+    let body = format!("`{{{}, productId}}`", spec.id_field);
+    api.route(
+        product_link(
+            format!("/{}/staff/link", spec.path),
+            format!("Link to a product {body}"),
+        ),
+        move |state, staff, body| link_many(kind, list, state, staff, body, true),
+    )
+    .route(
+        product_link(
+            format!("/{}/staff/unlink", spec.path),
+            format!("Unlink from a product {body}"),
+        ),
+        move |state, staff, body| link_many(kind, list, state, staff, body, false),
+    )
+}
+
+/// For a kind with a parent (a subcategory's category): `/<kind>/staff/link` `{<kind>Id,
+/// <parent>Id}` and `/unlink` `{<kind>Id}`, answering the child. The parent's `linkCount` is what
+/// keeps a category with subcategories from being deleted.
+pub fn parent_api(kind: Kind) -> Api {
+    let spec = kind.spec();
+    let api = Api::new(spec.path);
+    let Some(parent) = spec.parent else {
+        return api;
+    };
+    let (child_field, parent_field) = (spec.id_field, parent.spec().id_field);
+    let op = |path: String, summary: String| {
+        Op::post(path, summary)
+            .staff()
+            .body::<LinkInput>()
+            .answers::<StaffEntityView>()
+    };
+    api.route(
+        op(
+            format!("/{}/staff/link", spec.path),
+            format!("Link to a category `{{{child_field}, {parent_field}}}`"),
+        ),
+        move |state, staff, body| link_parent(kind, parent, state, staff, body, true),
+    )
+    .route(
+        op(
+            format!("/{}/staff/unlink", spec.path),
+            format!("Unlink from its category `{{{child_field}}}`"),
+        ),
+        move |state, staff, body| link_parent(kind, parent, state, staff, body, false),
+    )
+}
+
+/// A staff route that links or unlinks a product and answers it.
+fn product_link(path: String, summary: String) -> Op {
+    Op::post(path, summary)
+        .staff()
+        .body::<LinkInput>()
+        .answers::<StaffProduct>()
+}
+
 /// Sets (`Some`) or clears (`None`) a single-valued relation; returns the parent it concerns.
-/// Belta's rule: linking an already linked child, or unlinking an unlinked one, is a 400.
-pub fn toggle_single(slot: &mut Option<Id>, target: Option<Id>) -> ApiResult<Id> {
+fn toggle_single(slot: &mut Option<Id>, target: Option<Id>) -> ApiResult<Id> {
     match (target, *slot) {
         (Some(_), Some(_)) => Err(ApiError::BadRequest(Msg::AlreadyLinked)),
         (None, None) => Err(ApiError::BadRequest(Msg::NotLinked)),
@@ -35,7 +131,7 @@ pub fn toggle_single(slot: &mut Option<Id>, target: Option<Id>) -> ApiResult<Id>
     }
 }
 
-/// Adds (`link`) or removes `parent` in a many-valued relation, with the same 400s.
+/// Adds (`link`) or removes `parent` in a many-valued relation.
 fn toggle_many(list: &mut Vec<Id>, parent: Id, link: bool) -> ApiResult<()> {
     let present = list.contains(&parent);
     match (link, present) {
@@ -55,66 +151,94 @@ fn toggle_many(list: &mut Vec<Id>, parent: Id, link: bool) -> ApiResult<()> {
     }
 }
 
-/// Links a product to (or unlinks it from) an entity of `kind`: its brand or subcategory (single; an
-/// unlink may leave `parent` out), or one of its labels or tags (`parent` names which). The product's
-/// new revision and the parent's `linkCount` change in one transaction. Answers the product as staff
-/// see it.
-pub async fn link_product(
+/// The id of `spec`'s kind that a link body names, under its field name.
+fn named(spec: &Spec, body: &LinkInput) -> (&'static str, Option<Id>) {
+    (spec.id_field, (spec.link_id)(body))
+}
+
+#[tracing::instrument(skip_all, fields(kind = kind.tag(), link))]
+async fn link_one(
+    kind: Kind,
+    slot: &'static Slot<Option<Id>>,
+    State(state): State<CatalogState>,
+    Staff(user): Staff,
+    JsonBody(body): JsonBody<LinkInput>,
+    link: bool,
+) -> ApiResult<Response> {
+    let product = ("productId", body.product_id);
+    let (product_id, parent) = if link {
+        let [product, parent] = required_ids([product, named(kind.spec(), &body)])?;
+        (product, Some(parent))
+    } else {
+        let [product] = required_ids([product])?;
+        (product, named(kind.spec(), &body).1)
+    };
+    change_product_link(&state, &user, product_id, kind, parent, link, |product| {
+        let slot = (slot.get_mut)(product);
+        // An unlink that names the parent (the admin panel's unlink-brand sends `brandId`) undoes
+        // only that link: a stale screen must not unlink whatever is linked now.
+        if !link && parent.is_some_and(|p| *slot != Some(p)) {
+            return Err(ApiError::BadRequest(Msg::NotLinked));
+        }
+        toggle_single(slot, parent.filter(|_| link))
+    })
+    .await
+}
+
+#[tracing::instrument(skip_all, fields(kind = kind.tag(), link))]
+async fn link_many(
+    kind: Kind,
+    list: &'static Slot<Vec<Id>>,
+    State(state): State<CatalogState>,
+    Staff(user): Staff,
+    JsonBody(body): JsonBody<LinkInput>,
+    link: bool,
+) -> ApiResult<Response> {
+    let product = ("productId", body.product_id);
+    let [parent, product_id] = required_ids([named(kind.spec(), &body), product])?;
+    change_product_link(
+        &state,
+        &user,
+        product_id,
+        kind,
+        Some(parent),
+        link,
+        |product| toggle_many((list.get_mut)(product), parent, link).map(|()| parent),
+    )
+    .await
+}
+
+/// Applies `toggle` (which answers the parent it concerns) to the product, moves that parent's
+/// `linkCount`, and answers the product as staff see it.
+async fn change_product_link(
     state: &CatalogState,
     user: &AuthUser,
     product_id: Id,
     kind: Kind,
-    parent: Option<Id>,
+    named_parent: Option<Id>,
     link: bool,
-) -> ApiResult<Json<Value>> {
+    toggle: impl FnOnce(&mut Product) -> ApiResult<Id>,
+) -> ApiResult<Response> {
     let catalog = state.store.snapshot().await?;
     let product = product_or_404(&catalog, &product_id)?;
-    if let Some(parent) = parent {
+    if let Some(parent) = named_parent {
         entity_or_404(&catalog, kind, &parent)?;
     }
     guard_modify(user, product)?;
     let mut revised = product.clone();
-    let parent = match kind {
-        Kind::Brand | Kind::Subcategory => {
-            let slot = if kind == Kind::Brand {
-                &mut revised.brand
-            } else {
-                &mut revised.subcategory
-            };
-            // An unlink that names the parent (the admin panel's unlink-brand sends `brandId`) undoes
-            // only that link: a stale screen must not unlink whatever is linked now.
-            if !link && parent.is_some_and(|p| *slot != Some(p)) {
-                return Err(ApiError::BadRequest(Msg::NotLinked));
-            }
-            toggle_single(slot, parent.filter(|_| link))?
-        }
-        Kind::Label | Kind::Tag => {
-            let list = if kind == Kind::Label {
-                &mut revised.labels
-            } else {
-                &mut revised.tags
-            };
-            let parent = parent.expect("label and tag links name their parent");
-            toggle_many(list, parent, link)?;
-            parent
-        }
-        Kind::Category => unreachable!("products do not link to categories"),
-    };
+    let parent = toggle(&mut revised)?;
     revised.touch(now_millis());
-    let parent_key = entity_or_404(&catalog, kind, &parent)?.key();
+    entity_or_404(&catalog, kind, &parent)?;
     state
         .store
         .apply(vec![
             Change::replace(&revised),
-            Change::CountLinks {
-                key: parent_key,
-                delta: if link { 1 } else { -1 },
-            },
+            Change::count_links(kind, parent, if link { 1 } else { -1 }),
         ])
         .await?;
     let catalog = state.store.snapshot().await?;
     let product = product_or_404(&catalog, &product_id)?;
-    Ok(Json(views::product_staff(
+    Ok(json(views::product_staff(
         &catalog,
         product,
         true,
@@ -122,128 +246,39 @@ pub async fn link_product(
     )))
 }
 
-/// `POST /<labels|tags>/staff/link` and `/unlink` with `{<kind>Id, productId}`.
-pub fn product_link_routes(kind: Kind) -> Router<CatalogState> {
-    let base = format!("/{}/staff", kind.path());
-    Router::new()
-        .route(
-            &format!("{base}/link"),
-            post(move |state, staff, body| link_many(kind, state, staff, body, true)),
-        )
-        .route(
-            &format!("{base}/unlink"),
-            post(move |state, staff, body| link_many(kind, state, staff, body, false)),
-        )
-}
-
-async fn link_many(
+#[tracing::instrument(skip_all, fields(kind = kind.tag(), link))]
+async fn link_parent(
     kind: Kind,
+    parent_kind: Kind,
     State(state): State<CatalogState>,
     Staff(user): Staff,
-    JsonBody(input): JsonBody<LinkInput>,
+    JsonBody(body): JsonBody<LinkInput>,
     link: bool,
-) -> ApiResult<Json<Value>> {
-    let (parent, field) = match kind {
-        Kind::Label => (input.label_id, "labelId"),
-        _ => (input.tag_id, "tagId"),
-    };
-    let [parent, product] = required_ids([(field, parent), ("productId", input.product_id)])?;
-    link_product(&state, &user, product, kind, Some(parent), link).await
-}
-
-/// `POST /subcategories/staff/link` `{subcategoryId, categoryId}` and `/unlink` `{subcategoryId}`:
-/// answer the subcategory. The category's `linkCount` moves in the same transaction, which is what
-/// keeps a category with subcategories from being deleted.
-pub fn category_routes() -> Router<CatalogState> {
-    Router::new()
-        .route(
-            "/subcategories/staff/link",
-            post(|state, staff, body| link_category(state, staff, body, true)),
-        )
-        .route(
-            "/subcategories/staff/unlink",
-            post(|state, staff, body| link_category(state, staff, body, false)),
-        )
-}
-
-async fn link_category(
-    State(state): State<CatalogState>,
-    Staff(user): Staff,
-    JsonBody(input): JsonBody<LinkInput>,
-    link: bool,
-) -> ApiResult<Json<Value>> {
-    let subcategory = ("subcategoryId", input.subcategory_id);
-    let (subcategory_id, category) = if link {
-        let [subcategory, category] =
-            required_ids([subcategory, ("categoryId", input.category_id)])?;
-        (subcategory, Some(category))
+) -> ApiResult<Response> {
+    let child = named(kind.spec(), &body);
+    let (child_id, parent) = if link {
+        let [child, parent] = required_ids([child, named(parent_kind.spec(), &body)])?;
+        (child, Some(parent))
     } else {
-        (required_ids([subcategory])?[0], None)
+        let [child] = required_ids([child])?;
+        (child, None)
     };
     let catalog = state.store.snapshot().await?;
-    let subcategory = entity_or_404(&catalog, Kind::Subcategory, &subcategory_id)?;
-    if let Some(category) = category {
-        entity_or_404(&catalog, Kind::Category, &category)?;
+    let child = entity_or_404(&catalog, kind, &child_id)?;
+    if let Some(parent) = parent {
+        entity_or_404(&catalog, parent_kind, &parent)?;
     }
-    guard_modify(&user, subcategory)?;
-    let mut revised = subcategory.clone();
-    let parent = toggle_single(&mut revised.category, category)?;
+    guard_modify(&user, child)?;
+    let mut revised = child.clone();
+    let parent = toggle_single(&mut revised.category, parent)?;
     revised.touch(now_millis());
-    let parent = entity_or_404(&catalog, Kind::Category, &parent)?;
+    let parent = entity_or_404(&catalog, parent_kind, &parent)?;
     state
         .store
         .apply(vec![
             Change::replace(&revised),
-            Change::CountLinks {
-                key: parent.key(),
-                delta: if link { 1 } else { -1 },
-            },
+            Change::count_links(parent_kind, parent.id, if link { 1 } else { -1 }),
         ])
         .await?;
-    entity_after_write(&state, Kind::Subcategory, &subcategory_id).await
-}
-
-/// `POST /products/staff/link-brand|unlink-brand|link-subcategory|unlink-subcategory`.
-pub fn product_slot_routes() -> Router<CatalogState> {
-    Router::new()
-        .route(
-            "/products/staff/link-brand",
-            post(|s, u, b| link(s, u, b, Kind::Brand, true)),
-        )
-        .route(
-            "/products/staff/unlink-brand",
-            post(|s, u, b| link(s, u, b, Kind::Brand, false)),
-        )
-        .route(
-            "/products/staff/link-subcategory",
-            post(|s, u, b| link(s, u, b, Kind::Subcategory, true)),
-        )
-        .route(
-            "/products/staff/unlink-subcategory",
-            post(|s, u, b| link(s, u, b, Kind::Subcategory, false)),
-        )
-}
-
-async fn link(
-    State(state): State<CatalogState>,
-    Staff(user): Staff,
-    JsonBody(input): JsonBody<LinkInput>,
-    kind: Kind,
-    link: bool,
-) -> ApiResult<Json<Value>> {
-    let product = ("productId", input.product_id);
-    let (product, parent) = match (kind, link) {
-        (Kind::Brand, false) => (required_ids([product])?[0], input.brand_id),
-        (_, false) => (required_ids([product])?[0], input.subcategory_id),
-        (Kind::Brand, true) => {
-            let [product, brand] = required_ids([product, ("brandId", input.brand_id)])?;
-            (product, Some(brand))
-        }
-        _ => {
-            let subcategory = ("subcategoryId", input.subcategory_id);
-            let [product, subcategory] = required_ids([product, subcategory])?;
-            (product, Some(subcategory))
-        }
-    };
-    link_product(&state, &user, product, kind, parent, link).await
+    entity_after_write(&state, kind, &child_id).await
 }

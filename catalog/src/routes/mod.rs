@@ -1,4 +1,5 @@
-//! The catalogue's routes, one module per function, and the rules every write shares.
+//! The catalogue's routes, and the rules every write shares. Each function's [`Api`] (its router and
+//! its OpenAPI paths, from one table) is one function here: [`brands`], ..., [`offers`].
 //!
 //! Every write follows one pattern: read the current snapshot (one GetItem while the version holds),
 //! check the request against it, then apply one transaction whose every item is guarded by the `rev`
@@ -10,52 +11,61 @@ mod links;
 mod offers;
 mod products;
 
-use axum::{Json, Router};
-use serde_json::{Value, json};
+use axum::{
+    Json,
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
 use shared::{
     ApiError, ApiResult, Id, Lang, Msg,
     auth::{AuthUser, Role},
 };
 
 use crate::{
-    CatalogState,
+    api::Api,
     index::Catalog,
-    model::{Entity, Kind, Product, Record},
+    kind::Kind,
+    model::{Entity, Product, Record},
+    views::DeletedMessage,
 };
 
-/// The routes of the `brands` function.
-pub fn brands() -> Router<CatalogState> {
-    entities::routes(Kind::Brand)
+/// The routes of a kind's function: the kind's own, linking products to it when a product keeps a
+/// list of it, and linking it to its parent kind.
+fn kind_api(kind: Kind) -> Api {
+    entities::api(kind)
+        .merge(links::list_api(kind))
+        .merge(links::parent_api(kind))
 }
 
-/// The routes of the `categories` function.
-pub fn categories() -> Router<CatalogState> {
-    entities::routes(Kind::Category)
+pub fn brands() -> Api {
+    kind_api(Kind::Brand)
 }
 
-/// The routes of the `subcategories` function: its kind's, plus the link to a category.
-pub fn subcategories() -> Router<CatalogState> {
-    entities::routes(Kind::Subcategory).merge(links::category_routes())
+pub fn categories() -> Api {
+    kind_api(Kind::Category)
 }
 
-/// The routes of the `labels` function: its kind's, plus linking labels to products.
-pub fn labels() -> Router<CatalogState> {
-    entities::routes(Kind::Label).merge(links::product_link_routes(Kind::Label))
+pub fn subcategories() -> Api {
+    kind_api(Kind::Subcategory)
 }
 
-/// The routes of the `tags` function: its kind's, plus linking tags to products.
-pub fn tags() -> Router<CatalogState> {
-    entities::routes(Kind::Tag).merge(links::product_link_routes(Kind::Tag))
+pub fn labels() -> Api {
+    kind_api(Kind::Label)
 }
 
-/// The routes of the `products` function.
-pub fn products() -> Router<CatalogState> {
-    products::routes()
+pub fn tags() -> Api {
+    kind_api(Kind::Tag)
 }
 
-/// The routes of the `offers` function.
-pub fn offers() -> Router<CatalogState> {
-    offers::routes()
+/// The product routes, and linking a product to each kind it has at most one of.
+pub fn products() -> Api {
+    Kind::ALL.into_iter().fold(products::api(), |api, kind| {
+        api.merge(links::slot_api(kind))
+    })
+}
+
+pub fn offers() -> Api {
+    offers::api()
 }
 
 /// Belta's rule: only an admin may change or delete a record marked `employeeReadOnly`.
@@ -75,8 +85,15 @@ pub fn guard_read_only_flag(user: &AuthUser, requested: Option<bool>) -> ApiResu
 }
 
 /// `{message}` in the request's language, Belta's answer to a delete.
-pub fn deleted(msg: Msg, lang: Lang) -> Json<Value> {
-    Json(json!({ "message": msg.text(lang) }))
+pub fn deleted(msg: Msg, lang: Lang) -> Response {
+    json(DeletedMessage {
+        message: msg.text(lang),
+    })
+}
+
+/// A view as the JSON response body (serialized here, as views borrow from the snapshot).
+pub fn json(view: impl Serialize) -> Response {
+    Json(view).into_response()
 }
 
 pub fn product_or_404<'c>(catalog: &'c Catalog, id: &Id) -> ApiResult<&'c Product> {
@@ -88,5 +105,5 @@ pub fn product_or_404<'c>(catalog: &'c Catalog, id: &Id) -> ApiResult<&'c Produc
 pub fn entity_or_404<'c>(catalog: &'c Catalog, kind: Kind, id: &Id) -> ApiResult<&'c Entity> {
     catalog
         .entity(kind, id)
-        .ok_or(ApiError::NotFound(kind.not_found()))
+        .ok_or(ApiError::NotFound(kind.spec().not_found))
 }

@@ -6,32 +6,66 @@
 //! is computed from the offer whenever the product is read, so it follows price, `minPrice`, the
 //! offer's changes and its dates without any recalculation job.
 
-use axum::{Json, Router, extract::State, routing::get};
+use axum::{
+    extract::State,
+    response::{IntoResponse, Response},
+};
 use http::StatusCode;
-use serde_json::Value;
 use shared::{
     ApiError, ApiResult, Id, Lang, Msg,
     auth::{AuthUser, Staff},
     clock::{now_millis, now_secs},
     extract::{JsonBody, PathId, QueryParams},
-    pagination::Page,
 };
 
-use super::{deleted, guard_modify, guard_read_only_flag, product_or_404};
+use super::{deleted, guard_modify, guard_read_only_flag, json, product_or_404};
 use crate::{
     CatalogState,
+    api::{Api, Op},
     index::Catalog,
-    input::OfferInput,
+    input::{Changes, NewOffer, OfferInput},
     lists::{OfferListQuery, render},
     model::{Offer, Product, Record},
     store::Change,
-    views,
+    views::{self, DeletedMessage, StaffOffer},
 };
 
-pub fn routes() -> Router<CatalogState> {
-    Router::new()
-        .route("/offers", get(list).post(create))
-        .route("/offers/{id}", get(read).patch(update).delete(delete))
+pub fn api() -> Api {
+    Api::new("offers")
+        .route(
+            Op::get("/offers", "List offers")
+                .staff()
+                .query::<OfferListQuery>(&[])
+                .answers_page::<StaffOffer>(),
+            list,
+        )
+        .route(
+            Op::post("/offers", "Create a product's offer")
+                .staff()
+                .body::<OfferInput>()
+                .created()
+                .answers::<StaffOffer>(),
+            create,
+        )
+        .route(
+            Op::get("/offers/{id}", "Read an offer")
+                .staff()
+                .answers::<StaffOffer>(),
+            read,
+        )
+        .route(
+            Op::patch("/offers/{id}", "Change the fields sent; `product` moves it")
+                .staff()
+                .body::<OfferInput>()
+                .answers::<StaffOffer>(),
+            update,
+        )
+        .route(
+            Op::delete("/offers/{id}", "Delete an offer")
+                .staff()
+                .answers::<DeletedMessage>(),
+            delete,
+        )
 }
 
 fn offer_or_404<'c>(catalog: &'c Catalog, id: &Id) -> ApiResult<&'c Offer> {
@@ -40,8 +74,8 @@ fn offer_or_404<'c>(catalog: &'c Catalog, id: &Id) -> ApiResult<&'c Offer> {
         .ok_or(ApiError::NotFound(Msg::OfferNotFound))
 }
 
-fn view(catalog: &Catalog, id: &Id) -> ApiResult<Json<Value>> {
-    Ok(Json(views::offer_staff(
+fn view(catalog: &Catalog, id: &Id) -> ApiResult<Response> {
+    Ok(json(views::offer_staff(
         catalog,
         offer_or_404(catalog, id)?,
         now_secs(),
@@ -68,36 +102,38 @@ fn free_product<'c>(catalog: &'c Catalog, user: &AuthUser, id: &Id) -> ApiResult
     Ok(product)
 }
 
+#[tracing::instrument(skip_all)]
 async fn list(
     State(state): State<CatalogState>,
     _: Staff,
     QueryParams(query): QueryParams<OfferListQuery>,
-) -> ApiResult<Json<Page<Value>>> {
+) -> ApiResult<Response> {
     let catalog = state.store.snapshot().await?;
     let now = now_secs();
     let page = query.run(&catalog);
-    Ok(Json(render(page, |o| views::offer_staff(&catalog, o, now))))
+    Ok(json(render(page, |o| views::offer_staff(&catalog, o, now))))
 }
 
+#[tracing::instrument(skip_all, fields(%id))]
 async fn read(
     State(state): State<CatalogState>,
     _: Staff,
     PathId(id): PathId,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     view(&*state.store.snapshot().await?, &id)
 }
 
+#[tracing::instrument(skip_all)]
 async fn create(
     State(state): State<CatalogState>,
     Staff(user): Staff,
     JsonBody(input): JsonBody<OfferInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    input.check_complete()?;
-    guard_read_only_flag(&user, input.employee_read_only)?;
-    let product_id = input.product_id.expect("checked complete");
+) -> ApiResult<Response> {
+    let new = NewOffer::try_from(input)?;
+    guard_read_only_flag(&user, new.input().employee_read_only)?;
+    let product_id = new.product();
     let now = now_millis();
-    let mut offer = Offer::new(product_id, now);
-    input.apply(&mut offer)?;
+    let offer = new.into_offer(now)?;
     let catalog = state.store.snapshot().await?;
     let product = free_product(&catalog, &user, &product_id)?;
     let product = product.revised(now, |p| p.offer = Some(offer.id));
@@ -106,23 +142,25 @@ async fn create(
         .apply(vec![Change::create(&offer), Change::replace(&product)])
         .await?;
     let view = view(&*state.store.snapshot().await?, &offer.id)?;
-    Ok((StatusCode::CREATED, view))
+    Ok((StatusCode::CREATED, view).into_response())
 }
 
+#[tracing::instrument(skip_all, fields(%id))]
 async fn update(
     State(state): State<CatalogState>,
     Staff(user): Staff,
     PathId(id): PathId,
     JsonBody(input): JsonBody<OfferInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
+    let changes = Changes::try_from(input)?;
     let catalog = state.store.snapshot().await?;
     let current = offer_or_404(&catalog, &id)?;
     guard_offer(&catalog, &user, current)?;
-    guard_read_only_flag(&user, input.employee_read_only)?;
+    guard_read_only_flag(&user, changes.input().employee_read_only)?;
     let now = now_millis();
-    let target = input.product.filter(|p| *p != current.product);
+    let target = changes.input().product.filter(|p| *p != current.product);
     let mut revised = current.clone();
-    input.apply(&mut revised)?;
+    changes.apply(&mut revised)?;
     revised.touch(now);
     let mut changes = Vec::new();
     if let Some(target) = target {
@@ -139,12 +177,13 @@ async fn update(
 }
 
 /// Deletes the offer and frees its product, whose final price is its price again.
+#[tracing::instrument(skip_all, fields(%id))]
 async fn delete(
     State(state): State<CatalogState>,
     Staff(user): Staff,
     lang: Lang,
     PathId(id): PathId,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let catalog = state.store.snapshot().await?;
     let offer = offer_or_404(&catalog, &id)?;
     guard_offer(&catalog, &user, offer)?;

@@ -5,13 +5,13 @@
 //! - `GET|POST /brands/staff`, `GET|PATCH|DELETE /brands/staff/{id}`: staff, both languages.
 
 use axum::Router;
-use catalog::{CatalogState, docs, model::Kind, routes};
+use catalog::{CatalogState, routes};
 
 pub fn router(state: CatalogState) -> Router {
-    state.into_router(routes::brands())
+    state.into_router(routes::brands().router())
 }
 
-/// This function's part of the OpenAPI document.
+/// This function's part of the OpenAPI document, declared with its routes.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    docs::document("brands", docs::entity_routes(Kind::Brand))
+    routes::brands().openapi()
 }

@@ -5,13 +5,13 @@
 //! - `GET|POST /categories/staff`, `GET|PATCH|DELETE /categories/staff/{id}`: staff, both languages.
 
 use axum::Router;
-use catalog::{CatalogState, docs, model::Kind, routes};
+use catalog::{CatalogState, routes};
 
 pub fn router(state: CatalogState) -> Router {
-    state.into_router(routes::categories())
+    state.into_router(routes::categories().router())
 }
 
-/// This function's part of the OpenAPI document.
+/// This function's part of the OpenAPI document, declared with its routes.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    docs::document("categories", docs::entity_routes(Kind::Category))
+    routes::categories().openapi()
 }

@@ -6,15 +6,13 @@
 //! - `POST /labels/staff/link` and `/unlink` with `{labelId, productId}`: answers the product.
 
 use axum::Router;
-use catalog::{CatalogState, docs, model::Kind, routes};
+use catalog::{CatalogState, routes};
 
 pub fn router(state: CatalogState) -> Router {
-    state.into_router(routes::labels())
+    state.into_router(routes::labels().router())
 }
 
-/// This function's part of the OpenAPI document.
+/// This function's part of the OpenAPI document, declared with its routes.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    let mut routes = docs::entity_routes(Kind::Label);
-    routes.extend(docs::product_link_routes(Kind::Label));
-    docs::document("labels", routes)
+    routes::labels().openapi()
 }

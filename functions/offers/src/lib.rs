@@ -1,13 +1,13 @@
 //! The `offers` function: its routes and their documentation are in `catalog::routes::offers`.
 
 use axum::Router;
-use catalog::{CatalogState, docs, routes};
+use catalog::{CatalogState, routes};
 
 pub fn router(state: CatalogState) -> Router {
-    state.into_router(routes::offers())
+    state.into_router(routes::offers().router())
 }
 
-/// This function's part of the OpenAPI document.
+/// This function's part of the OpenAPI document, declared with its routes.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    docs::document("offers", docs::offer_routes())
+    routes::offers().openapi()
 }

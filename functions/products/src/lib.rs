@@ -1,13 +1,13 @@
 //! The `products` function: its routes and their documentation are in `catalog::routes::products`.
 
 use axum::Router;
-use catalog::{CatalogState, docs, routes};
+use catalog::{CatalogState, routes};
 
 pub fn router(state: CatalogState) -> Router {
-    state.into_router(routes::products())
+    state.into_router(routes::products().router())
 }
 
-/// This function's part of the OpenAPI document.
+/// This function's part of the OpenAPI document, declared with its routes.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    docs::document("products", docs::product_routes())
+    routes::products().openapi()
 }

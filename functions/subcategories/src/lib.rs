@@ -8,22 +8,13 @@
 //!   keeps a category with subcategories from being deleted.
 
 use axum::Router;
-use catalog::{CatalogState, docs, model::Kind, routes};
+use catalog::{CatalogState, routes};
 
 pub fn router(state: CatalogState) -> Router {
-    state.into_router(routes::subcategories())
+    state.into_router(routes::subcategories().router())
 }
 
-/// This function's part of the OpenAPI document.
+/// This function's part of the OpenAPI document, declared with its routes.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    let mut routes = docs::entity_routes(Kind::Subcategory);
-    routes.push(docs::link_route(
-        "/subcategories/staff/link",
-        "Link to a category `{subcategoryId, categoryId}`",
-    ));
-    routes.push(docs::link_route(
-        "/subcategories/staff/unlink",
-        "Unlink from its category `{subcategoryId}`",
-    ));
-    docs::document("subcategories", routes)
+    routes::subcategories().openapi()
 }

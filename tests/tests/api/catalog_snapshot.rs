@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use api_tests::spawn_app;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use catalog::{
-    snapshot::{SnapshotCache, bump_version, current_version, load_kind},
-    store::record_key,
+    snapshot::SnapshotCache,
+    store::{WriteError, bump_version, current_version, load_kind, record_key},
 };
 use serde::Deserialize;
 use shared::{Id, db::StoreError};
@@ -138,7 +138,8 @@ async fn a_failed_reload_keeps_no_half_snapshot() {
 #[tokio::test]
 async fn a_change_computed_from_a_stale_revision_fails_whole_and_writes_nothing() {
     use catalog::{
-        model::{Entity, Kind, Record},
+        kind::Kind,
+        model::{Entity, Record},
         store::{CatalogStore, Change},
     };
     let app = spawn_app().await;
@@ -167,10 +168,7 @@ async fn a_change_computed_from_a_stale_revision_fails_whole_and_writes_nothing(
     let error = store.apply(ours).await.unwrap_err();
 
     assert!(
-        matches!(
-            error,
-            shared::ApiError::Conflict(shared::Msg::ChangedConcurrently)
-        ),
+        matches!(error, WriteError::ChangedConcurrently),
         "{error:?}"
     );
     let snapshot = store.snapshot().await.unwrap();

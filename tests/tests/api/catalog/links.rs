@@ -366,7 +366,8 @@ async fn links_follow_the_employee_read_only_rule_of_the_product() {
 #[tokio::test]
 async fn deleting_a_label_on_more_products_than_one_transaction_holds_unlinks_them_all() {
     use catalog::{
-        model::{Entity, Kind, Product},
+        kind::Kind,
+        model::{Entity, Product},
         store::{CatalogStore, Change},
     };
     let shop = Shop::open().await;
@@ -419,7 +420,8 @@ async fn deleting_a_label_on_more_products_than_one_transaction_holds_unlinks_th
 #[tokio::test]
 async fn a_product_takes_at_most_thirty_tags_and_is_still_deleted_in_one_go() {
     use catalog::{
-        model::{Entity, Kind, Product},
+        kind::Kind,
+        model::{Entity, Product},
         store::{CatalogStore, Change},
     };
     let shop = Shop::open().await;

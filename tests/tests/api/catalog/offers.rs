@@ -1,7 +1,7 @@
 //! Offers: one per product, and what they do to `finalPrice`.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use catalog::{snapshot::bump_version, store::record_key};
+use catalog::store::{bump_version, record_key};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::Id;
