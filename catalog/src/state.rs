@@ -35,7 +35,7 @@ impl CatalogConfig {
 /// The state of every catalogue route: who is calling, and the catalogue.
 #[derive(Clone)]
 pub struct CatalogState {
-    pub(crate) auth: Authenticator,
+    auth: Authenticator,
     pub(crate) store: CatalogStore,
     http: HttpConfig,
 }

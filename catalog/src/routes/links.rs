@@ -4,7 +4,7 @@
 //! Belta's rules: linking an already linked child, or unlinking an unlinked one, is a 400. The child's
 //! new revision and the parent's `linkCount` change in one transaction.
 
-use axum::{extract::State, response::Response};
+use axum::{extract::State, handler::Handler, response::Response};
 use shared::{
     ApiError, ApiResult, Id, Msg,
     auth::{AuthUser, Staff},
@@ -32,21 +32,19 @@ pub fn slot_api(kind: Kind) -> Api {
         return api;
     };
     let field = spec.id_field;
-    api.route(
+    link_pair(
+        api,
         product_link(
             format!("/products/staff/link-{route}"),
             format!("Link a product to a {route} `{{productId, {field}}}`"),
         ),
-        move |state, staff, body| link_one(kind, slot, state, staff, body, true),
-    )
-    .route(
         product_link(
             format!("/products/staff/unlink-{route}"),
             format!(
                 "Unlink a product from its {route} `{{productId, {field}?}}`; a `{field}` it is not on is a 400"
             ),
         ),
-        move |state, staff, body| link_one(kind, slot, state, staff, body, false),
+        move |link| move |state, staff, body| link_one(kind, slot, state, staff, body, link),
     )
 }
 
@@ -59,19 +57,17 @@ pub fn list_api(kind: Kind) -> Api {
         return api;
     };
     let body = format!("`{{{}, productId}}`", spec.id_field);
-    api.route(
+    link_pair(
+        api,
         product_link(
             format!("/{}/staff/link", spec.path),
             format!("Link to a product {body}"),
         ),
-        move |state, staff, body| link_many(kind, list, state, staff, body, true),
-    )
-    .route(
         product_link(
             format!("/{}/staff/unlink", spec.path),
             format!("Unlink from a product {body}"),
         ),
-        move |state, staff, body| link_many(kind, list, state, staff, body, false),
+        move |link| move |state, staff, body| link_many(kind, list, state, staff, body, link),
     )
 }
 
@@ -91,20 +87,28 @@ pub fn parent_api(kind: Kind) -> Api {
             .body::<LinkInput>()
             .answers::<StaffEntityView>()
     };
-    api.route(
+    link_pair(
+        api,
         op(
             format!("/{}/staff/link", spec.path),
             format!("Link to a category `{{{child_field}, {parent_field}}}`"),
         ),
-        move |state, staff, body| link_parent(kind, parent, state, staff, body, true),
-    )
-    .route(
         op(
             format!("/{}/staff/unlink", spec.path),
             format!("Unlink from its category `{{{child_field}}}`"),
         ),
-        move |state, staff, body| link_parent(kind, parent, state, staff, body, false),
+        move |link| move |state, staff, body| link_parent(kind, parent, state, staff, body, link),
     )
+}
+
+/// A link and an unlink route, which differ in their documentation and the direction `handler`
+/// is given.
+fn link_pair<H, T>(api: Api, link: Op, unlink: Op, handler: impl Fn(bool) -> H) -> Api
+where
+    H: Handler<T, CatalogState>,
+    T: 'static,
+{
+    api.route(link, handler(true)).route(unlink, handler(false))
 }
 
 /// A staff route that links or unlinks a product and answers it.

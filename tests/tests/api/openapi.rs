@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use api_tests::{Deployment, function_router, watch_routes};
 use axum::body::Body;
+use catalog::kind::Kind::{Brand, Label, Subcategory, Tag};
 use http::Request;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -25,6 +26,25 @@ fn the_committed_openapi_file_is_up_to_date() {
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
+/// The error `code` `function`'s router answers `method path` with, offline (no AWS behind it).
+pub async fn offline_error_code(function: &str, method: &str, path: &str) -> Option<String> {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .body(Body::empty())
+        .unwrap();
+    let response = function_router(function, &Deployment::offline())
+        .oneshot(request)
+        .await
+        .unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|b| b["code"].as_str().map(str::to_owned))
+}
+
 /// (path, method) of every route `function`'s router serves, among the paths the watch router sends
 /// it: whatever it answers other than the JSON 404 and 405 of a route it does not have.
 async fn served_routes(function: &str) -> BTreeSet<(String, String)> {
@@ -35,21 +55,7 @@ async fn served_routes(function: &str) -> BTreeSet<(String, String)> {
     for (path, _) in paths {
         let concrete = path.replace("{id}", "682b7173f5c8c863ab931a45");
         for method in METHODS {
-            let request = Request::builder()
-                .method(method)
-                .uri(&concrete)
-                .body(Body::empty())
-                .unwrap();
-            let response = function_router(function, &Deployment::offline())
-                .oneshot(request)
-                .await
-                .unwrap();
-            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap();
-            let code = serde_json::from_slice::<Value>(&bytes)
-                .ok()
-                .and_then(|b| b["code"].as_str().map(str::to_owned));
+            let code = offline_error_code(function, method, &concrete).await;
             if !matches!(
                 code.as_deref(),
                 Some("route_not_found" | "method_not_allowed")
@@ -204,22 +210,16 @@ async fn what_the_catalogue_answers_matches_its_documented_schemas() {
     let label = shop.label("ملصق", "Label", "#FF0000").await;
     let tag = shop.tag("وسم", "Tag").await;
     let product = shop.product("قهوة", "Coffee", 100.0).await;
-    let with = |field: &str, id: &str| json!({"productId": product, field: id});
-    shop.link("/products/staff/link-brand", with("brandId", &brand))
-        .await;
-    shop.link(
-        "/products/staff/link-subcategory",
-        with("subcategoryId", &subcategory),
-    )
-    .await;
-    shop.link("/labels/staff/link", with("labelId", &label))
-        .await;
-    shop.link("/tags/staff/link", with("tagId", &tag)).await;
-    shop.link(
-        "/subcategories/staff/link",
-        json!({"subcategoryId": subcategory, "categoryId": category}),
-    )
-    .await;
+    let admin = shop.as_admin();
+    for (kind, parent) in [
+        (Brand, &brand),
+        (Subcategory, &subcategory),
+        (Label, &label),
+        (Tag, &tag),
+    ] {
+        admin.link(kind, &product, parent).await.ok();
+    }
+    admin.link_category(&subcategory, &category).await.ok();
 
     let (status, offer) = shop
         .admin(
@@ -233,57 +233,29 @@ async fn what_the_catalogue_answers_matches_its_documented_schemas() {
         .await;
     assert_documented(&doc, "POST", "/offers", status, &offer);
 
-    let admin = Some(shop.admin.as_str());
+    let token = Some(shop.admin.as_str());
     let unknown = "682b7173f5c8c863ab931a45";
+    let (product, brand, category) = (product.as_str(), brand.as_str(), category.as_str());
+    let (subcategory, label, tag) = (subcategory.as_str(), label.as_str(), tag.as_str());
     let calls = [
-        (Method::GET, "/products", None, None),
-        (Method::GET, "/products/{id}", Some(product.as_str()), None),
-        (Method::GET, "/brands/{id}", Some(brand.as_str()), None),
-        (Method::GET, "/brands/{id}", Some(unknown), None),
-        (
-            Method::GET,
-            "/subcategories/{id}",
-            Some(subcategory.as_str()),
-            None,
-        ),
-        (Method::GET, "/subcategories", None, None),
-        (
-            Method::GET,
-            "/brands/staff/{id}",
-            Some(brand.as_str()),
-            admin,
-        ),
-        (Method::GET, "/brands/staff", None, admin),
-        (Method::POST, "/brands/staff", None, admin),
-        (
-            Method::GET,
-            "/categories/staff/{id}",
-            Some(category.as_str()),
-            admin,
-        ),
-        (
-            Method::GET,
-            "/products/staff/{id}",
-            Some(product.as_str()),
-            admin,
-        ),
-        (Method::GET, "/products/staff", None, admin),
-        (Method::GET, "/offers", None, admin),
-        (
-            Method::DELETE,
-            "/tags/staff/{id}",
-            Some(tag.as_str()),
-            admin,
-        ),
-        (
-            Method::DELETE,
-            "/labels/staff/{id}",
-            Some(label.as_str()),
-            admin,
-        ),
+        (Method::GET, "/products", "", None),
+        (Method::GET, "/products/{id}", product, None),
+        (Method::GET, "/brands/{id}", brand, None),
+        (Method::GET, "/brands/{id}", unknown, None),
+        (Method::GET, "/subcategories/{id}", subcategory, None),
+        (Method::GET, "/subcategories", "", None),
+        (Method::GET, "/brands/staff/{id}", brand, token),
+        (Method::GET, "/brands/staff", "", token),
+        (Method::POST, "/brands/staff", "", token),
+        (Method::GET, "/categories/staff/{id}", category, token),
+        (Method::GET, "/products/staff/{id}", product, token),
+        (Method::GET, "/products/staff", "", token),
+        (Method::GET, "/offers", "", token),
+        (Method::DELETE, "/tags/staff/{id}", tag, token),
+        (Method::DELETE, "/labels/staff/{id}", label, token),
     ];
     for (method, template, id, token) in calls {
-        let path = template.replace("{id}", id.unwrap_or_default());
+        let path = template.replace("{id}", id);
         let body = (method == Method::POST).then(|| json!({}));
         let (status, answer) = shop
             .call(method.clone(), &path, token, body, Some("en"))
