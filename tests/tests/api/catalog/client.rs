@@ -192,4 +192,54 @@ impl Caller<'_> {
         let path = "/subcategories/staff/unlink";
         self.send(Method::POST, path, Some(&body)).await
     }
+
+    // Products: `/products` and `/products/staff`.
+
+    /// `GET /products?query`
+    pub async fn public_products(&self, query: &str) -> Answer {
+        let path = with_query("/products".to_owned(), query);
+        self.send(Method::GET, &path, None).await
+    }
+
+    /// `GET /products/{id}`
+    pub async fn public_product(&self, id: &str) -> Answer {
+        self.send(Method::GET, &format!("/products/{id}"), None)
+            .await
+    }
+
+    /// `GET /products/staff?query`
+    pub async fn staff_products(&self, query: &str) -> Answer {
+        let path = with_query("/products/staff".to_owned(), query);
+        self.send(Method::GET, &path, None).await
+    }
+
+    /// `POST /products/staff`
+    pub async fn create_product(&self, body: &Value) -> Answer {
+        self.send(Method::POST, "/products/staff", Some(body)).await
+    }
+
+    /// `GET /products/staff/{id}`
+    pub async fn staff_product(&self, id: &str) -> Answer {
+        let path = format!("/products/staff/{id}");
+        self.send(Method::GET, &path, None).await
+    }
+
+    /// `PATCH /products/staff/{id}`
+    pub async fn update_product(&self, id: &str, body: &Value) -> Answer {
+        let path = format!("/products/staff/{id}");
+        self.send(Method::PATCH, &path, Some(body)).await
+    }
+
+    /// `DELETE /products/staff/{id}`
+    pub async fn delete_product(&self, id: &str) -> Answer {
+        let path = format!("/products/staff/{id}");
+        self.send(Method::DELETE, &path, None).await
+    }
+
+    // Offers.
+
+    /// `GET /offers/{id}`
+    pub async fn offer(&self, id: &str) -> Answer {
+        self.send(Method::GET, &format!("/offers/{id}"), None).await
+    }
 }
