@@ -17,21 +17,18 @@ use aws_sdk_dynamodb::{
     types::{PutRequest, WriteRequest},
 };
 use axum::body::Body;
+use catalog::{
+    CatalogConfig, CatalogState,
+    index::Catalog,
+    kind::{Extra, Kind},
+    lists::{ProductListQuery, render},
+    model::{Entity, Offer, OfferType, Product, Record},
+    store::{CatalogStore, bump_version, to_item},
+    views,
+};
 use http::Request;
 use serde_json::Value;
-use shared::{
-    Id, Lang, Money,
-    catalog::{
-        api::{CatalogConfig, CatalogState},
-        index::Catalog,
-        lists::{ProductListQuery, render},
-        model::{Entity, Kind, Offer, OfferType, Product, Record},
-        snapshot::bump_version,
-        views,
-    },
-    config::EnvReader,
-    db::schema,
-};
+use shared::{Id, Lang, Money, config::EnvReader, db::schema};
 use tower::ServiceExt;
 
 use crate::bench::counted_dynamodb;
@@ -72,9 +69,10 @@ fn entity(kind: Kind, i: usize, created_at: i64) -> Entity {
     let mut entity = Entity::new(kind, created_at);
     entity.name_ar = format!("{ar} {i}");
     entity.name_en = format!("{en} {} {i}", kind.path());
-    entity.cover = (kind.extra() == shared::catalog::model::Extra::Cover)
-        .then(|| format!("https://cdn.example/{}/{i}.webp", kind.path()));
-    entity.color = (kind == Kind::Label).then(|| format!("#{:06X}", i * 40_503 % 0xFF_FFFF));
+    let extra = kind.spec().extra;
+    entity.cover =
+        (extra == Extra::Cover).then(|| format!("https://cdn.example/{}/{i}.webp", kind.path()));
+    entity.color = (extra == Extra::Color).then(|| format!("#{:06X}", i * 40_503 % 0xFF_FFFF));
     entity.disabled = i.is_multiple_of(17);
     entity
 }
@@ -169,9 +167,9 @@ async fn store(db: &Client, table: &str, catalog: &Synthetic) -> anyhow::Result<
     let items: Vec<_> = catalog
         .entities
         .iter()
-        .map(Record::to_item)
-        .chain(catalog.products.iter().map(Record::to_item))
-        .chain(catalog.offers.iter().map(Record::to_item))
+        .map(to_item)
+        .chain(catalog.products.iter().map(to_item))
+        .chain(catalog.offers.iter().map(to_item))
         .collect();
     let batches: Vec<Vec<WriteRequest>> = items
         .chunks(25)
@@ -263,13 +261,14 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     let (counted_db, counter) = counted_dynamodb(sdk);
     let mut reloads = Vec::new();
     let before_load = counter.get();
+    let reloader = CatalogStore::new(counted_db.clone(), table.clone());
     for _ in 0..3 {
         let started = Instant::now();
-        drop(Catalog::load(&counted_db, &table).await?);
+        drop(reloader.load().await?);
         reloads.push(started.elapsed());
     }
     let (median, _, _) = crate::bench::summarize(&mut reloads);
-    let items: Vec<_> = catalog.products.iter().map(Record::to_item).collect();
+    let items: Vec<_> = catalog.products.iter().map(to_item).collect();
     let started = Instant::now();
     let decoded: Vec<Product> = items
         .into_iter()
@@ -383,7 +382,7 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     // round trip (signing, HTTP, parsing) and the list itself.
     let cpu_before = process_cpu();
     for _ in 0..runs {
-        shared::catalog::snapshot::current_version(&counted_db, &table).await?;
+        catalog::store::current_version(&counted_db, &table).await?;
     }
     let round_trip = (process_cpu() - cpu_before) / runs as u32;
     lines.push(format!(
@@ -397,8 +396,8 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     let revised = product.revised(shared::clock::now_millis(), |p| {
         p.price = Money::from_minor(4_242)
     });
-    shared::catalog::store::CatalogStore::new(plain_db.clone(), table.clone())
-        .apply(vec![shared::catalog::store::Change::replace(&revised)])
+    CatalogStore::new(plain_db.clone(), table.clone())
+        .apply(vec![catalog::store::Change::replace(&revised)])
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let before = counter.get();

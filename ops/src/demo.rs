@@ -6,15 +6,12 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
-use shared::{
-    Id, Money,
-    catalog::{
-        index::Catalog,
-        model::{Entity, Kind, Offer, OfferType, Product},
-        store::{CatalogStore, Change},
-    },
-    clock::now_millis,
+use catalog::{
+    kind::{Extra, Kind},
+    model::{Entity, Offer, OfferType, Product},
+    store::{CatalogStore, Change},
 };
+use shared::{Id, Money, clock::now_millis};
 
 fn image(text: &str) -> String {
     format!(
@@ -37,8 +34,9 @@ impl Demo {
         let mut entity = Entity::new(kind, created_at);
         entity.name_ar = name_ar.into();
         entity.name_en = name_en.into();
-        entity.cover = (kind != Kind::Label && kind != Kind::Tag).then(|| image(name_en));
-        entity.color = (kind == Kind::Label).then(|| extra.unwrap_or("#000000").to_owned());
+        let spec = kind.spec();
+        entity.cover = (spec.extra == Extra::Cover).then(|| image(name_en));
+        entity.color = (spec.extra == Extra::Color).then(|| extra.unwrap_or("#000000").to_owned());
         let id = entity.id;
         self.entities.push(entity);
         id
@@ -252,7 +250,8 @@ fn demo() -> Demo {
 
 /// Loads the demo catalogue into an empty catalogue. Returns whether it did.
 pub async fn load(db: &Client, table: &str) -> anyhow::Result<bool> {
-    let current = Catalog::load(db, table).await?;
+    let store = CatalogStore::new(db.clone(), table.to_owned());
+    let current = store.load().await?;
     if !current.is_empty() {
         return Ok(false);
     }
@@ -264,7 +263,7 @@ pub async fn load(db: &Client, table: &str) -> anyhow::Result<bool> {
         .chain(demo.products.iter().map(Change::create))
         .chain(demo.offers.iter().map(Change::create))
         .collect();
-    CatalogStore::new(db.clone(), table.to_owned())
+    store
         .apply(changes)
         .await
         .map_err(|e| anyhow::anyhow!("Failed to load the demo catalogue: {e}"))?;

@@ -20,25 +20,25 @@ pub fn document() -> utoipa::openapi::OpenApi {
                 .build(),
         )
         .build();
-    for part in function_docs() {
+    for (_, part) in function_docs() {
         doc.merge(part);
     }
     doc
 }
 
-/// Each function crate's own description. Add a function's `ApiDoc` here when its crate is added.
-fn function_docs() -> Vec<utoipa::openapi::OpenApi> {
+/// Each function's own description, by binary name. Add a function here when its crate is added.
+pub fn function_docs() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
     vec![
-        welcome::ApiDoc::openapi(),
-        auth::ApiDoc::openapi(),
-        upload::ApiDoc::openapi(),
-        products::api_doc(),
-        brands::api_doc(),
-        categories::api_doc(),
-        subcategories::api_doc(),
-        labels::api_doc(),
-        tags::api_doc(),
-        offers::api_doc(),
+        ("welcome", welcome::ApiDoc::openapi()),
+        ("auth", auth::ApiDoc::openapi()),
+        ("upload", upload::ApiDoc::openapi()),
+        ("products", products::api_doc()),
+        ("brands", brands::api_doc()),
+        ("categories", categories::api_doc()),
+        ("subcategories", subcategories::api_doc()),
+        ("labels", labels::api_doc()),
+        ("tags", tags::api_doc()),
+        ("offers", offers::api_doc()),
     ]
 }
 

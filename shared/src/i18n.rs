@@ -155,7 +155,6 @@ messages! {
     CategoryDeleted => "category_deleted", "تم حذف الفئة بنجاح.", "Category deleted successfully";
     SubcategoryDeleted => "subcategory_deleted", "تم حذف الفئة الفرعية بنجاح.", "Subcategory deleted successfully";
     LabelDeleted => "label_deleted", "تم حذف الملصق بنجاح.", "Label deleted successfully";
-    TagDeleted => "tag_deleted", "تم حذف الوسم بنجاح.", "Tag deleted successfully";
     OfferDeleted => "offer_deleted", "تم حذف العرض بنجاح.", "Offer deleted successfully";
 }
 

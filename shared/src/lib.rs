@@ -1,4 +1,5 @@
-//! The shared core of every Belta Shop function.
+//! The shared core of every Belta Shop function: the platform, which knows no shop domain. The
+//! catalogue is the `catalog` crate, which builds on this one.
 //!
 //! # Layout
 //! - [`config`]: typed settings from environment variables, all problems reported at once.
@@ -12,12 +13,10 @@
 //! - [`id`], [`money`], [`pagination`]: Belta-compatible ids, exact money, list paging.
 //! - [`auth`]: roles, tokens, passwords, sessions, and the `AuthUser`/`Staff` extractors.
 //! - [`users`]: user accounts and their unique emails; [`mail`]: SES mail.
-//! - [`catalog`]: Arabic-normalized search and offer pricing for the catalogue functions.
 //! - [`db`]: the single-table key layout, the table schema and DynamoDB error mapping.
 
 pub mod auth;
 pub mod aws;
-pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod db;

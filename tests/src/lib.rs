@@ -105,16 +105,9 @@ pub fn function_router(function: &str, deployment: &Deployment) -> Router {
 }
 
 /// The catalogue functions share their configuration and state type.
-fn catalog_router(
-    deployment: &Deployment,
-    router: fn(shared::catalog::api::CatalogState) -> Router,
-) -> Router {
-    let config =
-        shared::catalog::api::CatalogConfig::read(deployment.env()).expect("catalogue config");
-    router(shared::catalog::api::CatalogState::new(
-        config,
-        &deployment.sdk_config,
-    ))
+fn catalog_router(deployment: &Deployment, router: fn(catalog::CatalogState) -> Router) -> Router {
+    let config = catalog::CatalogConfig::read(deployment.env()).expect("catalogue config");
+    router(catalog::CatalogState::new(config, &deployment.sdk_config))
 }
 
 /// A running API and handles on the emulator behind it.

@@ -1,19 +1,17 @@
 //! The `brands` function. The routes are the ones every catalogue kind shares
-//! ([`shared::catalog::api::entity_routes`]):
+//! (`catalog::routes`):
 //!
 //! - `GET /brands` and `GET /brands/{id}`: public, enabled items only, one localized `name`;
 //! - `GET|POST /brands/staff`, `GET|PATCH|DELETE /brands/staff/{id}`: staff, both languages.
 
 use axum::Router;
-use shared::catalog::{api::entity_routes, docs, model::Kind};
+use catalog::{CatalogState, routes};
 
-pub use shared::catalog::api::{CatalogConfig as Config, CatalogState as AppState};
-
-pub fn router(state: AppState) -> Router {
-    state.serve(entity_routes(Kind::Brand))
+pub fn router(state: CatalogState) -> Router {
+    state.into_router(routes::brands().router())
 }
 
-/// This function's part of the OpenAPI document.
+/// This function's part of the OpenAPI document, declared with its routes.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    docs::document("brands", docs::entity_routes(Kind::Brand))
+    routes::brands().openapi()
 }

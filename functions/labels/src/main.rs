@@ -3,7 +3,7 @@ use shared::{aws, config::EnvReader, telemetry};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let config = labels::Config::read(EnvReader::from_env())?;
-    let state = labels::AppState::new(config, &aws::sdk_config().await);
+    let config = catalog::CatalogConfig::read(EnvReader::from_env())?;
+    let state = catalog::CatalogState::new(config, &aws::sdk_config().await);
     lambda_http::run(labels::router(state)).await
 }

@@ -1,26 +1,18 @@
 //! The `tags` function. The routes are the ones every catalogue kind shares
-//! ([`shared::catalog::api::entity_routes`]):
+//! (`catalog::routes`):
 //!
 //! - `GET /tags` and `GET /tags/{id}`: public, enabled items only, one localized `name`;
 //! - `GET|POST /tags/staff`, `GET|PATCH|DELETE /tags/staff/{id}`: staff, both languages.
 //! - `POST /tags/staff/link` and `/unlink` with `{tagId, productId}`: answers the product.
 
 use axum::Router;
-use shared::catalog::{
-    api::{entity_routes, product_link_routes},
-    docs,
-    model::Kind,
-};
+use catalog::{CatalogState, routes};
 
-pub use shared::catalog::api::{CatalogConfig as Config, CatalogState as AppState};
-
-pub fn router(state: AppState) -> Router {
-    state.serve(entity_routes(Kind::Tag).merge(product_link_routes(Kind::Tag)))
+pub fn router(state: CatalogState) -> Router {
+    state.into_router(routes::tags().router())
 }
 
-/// This function's part of the OpenAPI document.
+/// This function's part of the OpenAPI document, declared with its routes.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    let mut routes = docs::entity_routes(Kind::Tag);
-    routes.extend(docs::product_link_routes(Kind::Tag));
-    docs::document("tags", routes)
+    routes::tags().openapi()
 }

@@ -1,4 +1,5 @@
-//! The single-table key layout (ARCHITECTURE.md §4). Every key is built here, nowhere else.
+//! The single-table key layout (ARCHITECTURE.md §4). Every platform key is built here; a domain crate
+//! builds its own items' keys with [`Key::new`] in its store, and nowhere else.
 //!
 //! | item | PK | SK |
 //! |---|---|---|
@@ -6,14 +7,10 @@
 //! | unique email | `EMAIL#<normalized>` | `EMAIL` |
 //! | session | `USER#<id>` | `SESSION#<sid>` |
 //! | one-time code | `OTP#<purpose>#<email>` | `OTP` |
-//! | catalogue record | `CATALOG#<KIND>` | `<id>` |
-//! | catalogue version | `CATALOG` | `VERSION` |
 //!
-//! Catalogue records of one kind share a partition, refining ARCHITECTURE.md §4 (which listed them through
-//! a GSI): a snapshot reload is then a *consistent* Query, so a reload that follows a version bump always
-//! sees the write that bumped it. A GSI is only eventually consistent and could miss it. Ids are
-//! time-ordered, so the sort key is creation order as well. The table has no secondary index: no access
-//! path needs one yet, and an index would only cost a write per item.
+//! The catalogue's keys (`CATALOG#<KIND>`) are built by its store (`catalog::store`). The table has no
+//! secondary index: every listing is a consistent partition Query, and an index would only cost a write
+//! per item.
 
 use std::collections::HashMap;
 
@@ -35,7 +32,8 @@ pub struct Key {
 }
 
 impl Key {
-    fn new(pk: String, sk: impl Into<String>) -> Self {
+    /// A key from its two parts; only a store builds keys.
+    pub fn new(pk: String, sk: impl Into<String>) -> Self {
         Key { pk, sk: sk.into() }
     }
 
@@ -63,20 +61,6 @@ impl Key {
     pub fn one_time_code(purpose: &str, normalized_email: &str) -> Self {
         Key::new(format!("OTP#{purpose}#{normalized_email}"), "OTP")
     }
-
-    /// A catalogue record of `kind` (`PRODUCT`, `BRAND`, ...).
-    pub fn catalog(kind: &str, id: &Id) -> Self {
-        Key::new(Key::catalog_partition(kind), id.to_string())
-    }
-
-    /// The partition holding every catalogue record of `kind`.
-    pub fn catalog_partition(kind: &str) -> String {
-        format!("CATALOG#{kind}")
-    }
-
-    pub fn catalog_version() -> Self {
-        Key::new("CATALOG".to_owned(), "VERSION")
-    }
 }
 
 #[cfg(test)]
@@ -101,20 +85,6 @@ mod tests {
         assert_eq!(
             Key::one_time_code("reset_password", "a@b.co").pk,
             "OTP#reset_password#a@b.co"
-        );
-        assert_eq!(
-            Key::catalog("BRAND", &id),
-            Key {
-                pk: "CATALOG#BRAND".into(),
-                sk: "682b7173f5c8c863ab931a45".into()
-            }
-        );
-        assert_eq!(
-            Key::catalog_version(),
-            Key {
-                pk: "CATALOG".into(),
-                sk: "VERSION".into()
-            }
         );
     }
 }

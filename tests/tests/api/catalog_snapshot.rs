@@ -4,12 +4,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use api_tests::spawn_app;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
-use serde::Deserialize;
-use shared::{
-    Id,
-    catalog::snapshot::{SnapshotCache, bump_version, current_version, load_kind},
-    db::{Key, StoreError},
+use catalog::{
+    snapshot::SnapshotCache,
+    store::{WriteError, bump_version, current_version, load_kind, record_key},
 };
+use serde::Deserialize;
+use shared::{Id, db::StoreError};
 
 #[derive(Debug, Deserialize, PartialEq)]
 struct Tag {
@@ -22,7 +22,7 @@ async fn write_tag(app: &api_tests::TestApp, name: &str, created_at: u32) {
     let id: Id = format!("{created_at:08x}{:016x}", rand_suffix())
         .parse()
         .unwrap();
-    let mut item = Key::catalog("TAG", &id).to_attributes();
+    let mut item = record_key("TAG", &id).to_attributes();
     item.insert("name".into(), AttributeValue::S(name.into()));
     let put = Put::builder()
         .table_name(&app.table_name)
@@ -137,8 +137,9 @@ async fn a_failed_reload_keeps_no_half_snapshot() {
 
 #[tokio::test]
 async fn a_change_computed_from_a_stale_revision_fails_whole_and_writes_nothing() {
-    use shared::catalog::{
-        model::{Entity, Kind, Record},
+    use catalog::{
+        kind::Kind,
+        model::{Entity, Record},
         store::{CatalogStore, Change},
     };
     let app = spawn_app().await;
@@ -167,10 +168,7 @@ async fn a_change_computed_from_a_stale_revision_fails_whole_and_writes_nothing(
     let error = store.apply(ours).await.unwrap_err();
 
     assert!(
-        matches!(
-            error,
-            shared::ApiError::Conflict(shared::Msg::ChangedConcurrently)
-        ),
+        matches!(error, WriteError::ChangedConcurrently),
         "{error:?}"
     );
     let snapshot = store.snapshot().await.unwrap();

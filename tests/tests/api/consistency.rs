@@ -3,11 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use api_tests::{Deployment, TEMPLATE_YAML, function_router, spawn_app, watch_routes};
-use axum::body::Body;
-use http::Request;
+use api_tests::{TEMPLATE_YAML, spawn_app, watch_routes};
 use serde_yaml::Value;
-use tower::ServiceExt;
 
 /// (path in watch syntax, method) -> function binary, from template.yaml.
 fn template_routes() -> BTreeMap<(String, String), String> {
@@ -86,23 +83,7 @@ async fn every_template_route_is_served_by_its_function_s_router() {
         } else {
             method
         };
-        let request = Request::builder()
-            .method(method.as_str())
-            .uri(&concrete)
-            .body(Body::empty())
-            .unwrap();
-
-        let response = function_router(&function, &Deployment::offline())
-            .oneshot(request)
-            .await
-            .unwrap();
-
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let code = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|b| b["code"].as_str().map(str::to_owned));
+        let code = crate::openapi::offline_error_code(&function, &method, &concrete).await;
         if path.contains("{*proxy}") {
             assert_eq!(
                 code.as_deref(),

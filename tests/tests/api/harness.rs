@@ -14,7 +14,7 @@ async fn each_test_gets_its_own_empty_table() {
     let second = spawn_app().await;
     assert_ne!(first.table_name, second.table_name);
 
-    let key = Key::catalog_version();
+    let key = Key::new("HARNESS".to_owned(), "ITEM");
     first
         .dynamodb
         .put_item()

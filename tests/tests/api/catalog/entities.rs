@@ -1,5 +1,6 @@
 //! Brands, categories, subcategories, labels and tags: the routes they share.
 
+use catalog::kind::Kind::{self, Brand, Category, Label, Subcategory, Tag};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -8,14 +9,14 @@ use super::{Shop, ids, keys};
 #[tokio::test]
 async fn a_brand_is_created_read_changed_and_deleted_with_belta_s_shapes() {
     let shop = Shop::open().await;
-    let (status, created) = shop
-        .admin(
-            Method::POST,
-            "/brands/staff",
-            Some(json!({"nameAr": " سامسونج ", "nameEn": "Samsung", "cover": "https://cdn.example/s.png"})),
+    let admin = shop.as_admin();
+    let created = admin
+        .create(
+            Brand,
+            &json!({"nameAr": " سامسونج ", "nameEn": "Samsung", "cover": "https://cdn.example/s.png"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+        .await
+        .created();
     assert_eq!(
         keys(&created),
         [
@@ -35,7 +36,7 @@ async fn a_brand_is_created_read_changed_and_deleted_with_belta_s_shapes() {
     let id = created["_id"].as_str().unwrap();
     assert_eq!(id.len(), 24);
 
-    let (_, arabic) = shop.public("/brands", "ar").await;
+    let arabic = shop.anonymous("ar").public_list(Brand, "").await.ok();
     assert_eq!(
         arabic["data"][0],
         json!({"_id": id, "name": "سامسونج", "cover": "https://cdn.example/s.png"})
@@ -44,39 +45,30 @@ async fn a_brand_is_created_read_changed_and_deleted_with_belta_s_shapes() {
         arabic["metadata"],
         json!({"total": 1, "page": 1, "limit": 10})
     );
-    let (_, english) = shop
-        .public(&format!("/brands/{id}"), "en-US,en;q=0.9")
-        .await;
+    let english = shop
+        .anonymous("en-US,en;q=0.9")
+        .public_get(Brand, id)
+        .await
+        .ok();
     assert_eq!(
         english,
         json!({"_id": id, "name": "Samsung", "cover": "https://cdn.example/s.png", "products": []})
     );
 
-    let changed = shop
-        .admin_ok(
-            Method::PATCH,
-            &format!("/brands/staff/{id}"),
-            Some(json!({"nameEn": "Samsung Electronics"})),
-        )
-        .await;
+    let changed = admin
+        .update(Brand, id, &json!({"nameEn": "Samsung Electronics"}))
+        .await
+        .ok();
     assert_eq!(changed["nameEn"], "Samsung Electronics");
     assert_eq!(changed["nameAr"], "سامسونج", "fields not sent stay");
     assert_eq!(changed["createdAt"], created["createdAt"]);
 
-    let (status, deleted) = shop
-        .call(
-            Method::DELETE,
-            &format!("/brands/staff/{id}"),
-            Some(&shop.admin),
-            None,
-            Some("ar"),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let deleted = admin.in_lang("ar").delete(Brand, id).await.ok();
     assert_eq!(deleted, json!({"message": "تم حذف العلامة التجارية بنجاح."}));
-    let (status, missing) = shop.public(&format!("/brands/{id}"), "en").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(missing["code"], "brand_not_found");
+    shop.anonymous("en")
+        .public_get(Brand, id)
+        .await
+        .fails(StatusCode::NOT_FOUND, "brand_not_found");
 }
 
 #[tokio::test]
@@ -84,49 +76,45 @@ async fn each_kind_answers_its_own_public_shape() {
     let shop = Shop::open().await;
     let category = shop.category("إلكترونيات", "Electronics").await;
     let subcategory = shop.subcategory("هواتف", "Phones").await;
-    shop.link(
-        "/subcategories/staff/link",
-        json!({"subcategoryId": subcategory, "categoryId": category}),
-    )
-    .await;
+    shop.as_admin()
+        .link_category(&subcategory, &category)
+        .await
+        .ok();
     let label = shop.label("جديد", "New", "#ff0000").await;
     let tag = shop.tag("صيفي", "Summer").await;
+    let (english, arabic, admin) = (shop.anonymous("en"), shop.anonymous("ar"), shop.as_admin());
 
-    let (_, categories) = shop.public("/categories", "en").await;
+    let categories = english.public_list(Category, "").await.ok();
     assert_eq!(
         categories["data"][0],
         json!({"_id": category, "name": "Electronics", "cover": "https://cdn.example/c.png"})
     );
-    let (_, subcategories) = shop.public("/subcategories", "ar").await;
+    let subcategories = arabic.public_list(Subcategory, "").await.ok();
     assert_eq!(
         subcategories["data"][0],
         json!({"_id": subcategory, "name": "هواتف", "cover": "https://cdn.example/s.png", "category": category})
     );
-    let (_, one) = shop
-        .public(&format!("/subcategories/{subcategory}"), "ar")
-        .await;
+    let one = arabic.public_get(Subcategory, &subcategory).await.ok();
     assert_eq!(
         one["category"],
         json!({"_id": category, "name": "إلكترونيات"})
     );
-    let (_, labels) = shop.public("/labels", "en").await;
+    let labels = english.public_list(Label, "").await.ok();
     assert_eq!(
         labels["data"][0],
         json!({"_id": label, "name": "New", "color": "#FF0000"})
     );
-    let (_, tags) = shop.public(&format!("/tags/{tag}"), "en").await;
+    let tags = english.public_get(Tag, &tag).await.ok();
     assert_eq!(tags, json!({"_id": tag, "name": "Summer"}));
 
-    let staff_category = shop
-        .admin_ok(Method::GET, &format!("/categories/staff/{category}"), None)
-        .await;
+    let staff_category = admin.staff_get(Category, &category).await.ok();
     assert_eq!(staff_category["subcategories"][0]["_id"], subcategory);
-    let (_, staff_categories) = shop.admin(Method::GET, "/categories/staff", None).await;
+    let staff_categories = admin.staff_list(Category, "").await.ok();
     assert_eq!(
         staff_categories["data"][0]["subcategories"],
         json!([subcategory])
     );
-    let (_, staff_subcategories) = shop.admin(Method::GET, "/subcategories/staff", None).await;
+    let staff_subcategories = admin.staff_list(Subcategory, "").await.ok();
     assert_eq!(
         staff_subcategories["data"][0]["category"]["nameEn"],
         "Electronics"
@@ -136,34 +124,25 @@ async fn each_kind_answers_its_own_public_shape() {
 #[tokio::test]
 async fn bodies_are_validated_per_kind_and_unknown_fields_are_never_stored() {
     let shop = Shop::open().await;
-    let (status, error) = shop
-        .admin(Method::POST, "/brands/staff", Some(json!({"nameAr": "أ"})))
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(error["code"], "validation_failed");
+    let admin = shop.as_admin();
+    let shop_ref = &shop;
+    let invalid = |kind: Kind, body| async move {
+        let error = shop_ref.as_admin().in_lang("ar").create(kind, &body).await;
+        error.fails(StatusCode::BAD_REQUEST, "validation_failed")
+    };
+    let error = invalid(Brand, json!({"nameAr": "أ"})).await;
     assert_eq!(keys(&error["fields"]), ["cover", "nameEn"]);
-
-    let (status, error) = shop
-        .call(
-            Method::POST,
-            "/labels/staff",
-            Some(&shop.admin),
-            Some(json!({"nameAr": "أ", "nameEn": "", "color": "red; background: url(x)"})),
-            Some("ar"),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let error = invalid(
+        Label,
+        json!({"nameAr": "أ", "nameEn": "", "color": "red; background: url(x)"}),
+    )
+    .await;
     assert_eq!(keys(&error["fields"]), ["color", "nameEn"]);
     assert_eq!(error["error"], "بعض الحقول غير صالحة.");
-
-    let (status, error) = shop
-        .admin(
-            Method::POST,
-            "/tags/staff",
-            Some(json!({"nameAr": 5, "nameEn": "x"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let error = admin
+        .create(Tag, &json!({"nameAr": 5, "nameEn": "x"}))
+        .await
+        .fails(StatusCode::BAD_REQUEST, "validation_failed");
     assert_eq!(error["fields"]["nameAr"], json!(["Must be a string."]));
 
     let (status, error) = shop
@@ -191,49 +170,42 @@ async fn bodies_are_validated_per_kind_and_unknown_fields_are_never_stored() {
     assert_eq!(body["code"], "malformed_json");
 
     let huge = "x".repeat(2 * 1024 * 1024);
-    let (status, _) = shop
-        .admin(
-            Method::POST,
-            "/tags/staff",
-            Some(json!({"nameAr": huge, "nameEn": "x"})),
-        )
+    let too_large = admin
+        .create(Tag, &json!({"nameAr": huge, "nameEn": "x"}))
         .await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
 
-    let (status, created) = shop
-        .admin(
-            Method::POST,
-            "/tags/staff",
-            Some(json!({
+    let created = admin
+        .create(
+            Tag,
+            &json!({
                 "nameAr": "وسم", "nameEn": "Tag", "_id": "000000000000000000000001",
                 "createdAt": "2001-01-01T00:00:00.000Z", "products": ["000000000000000000000002"],
                 "cover": "https://cdn.example/x.png", "isAdmin": true
-            })),
+            }),
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+        .await
+        .created();
     assert_ne!(created["_id"], "000000000000000000000001");
     assert_ne!(created["createdAt"], "2001-01-01T00:00:00.000Z");
     assert_eq!(created["products"], json!([]));
     assert!(created.get("cover").is_none() && created.get("isAdmin").is_none());
 
-    let (_, tags) = shop.admin(Method::GET, "/tags/staff", None).await;
+    let tags = admin.staff_list(Tag, "").await.ok();
     assert_eq!(
         tags["metadata"]["total"], 1,
         "failed creates stored nothing"
     );
 
-    let (status, error) = shop.admin(Method::GET, "/tags/staff/not-an-id", None).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let error = admin
+        .staff_get(Tag, "not-an-id")
+        .await
+        .fails(StatusCode::BAD_REQUEST, "validation_failed");
     assert!(error["fields"]["id"].is_array());
-    let (status, _) = shop
-        .admin(
-            Method::PATCH,
-            "/tags/staff/000000000000000000000009",
-            Some(json!({"nameEn": "y"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    admin
+        .update(Tag, "000000000000000000000009", &json!({"nameEn": "y"}))
+        .await
+        .fails(StatusCode::NOT_FOUND, "tag_not_found");
 }
 
 #[tokio::test]
@@ -289,113 +261,74 @@ async fn disabled_items_are_hidden_from_the_public_but_not_from_staff() {
     let shop = Shop::open().await;
     let shown = shop.category("ظاهر", "Shown").await;
     let hidden = shop.category("مخفي", "Hidden").await;
-    shop.admin_ok(
-        Method::PATCH,
-        &format!("/categories/staff/{hidden}"),
-        Some(json!({"disabled": true})),
-    )
-    .await;
+    let (admin, public) = (shop.as_admin(), shop.anonymous("en"));
+    let disable = json!({"disabled": true});
+    admin.update(Category, &hidden, &disable).await.ok();
 
-    let (_, public) = shop.public("/categories?disabled=true", "en").await;
-    assert_eq!(ids(&public), [shown.as_str()]);
-    assert_eq!(public["metadata"]["total"], 1);
-    let (status, _) = shop.public(&format!("/categories/{hidden}"), "en").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let listed = public.public_list(Category, "disabled=true").await.ok();
+    assert_eq!(ids(&listed), [shown.as_str()]);
+    assert_eq!(listed["metadata"]["total"], 1);
+    public
+        .public_get(Category, &hidden)
+        .await
+        .fails(StatusCode::NOT_FOUND, "category_not_found");
 
-    let (_, staff) = shop.admin(Method::GET, "/categories/staff", None).await;
+    let staff = admin.staff_list(Category, "").await.ok();
     assert_eq!(
         ids(&staff),
         [hidden.as_str(), shown.as_str()],
         "newest first"
     );
-    let (_, only_disabled) = shop
-        .admin(Method::GET, "/categories/staff?disabled=true", None)
-        .await;
+    let only_disabled = admin.staff_list(Category, "disabled=true").await.ok();
     assert_eq!(ids(&only_disabled), [hidden.as_str()]);
-    let (status, error) = shop
-        .admin(Method::GET, "/categories/staff?disabled=maybe", None)
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let error = admin
+        .staff_list(Category, "disabled=maybe")
+        .await
+        .fails(StatusCode::BAD_REQUEST, "validation_failed");
     assert!(error["fields"]["disabled"].is_array());
 
     // Belta's admin panel sends `disabled` on labels too: it is a real field here.
     let label = shop.label("مخفي", "Hidden", "#000").await;
-    shop.admin_ok(
-        Method::PATCH,
-        &format!("/labels/staff/{label}"),
-        Some(json!({"disabled": true})),
-    )
-    .await;
-    let (_, labels) = shop.public("/labels", "en").await;
+    admin.update(Label, &label, &disable).await.ok();
+    let labels = public.public_list(Label, "").await.ok();
     assert_eq!(labels["metadata"]["total"], 0);
 }
 
 #[tokio::test]
 async fn only_an_admin_sets_or_touches_employee_read_only_items() {
     let shop = Shop::open().await;
-    let (status, error) = shop
-        .employee(
-            Method::POST,
-            "/tags/staff",
-            Some(json!({"nameAr": "أ", "nameEn": "a", "employeeReadOnly": true})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(error["code"], "only_admin_can_set_read_only");
+    let (admin, employee) = (shop.as_admin(), shop.as_employee());
+    let read_only = json!({"nameAr": "أ", "nameEn": "a", "employeeReadOnly": true});
+    employee
+        .create(Tag, &read_only)
+        .await
+        .fails(StatusCode::FORBIDDEN, "only_admin_can_set_read_only");
 
-    let locked = shop
-        .create(
-            "/tags/staff",
-            json!({"nameAr": "أ", "nameEn": "a", "employeeReadOnly": true}),
-        )
-        .await;
-    let path = format!("/tags/staff/{locked}");
+    let locked = admin.create(Tag, &read_only).await.created();
+    let locked = locked["_id"].as_str().unwrap();
     let open_tag = shop.tag("ج", "c").await;
-    let (_, read_only) = shop
-        .admin(Method::GET, "/tags/staff?employeeReadOnly=true", None)
-        .await;
-    assert_eq!(ids(&read_only), [locked.as_str()]);
-    let (_, writable) = shop
-        .admin(Method::GET, "/tags/staff?employeeReadOnly=false", None)
-        .await;
+    let listed = admin.staff_list(Tag, "employeeReadOnly=true").await.ok();
+    assert_eq!(ids(&listed), [locked]);
+    let writable = admin.staff_list(Tag, "employeeReadOnly=false").await.ok();
     assert_eq!(ids(&writable), [open_tag.as_str()]);
-    for (method, body) in [
-        (Method::PATCH, Some(json!({"nameEn": "b"}))),
-        (Method::DELETE, None),
+    for refused in [
+        employee.update(Tag, locked, &json!({"nameEn": "b"})).await,
+        employee.delete(Tag, locked).await,
     ] {
-        let (status, error) = shop.employee(method.clone(), &path, body).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{method}");
+        let error = refused.fails(StatusCode::FORBIDDEN, "only_admin_can_modify");
         assert_eq!(error["error"], "Only admin can modify or delete this Item.");
     }
-    let (status, read) = shop.employee(Method::GET, &path, None).await;
-    assert_eq!(
-        (status, &read["nameEn"]),
-        (StatusCode::OK, &json!("a")),
-        "employees still read it"
-    );
+    let read = employee.staff_get(Tag, locked).await.ok();
+    assert_eq!(read["nameEn"], "a", "employees still read it");
 
     let open = shop.tag("ب", "b").await;
-    let changed = shop
-        .call(
-            Method::PATCH,
-            &format!("/tags/staff/{open}"),
-            Some(&shop.employee),
-            Some(json!({"nameEn": "c", "employeeReadOnly": false})),
-            None,
-        )
-        .await;
-    assert_eq!(changed.0, StatusCode::OK, "employees change ordinary items");
+    let ordinary = json!({"nameEn": "c", "employeeReadOnly": false});
+    employee.update(Tag, &open, &ordinary).await.ok();
 
-    let unlocked = shop
-        .admin_ok(
-            Method::PATCH,
-            &path,
-            Some(json!({"employeeReadOnly": false})),
-        )
-        .await;
+    let unlock = json!({"employeeReadOnly": false});
+    let unlocked = admin.update(Tag, locked, &unlock).await.ok();
     assert_eq!(unlocked["employeeReadOnly"], false);
-    let (status, _) = shop.employee(Method::DELETE, &path, None).await;
-    assert_eq!(status, StatusCode::OK);
+    employee.delete(Tag, locked).await.ok();
 }
 
 #[tokio::test]
@@ -407,7 +340,8 @@ async fn lists_page_with_exact_totals_and_capped_limits() {
     }
     created.reverse();
 
-    let (_, third) = shop.public("/tags?page=3&limit=5", "en").await;
+    let public = shop.anonymous("en");
+    let third = public.public_list(Tag, "page=3&limit=5").await.ok();
     assert_eq!(
         ids(&third),
         created[10..].iter().map(String::as_str).collect::<Vec<_>>()
@@ -416,10 +350,10 @@ async fn lists_page_with_exact_totals_and_capped_limits() {
         third["metadata"],
         json!({"total": 12, "page": 3, "limit": 5})
     );
-    let (_, past) = shop.public("/tags?page=9&limit=5", "en").await;
+    let past = public.public_list(Tag, "page=9&limit=5").await.ok();
     assert_eq!(past["data"], json!([]));
     assert_eq!(past["metadata"]["total"], 12);
-    let (_, capped) = shop.public("/tags?limit=500", "en").await;
+    let capped = public.public_list(Tag, "limit=500").await.ok();
     assert_eq!(capped["metadata"]["limit"], 100);
     assert_eq!(capped["data"].as_array().unwrap().len(), 12);
 
@@ -431,12 +365,12 @@ async fn lists_page_with_exact_totals_and_capped_limits() {
         "sort=price",
         "sort=random",
     ] {
-        let (status, error) = shop.public(&format!("/tags?{bad}"), "en").await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
-        assert_eq!(error["code"], "validation_failed", "{bad}");
+        let answer = public.public_list(Tag, bad).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(answer.body["code"], "validation_failed", "{bad}");
     }
 
-    let (_, by_name) = shop.public("/tags?sort=name&limit=3", "en").await;
+    let by_name = public.public_list(Tag, "sort=name&limit=3").await.ok();
     let names: Vec<&str> = by_name["data"]
         .as_array()
         .unwrap()
@@ -461,17 +395,16 @@ async fn search_ignores_case_arabic_spelling_variants_and_never_runs_a_pattern()
         (".*", vec![]),
         ("", vec![tea.as_str(), coffee.as_str()]),
     ] {
-        let path = format!("/categories?search={}", urlencode(query));
-        let (_, found) = shop.public(&path, "ar").await;
+        let search = format!("search={}", urlencode(query));
+        let found = shop
+            .anonymous("ar")
+            .public_list(Category, &search)
+            .await
+            .ok();
         assert_eq!(ids(&found), expected, "{query}");
     }
-    let (_, staff) = shop
-        .admin(
-            Method::GET,
-            &format!("/categories/staff?search={}", urlencode("قهوة")),
-            None,
-        )
-        .await;
+    let search = format!("search={}", urlencode("قهوة"));
+    let staff = shop.as_admin().staff_list(Category, &search).await.ok();
     assert_eq!(ids(&staff), [coffee.as_str()]);
 }
 
@@ -482,30 +415,28 @@ fn urlencode(text: &str) -> String {
 #[tokio::test]
 async fn labels_filter_by_color_and_subcategories_by_category() {
     let shop = Shop::open().await;
+    let public = shop.anonymous("en");
     let red = shop.label("أحمر", "Red", "#ff0000").await;
     let _blue = shop.label("أزرق", "Blue", "#0000ff").await;
-    let (_, found) = shop.public("/labels?color=%23FF00", "en").await;
+    let found = public.public_list(Label, "color=%23FF00").await.ok();
     assert_eq!(ids(&found), [red.as_str()]);
     // The admin panel's colour picker sends `rgba(...)`; it is kept as sent and found by its text.
     let picked = shop
         .label("أساسي", "Primary", " rgba(25, 118, 210, 1) ")
         .await;
-    let (_, found) = shop.public("/labels?color=RGBA(25", "en").await;
+    let found = public.public_list(Label, "color=RGBA(25").await.ok();
     assert_eq!(ids(&found), [picked.as_str()]);
     assert_eq!(found["data"][0]["color"], "rgba(25, 118, 210, 1)");
 
     let category = shop.category("ملابس", "Clothes").await;
     let linked = shop.subcategory("قمصان", "Shirts").await;
     let _other = shop.subcategory("أحذية", "Shoes").await;
-    shop.link(
-        "/subcategories/staff/link",
-        json!({"subcategoryId": linked, "categoryId": category}),
-    )
-    .await;
-    let (_, found) = shop
-        .public(&format!("/subcategories?categoryId={category}"), "en")
-        .await;
+    shop.as_admin().link_category(&linked, &category).await.ok();
+    let of_category = format!("categoryId={category}");
+    let found = public.public_list(Subcategory, &of_category).await.ok();
     assert_eq!(ids(&found), [linked.as_str()]);
-    let (status, _) = shop.public("/subcategories?categoryId=nope", "en").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    public
+        .public_list(Subcategory, "categoryId=nope")
+        .await
+        .fails(StatusCode::BAD_REQUEST, "validation_failed");
 }

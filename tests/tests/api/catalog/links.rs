@@ -3,7 +3,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use super::{Shop, ids};
+use catalog::kind::Kind::{Brand, Subcategory, Tag};
+
+use super::{Shop, client::Answer, ids};
 
 const UNKNOWN: &str = "000000000000000000000042";
 
@@ -103,29 +105,12 @@ async fn a_product_links_to_one_brand_and_a_brand_with_products_cannot_be_delete
     assert_eq!(staff_brand["products"][0]["nameEn"], "iPhone");
 
     // The admin panel's unlink names the brand: a brand the product is not on leaves the link alone.
-    shop.admin_fails(
-        Method::POST,
-        "/products/staff/unlink-brand",
-        Some(json!({"productId": product, "brandId": other})),
-        StatusCode::BAD_REQUEST,
-        "not_linked",
-    )
-    .await;
-    let unlinked = shop
-        .link(
-            "/products/staff/unlink-brand",
-            json!({"productId": product, "brandId": brand}),
-        )
-        .await;
+    let admin = shop.as_admin();
+    let not_linked = |answer: Answer| answer.fails(StatusCode::BAD_REQUEST, "not_linked");
+    not_linked(admin.unlink(Brand, &product, Some(&other)).await);
+    let unlinked = admin.unlink(Brand, &product, Some(&brand)).await.ok();
     assert_eq!(unlinked["brand"], json!(null));
-    shop.admin_fails(
-        Method::POST,
-        "/products/staff/unlink-brand",
-        Some(json!({"productId": product})),
-        StatusCode::BAD_REQUEST,
-        "not_linked",
-    )
-    .await;
+    not_linked(admin.unlink(Brand, &product, None).await);
     let (status, _) = shop
         .admin(Method::DELETE, &format!("/brands/staff/{brand}"), None)
         .await;
@@ -198,24 +183,13 @@ async fn subcategories_hold_products_and_categories_hold_subcategories() {
         assert_eq!(error["error"], arabic);
     }
 
-    shop.link(
-        "/products/staff/unlink-subcategory",
-        json!({"productId": product}),
-    )
-    .await;
-    shop.link(
-        "/subcategories/staff/unlink",
-        json!({"subcategoryId": subcategory}),
-    )
-    .await;
-    shop.admin_fails(
-        Method::POST,
-        "/subcategories/staff/unlink",
-        Some(json!({"subcategoryId": subcategory})),
-        StatusCode::BAD_REQUEST,
-        "not_linked",
-    )
-    .await;
+    let admin = shop.as_admin();
+    admin.unlink(Subcategory, &product, None).await.ok();
+    admin.unlink_category(&subcategory).await.ok();
+    admin
+        .unlink_category(&subcategory)
+        .await
+        .fails(StatusCode::BAD_REQUEST, "not_linked");
     for path in [
         format!("/subcategories/staff/{subcategory}"),
         format!("/categories/staff/{category}"),
@@ -299,21 +273,13 @@ async fn labels_and_tags_link_many_and_deleting_them_unlinks_every_product() {
     let (_, staff_tag) = shop.admin(Method::GET, "/tags/staff", None).await;
     assert_eq!(staff_tag["data"][0]["products"], json!([second, first]));
 
-    let unlinked = shop
-        .link(
-            "/tags/staff/unlink",
-            json!({"tagId": tag, "productId": second}),
-        )
-        .await;
+    let admin = shop.as_admin();
+    let unlinked = admin.unlink(Tag, &second, Some(&tag)).await.ok();
     assert_eq!(unlinked["tags"], json!([]));
-    shop.admin_fails(
-        Method::POST,
-        "/tags/staff/unlink",
-        Some(json!({"tagId": tag, "productId": second})),
-        StatusCode::BAD_REQUEST,
-        "not_linked",
-    )
-    .await;
+    admin
+        .unlink(Tag, &second, Some(&tag))
+        .await
+        .fails(StatusCode::BAD_REQUEST, "not_linked");
 
     let (status, answer) = shop
         .admin(Method::DELETE, &format!("/tags/staff/{tag}"), None)
@@ -365,8 +331,9 @@ async fn links_follow_the_employee_read_only_rule_of_the_product() {
 
 #[tokio::test]
 async fn deleting_a_label_on_more_products_than_one_transaction_holds_unlinks_them_all() {
-    use shared::catalog::{
-        model::{Entity, Kind, Product},
+    use catalog::{
+        kind::Kind,
+        model::{Entity, Product},
         store::{CatalogStore, Change},
     };
     let shop = Shop::open().await;
@@ -418,8 +385,9 @@ async fn deleting_a_label_on_more_products_than_one_transaction_holds_unlinks_th
 
 #[tokio::test]
 async fn a_product_takes_at_most_thirty_tags_and_is_still_deleted_in_one_go() {
-    use shared::catalog::{
-        model::{Entity, Kind, Product},
+    use catalog::{
+        kind::Kind,
+        model::{Entity, Product},
         store::{CatalogStore, Change},
     };
     let shop = Shop::open().await;

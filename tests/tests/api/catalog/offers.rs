@@ -1,9 +1,10 @@
 //! Offers: one per product, and what they do to `finalPrice`.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use catalog::store::{bump_version, record_key};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use shared::{Id, catalog::snapshot::bump_version, db::Key};
+use shared::Id;
 
 use super::{Shop, ids, keys};
 
@@ -160,7 +161,7 @@ async fn a_fixed_offer_subtracts_and_only_a_live_offer_discounts() {
     assert_eq!(final_price(&shop, &product).await, 70, "inside its dates");
 
     // Orders will count purchases; until then the test sells the offer out in the table itself.
-    let key = Key::catalog("OFFER", &id.parse::<Id>().unwrap());
+    let key = record_key("OFFER", &id.parse::<Id>().unwrap());
     shop.app
         .dynamodb
         .update_item()

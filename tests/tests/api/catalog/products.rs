@@ -1,5 +1,6 @@
 //! Products: shapes, filters, search, sorting, validation and deletion.
 
+use catalog::kind::Kind::{Brand, Label, Subcategory, Tag};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -8,21 +9,18 @@ use super::{Shop, ids, keys};
 #[tokio::test]
 async fn a_product_is_seen_at_once_in_the_store_s_shape_and_the_staff_s() {
     let shop = Shop::open().await;
-    let (status, created) = shop
-        .admin(
-            Method::POST,
-            "/products/staff",
-            Some(json!({
-                "nameAr": "قهوة", "nameEn": "Coffee", "descriptionAr": "بن محمص", "descriptionEn": "Roasted beans",
-                "coverList": ["https://cdn.example/1.png", "https://cdn.example/2.png"],
-                "quantity": 7, "price": 120.5, "minPrice": 100,
-                // server-owned and relation fields are ignored
-                "finalPrice": 1, "rating": 5, "ordersCount": 99, "brand": "000000000000000000000001",
-                "labels": ["000000000000000000000002"], "offer": "000000000000000000000003"
-            })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (admin, english) = (shop.as_admin(), shop.anonymous("en"));
+    let created = admin
+        .create_product(&json!({
+            "nameAr": "قهوة", "nameEn": "Coffee", "descriptionAr": "بن محمص", "descriptionEn": "Roasted beans",
+            "coverList": ["https://cdn.example/1.png", "https://cdn.example/2.png"],
+            "quantity": 7, "price": 120.5, "minPrice": 100,
+            // server-owned and relation fields are ignored
+            "finalPrice": 1, "rating": 5, "ordersCount": 99, "brand": "000000000000000000000001",
+            "labels": ["000000000000000000000002"], "offer": "000000000000000000000003"
+        }))
+        .await
+        .created();
     assert_eq!(
         keys(&created),
         [
@@ -63,8 +61,7 @@ async fn a_product_is_seen_at_once_in_the_store_s_shape_and_the_staff_s() {
     assert_eq!(created["labels"], json!([]));
     let id = created["_id"].as_str().unwrap();
 
-    let (status, list) = shop.public("/products", "ar").await;
-    assert_eq!(status, StatusCode::OK);
+    let list = shop.anonymous("ar").public_products("").await.ok();
     assert_eq!(
         list["data"][0],
         json!({
@@ -74,24 +71,21 @@ async fn a_product_is_seen_at_once_in_the_store_s_shape_and_the_staff_s() {
             "labels": [], "tags": [], "quantity": 7, "disabled": false, "price": 120.5, "finalPrice": 120.5
         })
     );
-    let (_, english) = shop.public(&format!("/products/{id}"), "en").await;
+    let read = english.public_product(id).await.ok();
     assert_eq!(
-        (&english["name"], &english["description"]),
+        (&read["name"], &read["description"]),
         (&json!("Coffee"), &json!("Roasted beans"))
     );
 
-    let changed = shop
-        .admin_ok(
-            Method::PATCH,
-            &format!("/products/staff/{id}"),
-            Some(json!({"price": 99.99, "quantity": 0})),
-        )
-        .await;
+    let changed = admin
+        .update_product(id, &json!({"price": 99.99, "quantity": 0}))
+        .await
+        .ok();
     assert_eq!(
         (&changed["price"], &changed["quantity"], &changed["nameEn"]),
         (&json!(99.99), &json!(0), &json!("Coffee"))
     );
-    let (_, seen) = shop.public(&format!("/products/{id}"), "en").await;
+    let seen = english.public_product(id).await.ok();
     assert_eq!(
         seen["price"], 99.99,
         "a write is visible to the very next public read"
@@ -161,44 +155,21 @@ async fn the_store_filters_searches_and_sorts_products() {
     let subcategory = shop.subcategory("أحذية", "Shoes").await;
     let tag = shop.tag("جَرْي", "Running").await;
     let label = shop.label("جديد", "New", "#00f").await;
-    shop.link(
-        "/subcategories/staff/link",
-        json!({"subcategoryId": subcategory, "categoryId": category}),
-    )
-    .await;
+    let (admin, english) = (shop.as_admin(), shop.anonymous("en"));
+    admin.link_category(&subcategory, &category).await.ok();
 
     let runner = shop.product("حذاء جري", "Runner", 300.0).await;
     let sandal = shop.product("صندل", "Sandal", 80.0).await;
     let hidden = shop.product("حذاء قديم", "Old shoe", 10.0).await;
     let shirt = shop.product("قميص", "Shirt", 150.0).await;
     for product in [&runner, &sandal, &hidden] {
-        shop.link(
-            "/products/staff/link-subcategory",
-            json!({"productId": product, "subcategoryId": subcategory}),
-        )
-        .await;
+        admin.link(Subcategory, product, &subcategory).await.ok();
     }
-    shop.link(
-        "/products/staff/link-brand",
-        json!({"productId": runner, "brandId": brand}),
-    )
-    .await;
-    shop.link(
-        "/tags/staff/link",
-        json!({"tagId": tag, "productId": runner}),
-    )
-    .await;
-    shop.link(
-        "/labels/staff/link",
-        json!({"labelId": label, "productId": sandal}),
-    )
-    .await;
-    shop.admin_ok(
-        Method::PATCH,
-        &format!("/products/staff/{hidden}"),
-        Some(json!({"disabled": true})),
-    )
-    .await;
+    admin.link(Brand, &runner, &brand).await.ok();
+    admin.link(Tag, &runner, &tag).await.ok();
+    admin.link(Label, &sandal, &label).await.ok();
+    let disable = json!({"disabled": true});
+    admin.update_product(&hidden, &disable).await.ok();
 
     let cases = [
         ("", vec![&shirt, &sandal, &runner]),
@@ -220,39 +191,33 @@ async fn the_store_filters_searches_and_sorts_products() {
         ("sort=name", vec![&runner, &sandal, &shirt]),
     ];
     for (query, expected) in cases {
-        let (status, found) = shop.public(&format!("/products?{query}"), "en").await;
-        assert_eq!(status, StatusCode::OK, "{query}: {found}");
+        let found = english.public_products(query).await.ok();
         let expected: Vec<&str> = expected.iter().map(|s| s.as_str()).collect();
         assert_eq!(ids(&found), expected, "{query}");
     }
-    let (_, two_filters) = shop
-        .public(
-            &format!("/products?category={category}&search=%D8%AD%D8%B0%D8%A7%D8%A1&limit=1"),
-            "ar",
-        )
-        .await;
+    let two_filters = format!("category={category}&search=%D8%AD%D8%B0%D8%A7%D8%A1&limit=1");
+    let two_filters = shop
+        .anonymous("ar")
+        .public_products(&two_filters)
+        .await
+        .ok();
     assert_eq!(
         two_filters["metadata"],
         json!({"total": 1, "page": 1, "limit": 1})
     );
 
-    let (status, _) = shop.public(&format!("/products/{hidden}"), "en").await;
-    assert_eq!(
-        status,
-        StatusCode::NOT_FOUND,
-        "a disabled product is not in the store"
-    );
-    let (_, staff) = shop
-        .admin(Method::GET, "/products/staff?disabled=true", None)
-        .await;
+    // A disabled product is not in the store.
+    english
+        .public_product(&hidden)
+        .await
+        .fails(StatusCode::NOT_FOUND, "product_not_found");
+    let staff = admin.staff_products("disabled=true").await.ok();
     assert_eq!(ids(&staff), [hidden.as_str()]);
-    let (_, staff_search) = shop
-        .admin(Method::GET, "/products/staff?search=old", None)
-        .await;
+    let staff_search = admin.staff_products("search=old").await.ok();
     assert_eq!(ids(&staff_search), [hidden.as_str()]);
     for bad in ["brand=123", "minPrice=cheap", "limit=x", "sort=best"] {
-        let (status, _) = shop.public(&format!("/products?{bad}"), "en").await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        let answer = english.public_products(bad).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
     }
 }
 
@@ -261,23 +226,14 @@ async fn disabled_relations_are_not_shown_in_the_store() {
     let shop = Shop::open().await;
     let brand = shop.brand("قديم", "Retired").await;
     let product = shop.product("منتج", "Product", 10.0).await;
-    shop.link(
-        "/products/staff/link-brand",
-        json!({"productId": product, "brandId": brand}),
-    )
-    .await;
-    shop.admin_ok(
-        Method::PATCH,
-        &format!("/brands/staff/{brand}"),
-        Some(json!({"disabled": true})),
-    )
-    .await;
+    let admin = shop.as_admin();
+    admin.link(Brand, &product, &brand).await.ok();
+    let disable = json!({"disabled": true});
+    admin.update(Brand, &brand, &disable).await.ok();
 
-    let (_, public) = shop.public(&format!("/products/{product}"), "en").await;
+    let public = shop.anonymous("en").public_product(&product).await.ok();
     assert_eq!(public["brand"], json!(null));
-    let staff = shop
-        .admin_ok(Method::GET, &format!("/products/staff/{product}"), None)
-        .await;
+    let staff = admin.staff_product(&product).await.ok();
     assert_eq!(staff["brand"]["disabled"], true);
 }
 
@@ -286,35 +242,22 @@ async fn deleting_a_product_deletes_its_offer_and_frees_what_it_was_linked_to() 
     let shop = Shop::open().await;
     let brand = shop.brand("ماركة", "Brand").await;
     let product = shop.product("منتج", "Product", 10.0).await;
-    shop.link(
-        "/products/staff/link-brand",
-        json!({"productId": product, "brandId": brand}),
-    )
-    .await;
+    let admin = shop.as_admin();
+    admin.link(Brand, &product, &brand).await.ok();
     let offer = shop
         .create("/offers", json!({"productId": product, "type": "percent", "value": 0.1, "offerQuantity": 5, "maxPerClient": 1}))
         .await;
 
-    let (status, answer) = shop
-        .admin(Method::DELETE, &format!("/products/staff/{product}"), None)
-        .await;
-    assert_eq!(
-        (status, answer),
-        (
-            StatusCode::OK,
-            json!({"message": "Product deleted successfully"})
-        )
-    );
-    let (status, _) = shop
-        .admin(Method::GET, &format!("/offers/{offer}"), None)
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = shop
-        .admin(Method::GET, &format!("/products/staff/{product}"), None)
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = shop
-        .admin(Method::DELETE, &format!("/brands/staff/{brand}"), None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "the brand has no products left");
+    let answer = admin.delete_product(&product).await.ok();
+    assert_eq!(answer, json!({"message": "Product deleted successfully"}));
+    admin
+        .offer(&offer)
+        .await
+        .fails(StatusCode::NOT_FOUND, "offer_not_found");
+    admin
+        .staff_product(&product)
+        .await
+        .fails(StatusCode::NOT_FOUND, "product_not_found");
+    // The brand has no products left.
+    admin.delete(Brand, &brand).await.ok();
 }

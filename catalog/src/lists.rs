@@ -1,7 +1,7 @@
 //! List queries (`?page&limit&search&<filters>&sort`) and how they run on the in-memory catalogue.
 //!
 //! Page and limit are plain fields of each query type (serde cannot flatten numbers out of a query
-//! string); [`paging`] turns them into a validated [`PageRequest`].
+//! string); [`paging`] makes them one [`PageQuery`], which `validate` checks and `run` pages with.
 
 use std::cmp::Reverse;
 
@@ -10,10 +10,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{
     index::{Catalog, ProductEntry},
-    model::{Entity, Kind, Offer, OfferType},
+    kind::{Extra, Kind},
+    model::{Entity, Offer, OfferType},
     search::{Query, normalize},
 };
-use crate::{
+use shared::{
     FieldErrors, FieldIssue, Id, Lang, Money,
     extract::Validate,
     pagination::{Page, PageQuery, PageRequest},
@@ -36,6 +37,9 @@ pub enum Sort {
     Name,
 }
 
+/// The query parameters only staff lists read (a public list shows enabled records only).
+pub const STAFF_ONLY: &[&str] = &["disabled", "employeeReadOnly"];
+
 const UNPRICED_SORTS: &[&str] = &["newest", "name"];
 
 /// The visibility filters: the public sees enabled records only; staff may filter by both flags.
@@ -51,9 +55,9 @@ fn flags_match(
         && want_read_only.is_none_or(|r| employee_read_only == r)
 }
 
-fn paging(page: Option<u32>, limit: Option<u32>) -> (PageQuery, Result<(), FieldErrors>) {
-    let query = PageQuery { page, limit };
-    (query, query.validate())
+/// A list query's `page` and `limit` as one value: checked by its `validate`, used by its `run`.
+fn paging(page: Option<u32>, limit: Option<u32>) -> PageQuery {
+    PageQuery { page, limit }
 }
 
 /// Query of a brand, category, subcategory, label or tag list. Filters a kind does not have are ignored.
@@ -81,7 +85,7 @@ pub struct EntityListQuery {
 
 impl Validate for EntityListQuery {
     fn validate(&self) -> Result<(), FieldErrors> {
-        let (_, mut result) = paging(self.page, self.limit);
+        let mut result = paging(self.page, self.limit).validate();
         if matches!(
             self.sort,
             Some(Sort::PriceAscending | Sort::PriceDescending)
@@ -104,6 +108,7 @@ impl EntityListQuery {
         public: bool,
         lang: Lang,
     ) -> Page<&'c Entity> {
+        let spec = kind.spec();
         let search = self.search.as_deref().and_then(Query::new);
         let color = self.color.as_deref().map(str::to_ascii_uppercase);
         let mut matches: Vec<&Entity> = catalog
@@ -113,9 +118,9 @@ impl EntityListQuery {
             .filter(|e| {
                 let flags = (e.disabled, e.employee_read_only);
                 flags_match(public, flags, (self.disabled, self.employee_read_only))
-                    && (kind != Kind::Subcategory
+                    && (spec.parent.is_none()
                         || self.category_id.is_none_or(|c| e.category == Some(c)))
-                    && (kind != Kind::Label
+                    && (spec.extra != Extra::Color
                         || color.as_deref().is_none_or(|c| {
                             e.color
                                 .as_deref()
@@ -126,8 +131,7 @@ impl EntityListQuery {
         if self.sort == Some(Sort::Name) {
             matches.sort_by_cached_key(|e| normalize(lang.pick(&e.name_ar, &e.name_en)));
         }
-        let (query, _) = paging(self.page, self.limit);
-        PageRequest::from(query).paginate(&matches)
+        PageRequest::from(paging(self.page, self.limit)).paginate(&matches)
     }
 }
 
@@ -171,7 +175,7 @@ pub struct ProductListQuery {
 
 impl Validate for ProductListQuery {
     fn validate(&self) -> Result<(), FieldErrors> {
-        paging(self.page, self.limit).1
+        paging(self.page, self.limit).validate()
     }
 }
 
@@ -228,8 +232,7 @@ impl ProductListQuery {
             }),
         }
         let entries: Vec<&ProductEntry> = matches.into_iter().map(|(e, _)| e).collect();
-        let (query, _) = paging(self.page, self.limit);
-        PageRequest::from(query).paginate(&entries)
+        PageRequest::from(paging(self.page, self.limit)).paginate(&entries)
     }
 }
 
@@ -254,7 +257,7 @@ pub struct OfferListQuery {
 
 impl Validate for OfferListQuery {
     fn validate(&self) -> Result<(), FieldErrors> {
-        paging(self.page, self.limit).1
+        paging(self.page, self.limit).validate()
     }
 }
 
@@ -281,8 +284,7 @@ impl OfferListQuery {
                     })
             })
             .collect();
-        let (query, _) = paging(self.page, self.limit);
-        PageRequest::from(query).paginate(&matches)
+        PageRequest::from(paging(self.page, self.limit)).paginate(&matches)
     }
 }
 

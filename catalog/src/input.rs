@@ -1,7 +1,9 @@
 //! Request bodies of the catalogue's staff endpoints and their rules.
 //!
-//! Create and PATCH share one body type per record: every field optional, so PATCH changes only what
-//! was sent, and create additionally names the required fields that are missing. Fields the server
+//! Create and PATCH share one wire type per record (`EntityInput`, ...): every field optional, so
+//! PATCH changes only what was sent. A handler parses it, in one `TryFrom`, into what it applies:
+//! [`Changes`] (every sent field passed its checks) for a PATCH, or [`NewEntity`], [`NewProduct`],
+//! [`NewOffer`] (also every required field is there, naming the missing ones) for a create. Fields the server
 //! owns (`_id`, timestamps, `finalPrice`, counters, relations outside the link endpoints) are not in
 //! these types, so they are ignored like any unknown field and never stored.
 
@@ -9,8 +11,11 @@ use serde::Deserialize;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use utoipa::ToSchema;
 
-use super::model::{Extra, Kind, OfferType};
-use crate::{FieldErrors, FieldIssue, Id, Money, extract::Validate};
+use crate::{
+    kind::{Extra, Kind},
+    model::{Entity, Offer, OfferType, Product},
+};
+use shared::{FieldErrors, FieldIssue, Id, Money, extract::Validate};
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
@@ -102,8 +107,10 @@ pub struct EntityInput {
     pub employee_read_only: Option<bool>,
 }
 
-impl Validate for EntityInput {
-    fn validate(&self) -> Result<(), FieldErrors> {
+impl Validate for EntityInput {}
+
+impl Body for EntityInput {
+    fn check(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         check_text(&mut errors, "nameAr", self.name_ar.as_ref(), MAX_NAME_CHARS);
         check_text(&mut errors, "nameEn", self.name_en.as_ref(), MAX_NAME_CHARS);
@@ -117,11 +124,11 @@ impl Validate for EntityInput {
 
 impl EntityInput {
     /// The fields a new entity of `kind` must have.
-    pub fn check_complete(&self, kind: Kind) -> Result<(), FieldErrors> {
+    fn missing(&self, kind: Kind) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         require(&mut errors, "nameAr", self.name_ar.is_some());
         require(&mut errors, "nameEn", self.name_en.is_some());
-        match kind.extra() {
+        match kind.spec().extra {
             Extra::Cover => require(&mut errors, "cover", self.cover.is_some()),
             Extra::Color => require(&mut errors, "color", self.color.is_some()),
             Extra::None => {}
@@ -130,7 +137,7 @@ impl EntityInput {
     }
 
     /// Copies the sent fields that `kind` has onto `entity`.
-    pub fn apply(self, entity: &mut super::model::Entity) {
+    fn apply(self, entity: &mut Entity) {
         let kind = entity.kind;
         if let Some(v) = trimmed(self.name_ar) {
             entity.name_ar = v;
@@ -138,10 +145,10 @@ impl EntityInput {
         if let Some(v) = trimmed(self.name_en) {
             entity.name_en = v;
         }
-        if kind.extra() == Extra::Cover && self.cover.is_some() {
+        if kind.spec().extra == Extra::Cover && self.cover.is_some() {
             entity.cover = self.cover;
         }
-        if kind.extra() == Extra::Color
+        if kind.spec().extra == Extra::Color
             && let Some(color) = self.color
         {
             // Hex is stored upper-case, as Belta's examples write it; notations keep their spelling.
@@ -182,8 +189,10 @@ pub struct ProductInput {
     pub employee_read_only: Option<bool>,
 }
 
-impl Validate for ProductInput {
-    fn validate(&self) -> Result<(), FieldErrors> {
+impl Validate for ProductInput {}
+
+impl Body for ProductInput {
+    fn check(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         check_text(&mut errors, "nameAr", self.name_ar.as_ref(), MAX_NAME_CHARS);
         check_text(&mut errors, "nameEn", self.name_en.as_ref(), MAX_NAME_CHARS);
@@ -232,7 +241,7 @@ impl Validate for ProductInput {
 }
 
 impl ProductInput {
-    pub fn check_complete(&self) -> Result<(), FieldErrors> {
+    fn missing(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         require(&mut errors, "nameAr", self.name_ar.is_some());
         require(&mut errors, "nameEn", self.name_en.is_some());
@@ -244,7 +253,7 @@ impl ProductInput {
         errors.finish()
     }
 
-    pub fn apply(self, product: &mut super::model::Product) {
+    fn apply(self, product: &mut Product) {
         let text_fields = [
             (self.name_ar, &mut product.name_ar),
             (self.name_en, &mut product.name_en),
@@ -326,8 +335,10 @@ pub struct OfferInput {
     pub employee_read_only: Option<bool>,
 }
 
-impl Validate for OfferInput {
-    fn validate(&self) -> Result<(), FieldErrors> {
+impl Validate for OfferInput {}
+
+impl Body for OfferInput {
+    fn check(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         // Offer names are optional, and an empty one means none: the admin panel sends "" for a
         // name typed and then cleared, which Belta took as no name.
@@ -374,7 +385,7 @@ impl OfferInput {
                 }),
             OfferType::Fixed => match Money::from_units(value) {
                 Ok(m) if (100..=MAX_PRICE_MINOR).contains(&m.minor()) => Ok(m.minor()),
-                Err(crate::money::MoneyError::TooManyDecimals) => Err(FieldIssue::TooManyDecimals),
+                Err(shared::money::MoneyError::TooManyDecimals) => Err(FieldIssue::TooManyDecimals),
                 _ => Err(FieldIssue::Range {
                     min: "1".into(),
                     max: Money::from_minor(MAX_PRICE_MINOR).to_string(),
@@ -384,7 +395,7 @@ impl OfferInput {
     }
 
     /// The fields a new offer must have.
-    pub fn check_complete(&self) -> Result<(), FieldErrors> {
+    fn missing(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         require(&mut errors, "productId", self.product_id.is_some());
         require(&mut errors, "type", self.offer_type.is_some());
@@ -396,7 +407,7 @@ impl OfferInput {
 
     /// Copies the sent fields onto `offer` and checks the rules that span fields on the result: the
     /// value against the type, both names or none, `maxPerClient <= offerQuantity`, `startsAt < endsAt`.
-    pub fn apply(self, offer: &mut super::model::Offer) -> Result<(), FieldErrors> {
+    fn apply(self, offer: &mut Offer) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         let type_changed = self.offer_type.is_some_and(|t| t != offer.offer_type);
         if let Some(t) = self.offer_type {
@@ -461,6 +472,152 @@ impl OfferInput {
     }
 }
 
+/// What the parsed bodies share: their field checks and the flag only an admin may set.
+trait Body {
+    /// Checks each sent field on its own.
+    fn check(&self) -> Result<(), FieldErrors>;
+}
+
+/// A PATCH body whose every sent field passed its checks.
+pub struct Changes<T>(T);
+
+/// `Changes::try_from(input)` for each body type.
+macro_rules! parse_changes {
+    ($($input:ty),*) => {$(
+        impl TryFrom<$input> for Changes<$input> {
+            type Error = FieldErrors;
+
+            fn try_from(input: $input) -> Result<Self, FieldErrors> {
+                input.check()?;
+                Ok(Changes(input))
+            }
+        }
+    )*};
+}
+
+parse_changes!(EntityInput, ProductInput, OfferInput);
+
+impl<T> Changes<T> {
+    pub fn input(&self) -> &T {
+        &self.0
+    }
+}
+
+impl Changes<EntityInput> {
+    /// Copies the sent fields that the entity's kind has onto it.
+    pub fn apply(self, entity: &mut Entity) {
+        self.0.apply(entity)
+    }
+}
+
+impl Changes<ProductInput> {
+    pub fn apply(self, product: &mut Product) {
+        self.0.apply(product)
+    }
+}
+
+impl Changes<OfferInput> {
+    /// Copies the sent fields onto `offer`, then checks the rules that span fields on the result.
+    pub fn apply(self, offer: &mut Offer) -> Result<(), FieldErrors> {
+        self.0.apply(offer)
+    }
+}
+
+/// A create body for an entity of one kind, with every field the kind requires.
+pub struct NewEntity {
+    kind: Kind,
+    fields: Changes<EntityInput>,
+}
+
+impl TryFrom<(Kind, EntityInput)> for NewEntity {
+    type Error = FieldErrors;
+
+    fn try_from((kind, input): (Kind, EntityInput)) -> Result<Self, FieldErrors> {
+        input.check()?;
+        input.missing(kind)?;
+        Ok(NewEntity {
+            kind,
+            fields: Changes(input),
+        })
+    }
+}
+
+impl NewEntity {
+    pub fn input(&self) -> &EntityInput {
+        self.fields.input()
+    }
+
+    pub fn into_entity(self, now_millis: i64) -> Entity {
+        let mut entity = Entity::new(self.kind, now_millis);
+        self.fields.apply(&mut entity);
+        entity
+    }
+}
+
+/// A create body for a product, with every required field.
+pub struct NewProduct(Changes<ProductInput>);
+
+impl TryFrom<ProductInput> for NewProduct {
+    type Error = FieldErrors;
+
+    fn try_from(input: ProductInput) -> Result<Self, FieldErrors> {
+        input.check()?;
+        input.missing()?;
+        Ok(NewProduct(Changes(input)))
+    }
+}
+
+impl NewProduct {
+    pub fn input(&self) -> &ProductInput {
+        self.0.input()
+    }
+
+    pub fn into_product(self, now_millis: i64) -> Product {
+        let mut product = Product::new(now_millis);
+        self.0.apply(&mut product);
+        product
+    }
+}
+
+/// A create body for an offer: the product it discounts and every required field.
+pub struct NewOffer {
+    product: Id,
+    fields: Changes<OfferInput>,
+}
+
+impl TryFrom<OfferInput> for NewOffer {
+    type Error = FieldErrors;
+
+    fn try_from(input: OfferInput) -> Result<Self, FieldErrors> {
+        input.check()?;
+        input.missing()?;
+        match input.product_id {
+            Some(product) => Ok(NewOffer {
+                product,
+                fields: Changes(input),
+            }),
+            None => Err(FieldErrors::single("productId", FieldIssue::Required)),
+        }
+    }
+}
+
+impl NewOffer {
+    pub fn input(&self) -> &OfferInput {
+        self.fields.input()
+    }
+
+    pub fn product(&self) -> Id {
+        self.product
+    }
+
+    /// The offer, once the rules that span its fields hold.
+    pub fn into_offer(self, now_millis: i64) -> Result<Offer, FieldErrors> {
+        let mut offer = Offer::new(self.product, now_millis);
+        self.fields.apply(&mut offer)?;
+        Ok(offer)
+    }
+}
+
 /// `{productId, <parent>Id}` of a link or unlink endpoint; which fields are required depends on the
 /// endpoint, so presence is checked there.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -487,11 +644,14 @@ pub fn required_ids<const N: usize>(
     fields: [(&str, Option<Id>); N],
 ) -> Result<[Id; N], FieldErrors> {
     let mut errors = FieldErrors::new();
-    for (field, value) in fields {
-        require(&mut errors, field, value.is_some());
-    }
-    errors.finish()?;
-    Ok(fields.map(|(_, value)| value.expect("checked above")))
+    let ids: Vec<Id> = fields
+        .iter()
+        .filter_map(|(field, value)| {
+            require(&mut errors, field, value.is_some());
+            *value
+        })
+        .collect();
+    ids.try_into().map_err(|_| errors)
 }
 
 #[cfg(test)]

@@ -6,15 +6,13 @@
 
 use std::{cmp::Reverse, collections::HashMap};
 
-use aws_sdk_dynamodb::Client;
-
 use super::{
-    model::{Entity, Kind, OFFER, Offer, PRODUCT, Product},
+    kind::Kind,
+    model::{Entity, Offer, Product},
     pricing::final_price,
     search::normalize,
-    snapshot::load_kind,
 };
-use crate::{Id, Money, db::StoreError};
+use shared::{Id, Money};
 
 /// An entity and its normalized names.
 #[derive(Debug)]
@@ -55,29 +53,6 @@ fn names(ar: &str, en: &str) -> String {
 }
 
 impl Catalog {
-    /// Reads every catalogue record (consistently, all kinds concurrently) and indexes them.
-    pub async fn load(db: &Client, table: &str) -> Result<Catalog, StoreError> {
-        let started = std::time::Instant::now();
-        let entity_loads = futures_util::future::try_join_all(
-            Kind::ALL.map(|kind| async move { load_kind::<Entity>(db, table, kind.tag()).await }),
-        );
-        let (entities, products, offers) = tokio::try_join!(
-            entity_loads,
-            load_kind::<Product>(db, table, PRODUCT),
-            load_kind::<Offer>(db, table, OFFER),
-        )?;
-        let catalog = Catalog::build(entities.into_iter().flatten().collect(), products, offers);
-        tracing::info!(
-            entities = catalog.entities.len(),
-            products = catalog.products.len(),
-            offers = catalog.offers.len(),
-            bytes = catalog.heap_bytes(),
-            millis = started.elapsed().as_millis() as u64,
-            "catalogue snapshot loaded"
-        );
-        Ok(catalog)
-    }
-
     pub fn build(
         mut entities: Vec<Entity>,
         mut products: Vec<Product>,
@@ -149,10 +124,6 @@ impl Catalog {
             .filter(|e| e.kind == kind)
     }
 
-    pub fn entity_entry(&self, id: &Id) -> Option<&EntityEntry> {
-        self.entities.get(id)
-    }
-
     /// Every entity of `kind`, newest first.
     pub fn entities(&self, kind: Kind) -> impl Iterator<Item = &EntityEntry> {
         self.listing
@@ -204,6 +175,11 @@ impl Catalog {
             .offer
             .and_then(|id| self.offer(&id))
             .filter(|o| o.terms().is_live(now))
+    }
+
+    /// How many records the catalogue holds.
+    pub fn len(&self) -> usize {
+        self.entities.len() + self.products.len() + self.offers.len()
     }
 
     /// Whether the catalogue holds no record at all.

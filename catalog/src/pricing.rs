@@ -1,7 +1,7 @@
 //! A product's `finalPrice`: its price with the offer applied while the offer is live, never below the
 //! product's `minPrice`, exact to the piaster.
 
-use crate::money::Money;
+use shared::money::Money;
 
 /// How an offer discounts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,83 +1,17 @@
-//! The catalogue's stored records, as they sit in the table (one item each, key [`Key::catalog`]).
+//! The catalogue's stored records, as they sit in the table (one item each, keyed by [`crate::store`]).
 //!
 //! Brands, categories, subcategories, labels and tags share one shape, [`Entity`], told apart by their
-//! [`Kind`]. Products and offers have their own. Relations are stored once, on the child (a product's
+//! [`Kind`] ([`crate::kind`] says how they differ). Products and offers have their own. Relations are stored once, on the child (a product's
 //! `brand`, `subcategory`, `labels`, `tags`, `offer`; a subcategory's `category`); a parent keeps only a
 //! `linkCount`, which its delete rule checks and every link and unlink moves in the same transaction.
 //! Every record carries a `rev` that each write increments and conditions on, so a change computed from
 //! a record that has moved on fails instead of overwriting it.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::{Id, Money, Msg, catalog::pricing::Discount, db::Key};
+use shared::{Id, Money};
 
-/// The five catalogue kinds that share [`Entity`]'s shape.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Kind {
-    Brand,
-    Category,
-    Subcategory,
-    Label,
-    Tag,
-}
-
-/// The optional field beyond the names that a kind has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Extra {
-    /// A required `cover` image URL.
-    Cover,
-    /// A required `color` (`#RRGGBB`).
-    Color,
-    None,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 5] = [
-        Kind::Brand,
-        Kind::Category,
-        Kind::Subcategory,
-        Kind::Label,
-        Kind::Tag,
-    ];
-
-    /// The partition tag in the table (`CATALOG#BRAND`).
-    pub fn tag(self) -> &'static str {
-        match self {
-            Kind::Brand => "BRAND",
-            Kind::Category => "CATEGORY",
-            Kind::Subcategory => "SUBCATEGORY",
-            Kind::Label => "LABEL",
-            Kind::Tag => "TAG",
-        }
-    }
-
-    pub fn extra(self) -> Extra {
-        match self {
-            Kind::Brand | Kind::Category | Kind::Subcategory => Extra::Cover,
-            Kind::Label => Extra::Color,
-            Kind::Tag => Extra::None,
-        }
-    }
-
-    /// Whether products link to it (every kind but categories, whose children are subcategories).
-    pub fn has_products(self) -> bool {
-        self != Kind::Category
-    }
-
-    pub fn not_found(self) -> Msg {
-        match self {
-            Kind::Brand => Msg::BrandNotFound,
-            Kind::Category => Msg::CategoryNotFound,
-            Kind::Subcategory => Msg::SubcategoryNotFound,
-            Kind::Label => Msg::LabelNotFound,
-            Kind::Tag => Msg::TagNotFound,
-        }
-    }
-}
+use crate::{kind::Kind, pricing::Discount};
 
 /// A brand, category, subcategory, label or tag.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -128,7 +62,7 @@ impl Entity {
 }
 
 /// A product. `finalPrice` is not stored: it depends on the offer and the clock, so it is computed
-/// whenever a product is read ([`crate::catalog::pricing::final_price`]).
+/// whenever a product is read ([`crate::pricing::final_price`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Product {
@@ -192,14 +126,10 @@ impl Product {
 
     /// Every entity the product links to, each of which counts it in its `linkCount`.
     pub fn parents(&self) -> impl Iterator<Item = (Kind, Id)> + '_ {
-        [
-            (Kind::Brand, self.brand),
-            (Kind::Subcategory, self.subcategory),
-        ]
-        .into_iter()
-        .filter_map(|(kind, id)| Some((kind, id?)))
-        .chain(self.labels.iter().map(|id| (Kind::Label, *id)))
-        .chain(self.tags.iter().map(|id| (Kind::Tag, *id)))
+        Kind::ALL.into_iter().flat_map(move |kind| {
+            let ids = kind.spec().product_link.ids(self);
+            ids.iter().map(move |id| (kind, *id))
+        })
     }
 }
 
@@ -216,7 +146,7 @@ pub struct Counters {
 }
 
 /// Belta's offer `type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OfferType {
     Percent,
@@ -291,8 +221,8 @@ impl Offer {
         }
     }
 
-    pub fn terms(&self) -> crate::catalog::pricing::OfferTerms {
-        crate::catalog::pricing::OfferTerms {
+    pub fn terms(&self) -> crate::pricing::OfferTerms {
+        crate::pricing::OfferTerms {
             discount: self.discount(),
             disabled: self.disabled,
             starts_at: self.starts_at,
@@ -303,102 +233,54 @@ impl Offer {
     }
 }
 
-/// What every stored catalogue record has: a key, a revision and the read-only flag.
+/// What every stored catalogue record has: a kind and an id (its key, which [`crate::store`]
+/// builds), a revision and the read-only flag.
 pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
-    fn key(&self) -> Key;
+    /// The partition tag of its kind (`PRODUCT`, `BRAND`, ...).
+    fn tag(&self) -> &'static str;
+    fn id(&self) -> Id;
     fn rev(&self) -> u64;
     fn employee_read_only(&self) -> bool;
     /// Moves `rev` one step on and sets `updatedAt`.
     fn touch(&mut self, now_millis: i64);
 
-    /// A copy with `change` applied and the revision moved on, for [`crate::catalog::store::Change::replace`].
+    /// A copy with `change` applied and the revision moved on, for [`crate::store::Change::replace`].
     fn revised(&self, now_millis: i64, change: impl FnOnce(&mut Self)) -> Self {
         let mut next = self.clone();
         change(&mut next);
         next.touch(now_millis);
         next
     }
-
-    /// The record as a table item, keys included.
-    fn to_item(&self) -> HashMap<String, AttributeValue> {
-        let mut item: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(self).expect("catalogue records serialize to maps");
-        item.extend(self.key().to_attributes());
-        item
-    }
 }
 
 pub const PRODUCT: &str = "PRODUCT";
 pub const OFFER: &str = "OFFER";
 
-impl Record for Entity {
-    fn touch(&mut self, now_millis: i64) {
-        self.rev += 1;
-        self.updated_at = now_millis;
-    }
-    fn key(&self) -> Key {
-        Key::catalog(self.kind.tag(), &self.id)
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn employee_read_only(&self) -> bool {
-        self.employee_read_only
-    }
+/// The [`Record`] methods, which read the same fields on every record type.
+macro_rules! record {
+    ($type:ty, |$record:ident| $tag:expr) => {
+        impl Record for $type {
+            fn tag(&self) -> &'static str {
+                let $record = self;
+                $tag
+            }
+            fn id(&self) -> Id {
+                self.id
+            }
+            fn rev(&self) -> u64 {
+                self.rev
+            }
+            fn employee_read_only(&self) -> bool {
+                self.employee_read_only
+            }
+            fn touch(&mut self, now_millis: i64) {
+                self.rev += 1;
+                self.updated_at = now_millis;
+            }
+        }
+    };
 }
 
-impl Record for Product {
-    fn touch(&mut self, now_millis: i64) {
-        self.rev += 1;
-        self.updated_at = now_millis;
-    }
-    fn key(&self) -> Key {
-        Key::catalog(PRODUCT, &self.id)
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn employee_read_only(&self) -> bool {
-        self.employee_read_only
-    }
-}
-
-impl Record for Offer {
-    fn touch(&mut self, now_millis: i64) {
-        self.rev += 1;
-        self.updated_at = now_millis;
-    }
-    fn key(&self) -> Key {
-        Key::catalog(OFFER, &self.id)
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn employee_read_only(&self) -> bool {
-        self.employee_read_only
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn records_round_trip_through_table_items() {
-        let mut product = Product::new(1);
-        product.name_ar = "قهوة".into();
-        product.name_en = "Coffee".into();
-        product.cover_list = vec!["https://cdn.example/a.jpg".into()];
-        product.quantity = 3;
-        product.price = Money::from_minor(12_345);
-        product.min_price = Money::from_minor(5);
-        product.employee_read_only = true;
-        product.brand = Some(Id::new());
-        product.labels = vec![Id::new()];
-        product.rev = 7;
-        let item = product.to_item();
-        assert_eq!(item["PK"].as_s().unwrap(), "CATALOG#PRODUCT");
-        let back: Product = serde_dynamo::from_item(item).unwrap();
-        assert_eq!(back, product);
-    }
-}
+record!(Entity, |entity| entity.kind.tag());
+record!(Product, |_product| PRODUCT);
+record!(Offer, |_offer| OFFER);

@@ -1,0 +1,80 @@
+//! What every catalogue function runs with: its settings and its state.
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use axum::{Router, extract::FromRef};
+use shared::{
+    auth::{Authenticator, TokenConfig, Tokens, session::SessionStore},
+    aws,
+    config::{ConfigError, EnvReader, HttpConfig, TableConfig},
+    http as shared_http,
+};
+
+use crate::store::CatalogStore;
+
+/// A catalogue function's settings: the table, the token keys and the body limit.
+pub struct CatalogConfig {
+    pub table: TableConfig,
+    pub tokens: TokenConfig,
+    pub http: HttpConfig,
+}
+
+impl CatalogConfig {
+    pub fn read(mut env: EnvReader) -> Result<Self, ConfigError> {
+        let config = CatalogConfig {
+            table: TableConfig::read(&mut env),
+            tokens: TokenConfig::read(&mut env),
+            http: HttpConfig::read(&mut env),
+        };
+        env.finish()?;
+        Ok(config)
+    }
+}
+
+/// The state of every catalogue route: who is calling, and the catalogue.
+#[derive(Clone)]
+pub struct CatalogState {
+    auth: Authenticator,
+    pub(crate) store: CatalogStore,
+    http: HttpConfig,
+}
+
+impl CatalogState {
+    pub fn new(config: CatalogConfig, sdk: &SdkConfig) -> Self {
+        CatalogState::with_client(config, aws::dynamodb(sdk))
+    }
+
+    /// With a given DynamoDB client (the benchmark's counts its requests).
+    pub fn with_client(config: CatalogConfig, db: aws_sdk_dynamodb::Client) -> Self {
+        CatalogState {
+            auth: authenticator(config.tokens, db.clone(), config.table.table_name.clone()),
+            store: CatalogStore::new(db, config.table.table_name),
+            http: config.http,
+        }
+    }
+
+    /// A function's router: `routes` with this state, wrapped like every router of the API.
+    pub fn into_router(self, routes: Router<CatalogState>) -> Router {
+        let http = self.http.clone();
+        shared_http::api(routes.with_state(self), &http)
+    }
+}
+
+/// The one place the catalogue builds the authenticator its staff routes check tokens with.
+fn authenticator(
+    tokens: TokenConfig,
+    db: aws_sdk_dynamodb::Client,
+    table: String,
+) -> Authenticator {
+    Authenticator {
+        tokens: Arc::new(Tokens::new(tokens)),
+        sessions: SessionStore { db, table },
+    }
+}
+
+impl FromRef<CatalogState> for Authenticator {
+    fn from_ref(state: &CatalogState) -> Self {
+        state.auth.clone()
+    }
+}
