@@ -433,17 +433,13 @@ impl TestApp {
     /// Creates a user of any role straight in the table (as `ops create-admin` does) and logs it in.
     pub async fn signed_in(&self, role: shared::auth::Role) -> (String, serde_json::Value) {
         let email = unique_email();
-        let users = shared::users::UserStore {
-            db: self.dynamodb.clone(),
-            table: self.table_name.clone(),
-        };
+        let users = identity::UserStore::new(self.dynamodb.clone(), &self.table_name);
+        let password = identity::Password::parse("password-123".into()).unwrap();
         users
-            .create(shared::users::NewUser {
-                email: email.clone(),
+            .create(identity::users::NewUser {
+                email: identity::Email::parse(&email).unwrap(),
                 full_name: format!("A {}", role.as_str()),
-                password_hash: shared::auth::password::hash("password-123".into())
-                    .await
-                    .unwrap(),
+                password_hash: password.hash().await.unwrap(),
                 role,
                 confirmed: true,
             })

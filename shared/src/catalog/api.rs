@@ -6,8 +6,6 @@
 //! that was read. A concurrent change makes the guard fail (409, retry) instead of being overwritten,
 //! and a failure leaves nothing half done. The response is rendered from the snapshot after the write.
 
-use std::sync::Arc;
-
 use aws_config::SdkConfig;
 use axum::response::{IntoResponse, Response};
 use axum::{
@@ -28,7 +26,7 @@ use super::{
 };
 use crate::{
     ApiError, ApiResult, Id, Lang, Msg,
-    auth::{AuthUser, Authenticator, Role, Staff, TokenConfig, Tokens, session::SessionStore},
+    auth::{AuthUser, Authenticator, Role, Staff, VerifierConfig},
     aws,
     clock::{now_millis, now_secs},
     config::{ConfigError, EnvReader, HttpConfig, TableConfig},
@@ -37,10 +35,10 @@ use crate::{
     pagination::Page,
 };
 
-/// A catalogue function's settings: the table, the token keys and the body limit.
+/// A catalogue function's settings: the table, the token verifier and the body limit.
 pub struct CatalogConfig {
     pub table: TableConfig,
-    pub tokens: TokenConfig,
+    pub verifier: VerifierConfig,
     pub http: HttpConfig,
 }
 
@@ -48,7 +46,7 @@ impl CatalogConfig {
     pub fn read(mut env: EnvReader) -> Result<Self, ConfigError> {
         let config = CatalogConfig {
             table: TableConfig::read(&mut env),
-            tokens: TokenConfig::read(&mut env),
+            verifier: VerifierConfig::read(&mut env),
             http: HttpConfig::read(&mut env),
         };
         env.finish()?;
@@ -71,13 +69,7 @@ impl CatalogState {
     /// With a given DynamoDB client (the benchmark's counts its requests).
     pub fn with_client(config: CatalogConfig, db: aws_sdk_dynamodb::Client) -> Self {
         CatalogState {
-            auth: Authenticator {
-                tokens: Arc::new(Tokens::new(config.tokens)),
-                sessions: SessionStore {
-                    db: db.clone(),
-                    table: config.table.table_name.clone(),
-                },
-            },
+            auth: Authenticator::new(&config.verifier, db.clone(), &config.table.table_name),
             store: CatalogStore::new(db, config.table.table_name),
             http: config.http,
         }

@@ -1,13 +1,15 @@
-//! The single-table key layout (ARCHITECTURE.md §4). Every key is built here, nowhere else.
+//! The single-table key layout (ARCHITECTURE.md §4): [`Key`], and the keys of the catalogue. Every
+//! other item's key is built by the one store that owns the item:
 //!
-//! | item | PK | SK |
-//! |---|---|---|
-//! | user | `USER#<id>` | `PROFILE` |
-//! | unique email | `EMAIL#<normalized>` | `EMAIL` |
-//! | session | `USER#<id>` | `SESSION#<sid>` |
-//! | one-time code | `OTP#<purpose>#<email>` | `OTP` |
-//! | catalogue record | `CATALOG#<KIND>` | `<id>` |
-//! | catalogue version | `CATALOG` | `VERSION` |
+//! | item | PK | SK | built by |
+//! |---|---|---|---|
+//! | user | `USER#<id>` | `PROFILE` | `identity::users` |
+//! | unique email | `EMAIL#<normalized>` | `EMAIL` | `identity::users` |
+//! | failed logins | `EMAIL#<normalized>` | `LOGIN_ATTEMPTS` | `identity::attempts` |
+//! | session | `USER#<id>` | `SESSION#<sid>` | [`crate::auth::session`] |
+//! | one-time code | `OTP#<purpose>#<email>` | `OTP` | `identity::codes` |
+//! | catalogue record | `CATALOG#<KIND>` | `<id>` | here |
+//! | catalogue version | `CATALOG` | `VERSION` | here |
 //!
 //! Catalogue records of one kind share a partition, refining ARCHITECTURE.md §4 (which listed them through
 //! GSI1): a snapshot reload is then a *consistent* Query, so a reload that follows a version bump always
@@ -37,8 +39,11 @@ pub struct Key {
 }
 
 impl Key {
-    fn new(pk: String, sk: impl Into<String>) -> Self {
-        Key { pk, sk: sk.into() }
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Key {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
     }
 
     /// The key as the attribute map `GetItem`, `DeleteItem` and `UpdateItem` take.
@@ -47,23 +52,6 @@ impl Key {
             (PK.to_owned(), AttributeValue::S(self.pk.clone())),
             (SK.to_owned(), AttributeValue::S(self.sk.clone())),
         ])
-    }
-
-    pub fn user(id: &Id) -> Self {
-        Key::new(format!("USER#{id}"), "PROFILE")
-    }
-
-    /// The marker that keeps an email unique; `normalized` is trimmed and lower-cased by the caller.
-    pub fn email(normalized: &str) -> Self {
-        Key::new(format!("EMAIL#{normalized}"), "EMAIL")
-    }
-
-    pub fn session(user: &Id, session: &Id) -> Self {
-        Key::new(format!("USER#{user}"), format!("SESSION#{session}"))
-    }
-
-    pub fn one_time_code(purpose: &str, normalized_email: &str) -> Self {
-        Key::new(format!("OTP#{purpose}#{normalized_email}"), "OTP")
     }
 
     /// A catalogue record of `kind` (`PRODUCT`, `BRAND`, ...).
@@ -77,7 +65,7 @@ impl Key {
     }
 
     pub fn catalog_version() -> Self {
-        Key::new("CATALOG".to_owned(), "VERSION")
+        Key::new("CATALOG", "VERSION")
     }
 }
 
@@ -88,22 +76,6 @@ mod tests {
     #[test]
     fn keys_follow_the_documented_layout() {
         let id: Id = "682b7173f5c8c863ab931a45".parse().unwrap();
-        assert_eq!(
-            Key::user(&id),
-            Key {
-                pk: "USER#682b7173f5c8c863ab931a45".into(),
-                sk: "PROFILE".into()
-            }
-        );
-        assert_eq!(
-            Key::session(&id, &id).sk,
-            "SESSION#682b7173f5c8c863ab931a45"
-        );
-        assert_eq!(Key::email("a@b.co").pk, "EMAIL#a@b.co");
-        assert_eq!(
-            Key::one_time_code("reset_password", "a@b.co").pk,
-            "OTP#reset_password#a@b.co"
-        );
         assert_eq!(
             Key::catalog("BRAND", &id),
             Key {

@@ -50,10 +50,9 @@ pub async fn query_all<T: DeserializeOwned>(
             .await
             .store_context(&format!("Failed to load {what}"))?;
         for item in page.items.unwrap_or_default() {
-            items.push(
-                serde_dynamo::from_item(item)
-                    .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed item in {what}: {e}")))?,
-            );
+            items.push(serde_dynamo::from_item(item).map_err(|e| {
+                StoreError::Other(anyhow::anyhow!("Malformed item in {what}: {e}"))
+            })?);
         }
         start = page.last_evaluated_key;
         if start.is_none() {

@@ -3,7 +3,10 @@
 use api_tests::{TestApp, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shared::{Id, auth::Role, db::Key};
+use shared::{
+    Id,
+    auth::{Role, session::SessionRecord},
+};
 
 async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
     app.post_json("/auth/refresh-token", json!({"token": token}))
@@ -18,7 +21,7 @@ fn field(body: &Value, name: &str) -> String {
 }
 
 async fn session_generation(app: &TestApp, login: &Value, session: &str) -> Option<u64> {
-    let key = Key::session(
+    let key = SessionRecord::key(
         &field(login, "_id").parse().unwrap(),
         &session.parse::<Id>().unwrap(),
     );
