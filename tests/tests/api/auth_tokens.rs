@@ -1,6 +1,6 @@
 //! Refresh rotation, the grace window, reuse detection, concurrency, token confusion, and sessions.
 
-use api_tests::{TestApp, spawn_app, spawn_app_with};
+use api_tests::{StoreBarrier, TestApp, spawn_app, spawn_app_behind, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::{
@@ -138,12 +138,15 @@ async fn replaying_a_spent_token_after_the_grace_window_revokes_the_session() {
 
 #[tokio::test]
 async fn two_concurrent_refreshes_rotate_once_and_both_get_a_working_token() {
-    let app = spawn_app().await;
+    // Both rotations are held at the store until the other one arrives: they provably race.
+    let barrier = StoreBarrier::start("UpdateItem", 2).await;
+    let app = spawn_app_behind(&barrier).await;
     let (_, login) = app.signed_in(Role::Client).await;
     let token = field(&login, "refreshToken");
 
     let (a, b) = tokio::join!(refresh(&app, &token), refresh(&app, &token));
 
+    assert!(barrier.met(), "both rotations reached the store at once");
     assert_eq!(
         (a.status(), b.status()),
         (StatusCode::CREATED, StatusCode::CREATED)
