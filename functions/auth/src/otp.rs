@@ -34,11 +34,11 @@ pub(crate) async fn send_code(
         .open(email, purpose, deliver)
         .await
         .map_err(IntoApiError::into_api)?;
-    if let Some(pending) = pending {
-        if let Err(error) = state.mailer.send(pending.mail(lang)).await {
-            codes.withdraw(&pending).await;
-            return Err(error);
-        }
+    if let Some(pending) = pending
+        && let Err(error) = state.mailer.send(pending.mail(lang)).await
+    {
+        codes.withdraw(&pending).await;
+        return Err(error);
     }
     Ok(())
 }
