@@ -47,12 +47,6 @@ impl From<StoreError> for LoginError {
     }
 }
 
-impl From<anyhow::Error> for LoginError {
-    fn from(error: anyhow::Error) -> Self {
-        LoginError::Unexpected(error.into())
-    }
-}
-
 impl Identity {
     /// Creates an unconfirmed account (the caller decided who may create which role).
     #[tracing::instrument(skip_all, fields(role = new.role.as_str()))]
@@ -89,7 +83,8 @@ impl Identity {
         };
         let matches = password
             .verify(user.as_ref().map(|u| u.password_hash.clone()))
-            .await?;
+            .await
+            .map_err(StoreError::from)?;
         let Some(user) = user.filter(|_| matches) else {
             self.attempts.record_failure(email, &attempts, now).await?;
             return Err(LoginError::InvalidCredentials);

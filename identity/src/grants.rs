@@ -43,12 +43,6 @@ impl From<StoreError> for ResetError {
     }
 }
 
-impl From<anyhow::Error> for ResetError {
-    fn from(error: anyhow::Error) -> Self {
-        ResetError::Unexpected(error.into())
-    }
-}
-
 impl From<GuardedWriteError> for CheckCodeError {
     fn from(error: GuardedWriteError) -> Self {
         match error {
@@ -135,10 +129,11 @@ impl Identity {
         if !bool::from(pending.as_bytes().ct_eq(grant.as_bytes())) {
             return Err(ResetError::Rejected);
         }
-        if password.verify(Some(user.password_hash.clone())).await? {
+        let current = Some(user.password_hash.clone());
+        if password.verify(current).await.map_err(StoreError::from)? {
             return Err(ResetError::SamePassword);
         }
-        let new_hash = password.hash().await?;
+        let new_hash = password.hash().await.map_err(StoreError::from)?;
 
         // Sessions beyond what fits in the transaction are ended first: harmless if the change then fails.
         let sessions = self.sessions.list(&user.id).await?;

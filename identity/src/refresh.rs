@@ -43,12 +43,6 @@ impl From<StoreError> for RefreshError {
     }
 }
 
-impl From<anyhow::Error> for RefreshError {
-    fn from(error: anyhow::Error) -> Self {
-        RefreshError::Unexpected(error.into())
-    }
-}
-
 /// Who the token names.
 struct Presented {
     user: Id,
@@ -96,14 +90,12 @@ impl Identity {
             Err(other) => return Err(other.into()),
         };
         let user = self.still_there(user, &presented).await?;
+        let refresh =
+            self.tokens
+                .refresh(user.id, user.role, session.session_id, session.generation);
         Ok(Rotated {
-            access: self.tokens.access(user.id, user.role, session.session_id)?,
-            refresh: self.tokens.refresh(
-                user.id,
-                user.role,
-                session.session_id,
-                session.generation,
-            )?,
+            access: self.access_token(&user, &session)?,
+            refresh: refresh.map_err(StoreError::from)?,
             user,
         })
     }
@@ -122,9 +114,17 @@ impl Identity {
         };
         let user = self.still_there(user, &presented).await?;
         Ok(Kept {
-            access: self.tokens.access(user.id, user.role, session.session_id)?,
+            access: self.access_token(&user, &session)?,
             user,
         })
+    }
+
+    fn access_token(
+        &self,
+        user: &UserRecord,
+        session: &SessionRecord,
+    ) -> Result<Issued, StoreError> {
+        Ok(self.tokens.access(user.id, user.role, session.session_id)?)
     }
 
     /// The session after a rotation that did not happen: the winner's generation inside the grace
