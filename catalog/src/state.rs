@@ -1,11 +1,9 @@
 //! What every catalogue function runs with: its settings and its state.
 
-use std::sync::Arc;
-
 use aws_config::SdkConfig;
 use axum::{Router, extract::FromRef};
 use shared::{
-    auth::{Authenticator, TokenConfig, Tokens, session::SessionStore},
+    auth::{Authenticator, VerifierConfig},
     aws,
     config::{ConfigError, EnvReader, HttpConfig, TableConfig},
     http as shared_http,
@@ -13,10 +11,10 @@ use shared::{
 
 use crate::store::CatalogStore;
 
-/// A catalogue function's settings: the table, the token keys and the body limit.
+/// A catalogue function's settings: the table, the token verifier and the body limit.
 pub struct CatalogConfig {
     pub table: TableConfig,
-    pub tokens: TokenConfig,
+    pub verifier: VerifierConfig,
     pub http: HttpConfig,
 }
 
@@ -24,7 +22,7 @@ impl CatalogConfig {
     pub fn read(mut env: EnvReader) -> Result<Self, ConfigError> {
         let config = CatalogConfig {
             table: TableConfig::read(&mut env),
-            tokens: TokenConfig::read(&mut env),
+            verifier: VerifierConfig::read(&mut env),
             http: HttpConfig::read(&mut env),
         };
         env.finish()?;
@@ -48,7 +46,11 @@ impl CatalogState {
     /// With a given DynamoDB client (the benchmark's counts its requests).
     pub fn with_client(config: CatalogConfig, db: aws_sdk_dynamodb::Client) -> Self {
         CatalogState {
-            auth: authenticator(config.tokens, db.clone(), config.table.table_name.clone()),
+            auth: Authenticator::new(
+                &config.verifier,
+                db.clone(),
+                config.table.table_name.clone(),
+            ),
             store: CatalogStore::new(db, config.table.table_name),
             http: config.http,
         }
@@ -58,18 +60,6 @@ impl CatalogState {
     pub fn into_router(self, routes: Router<CatalogState>) -> Router {
         let http = self.http.clone();
         shared_http::api(routes.with_state(self), &http)
-    }
-}
-
-/// The one place the catalogue builds the authenticator its staff routes check tokens with.
-fn authenticator(
-    tokens: TokenConfig,
-    db: aws_sdk_dynamodb::Client,
-    table: String,
-) -> Authenticator {
-    Authenticator {
-        tokens: Arc::new(Tokens::new(tokens)),
-        sessions: SessionStore { db, table },
     }
 }
 

@@ -10,15 +10,9 @@ use std::{
 use aws_config::SdkConfig;
 use axum::body::Body;
 use http::Request;
+use identity::{Email, Password, UserStore, users::NewUser};
 use serde_json::{Value, json};
-use shared::{
-    Id,
-    auth::{Role, password},
-    aws,
-    config::EnvReader,
-    db::schema,
-    users::{NewUser, UserStore},
-};
+use shared::{Id, auth::Role, aws, config::EnvReader, db::schema};
 use tower::ServiceExt;
 
 /// One operation's numbers over all runs.
@@ -52,19 +46,19 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
     ));
 
     let email = format!("bench-{}@bench.example", Id::new());
-    UserStore {
-        db: plain_db,
-        table,
-    }
-    .create(NewUser {
-        email: email.clone(),
-        full_name: "Bench".into(),
-        password_hash: password::hash("bench-password".into()).await?,
-        role: Role::Client,
-        confirmed: true,
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    UserStore::new(plain_db, table)
+        .create(NewUser {
+            email: Email::parse(&email).map_err(|_| anyhow::anyhow!("bench email"))?,
+            full_name: "Bench".into(),
+            password_hash: Password::parse("bench-password".into())
+                .map_err(|_| anyhow::anyhow!("bench password"))?
+                .hash()
+                .await?,
+            role: Role::Client,
+            confirmed: true,
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
 
     let call = |request: Request<Body>| {
         let router = router.clone();

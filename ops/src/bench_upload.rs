@@ -11,18 +11,15 @@ use std::{
 use anyhow::Context;
 use aws_config::SdkConfig;
 use base64::Engine;
+use identity::{Email, IssuerConfig, SessionStore, TokenIssuer, UserStore, users::NewUser};
 use serde_json::{Value, json};
 use shared::{
     Id,
-    auth::{
-        Role, TokenConfig, Tokens,
-        session::{SessionRecord, SessionStore},
-    },
+    auth::{Role, VerifierConfig, session::SessionRecord},
     aws,
     clock::now_secs,
     config::EnvReader,
     db::schema,
-    users::{NewUser, UserStore},
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -50,28 +47,24 @@ pub async fn prepare(sdk: &SdkConfig) -> anyhow::Result<(Vec<(String, String)>, 
         .send()
         .await
         .context("create bucket")?;
-    let user = UserStore {
-        db: db.clone(),
-        table: table.clone(),
-    }
-    .create(NewUser {
-        email: format!("{}@bench.example", Id::new()),
-        full_name: "Bench".into(),
-        password_hash: "unused".into(),
-        role: Role::Employee,
-        confirmed: true,
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = UserStore::new(db.clone(), &table)
+        .create(NewUser {
+            email: Email::parse(&format!("{}@bench.example", Id::new()))
+                .map_err(|_| anyhow::anyhow!("bench email"))?,
+            full_name: "Bench".into(),
+            password_hash: "unused".into(),
+            role: Role::Employee,
+            confirmed: true,
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut env = EnvReader::from_pairs([("JWT_SECRET", crate::bench::JWT_SECRET)]);
-    let tokens = Tokens::new(TokenConfig::read(&mut env));
+    let tokens = TokenIssuer::new(
+        &VerifierConfig::read(&mut env),
+        IssuerConfig::read(&mut env),
+    );
     let session = SessionRecord::new(user.id, Role::Employee, None, now_secs(), 3600);
-    SessionStore {
-        db,
-        table: table.clone(),
-    }
-    .create(&session)
-    .await?;
+    SessionStore::new(db, &table).create(&session).await?;
     let token = tokens
         .access(user.id, Role::Employee, session.session_id)?
         .token;

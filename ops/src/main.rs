@@ -80,10 +80,8 @@ async fn main() -> anyhow::Result<()> {
             let table = shared::config::TableConfig::read(&mut env);
             let password = env.required("ADMIN_PASSWORD");
             env.finish()?;
-            let users = shared::users::UserStore {
-                db: aws::dynamodb(&aws::sdk_config().await),
-                table: table.table_name,
-            };
+            let users =
+                identity::UserStore::new(aws::dynamodb(&aws::sdk_config().await), table.table_name);
             let created = ops::accounts::create_admin(&users, &email, &name, password).await?;
             println!(
                 "admin {email}: {}",

@@ -11,8 +11,9 @@
 //! - [`telemetry`]: JSON logs.
 //! - [`clock`]: the current time and Belta's ISO dates.
 //! - [`id`], [`money`], [`pagination`]: Belta-compatible ids, exact money, list paging.
-//! - [`auth`]: roles, tokens, passwords, sessions, and the `AuthUser`/`Staff` extractors.
-//! - [`users`]: user accounts and their unique emails; [`mail`]: SES mail.
+//! - [`auth`]: roles, token verification, the session read, and the `AuthUser`/`Staff` extractors
+//!   (accounts, sessions' writes and token issuing are the `identity` crate's).
+//! - [`mail`]: SES mail.
 //! - [`db`]: the single-table key layout, the table schema and DynamoDB error mapping.
 
 pub mod auth;
@@ -29,7 +30,6 @@ pub mod mail;
 pub mod money;
 pub mod pagination;
 pub mod telemetry;
-pub mod users;
 
 /// Every binary that links `shared` (each function, `ops`, the tests) allocates with mimalloc. On the
 /// heap a catalogue snapshot leaves behind, glibc's malloc made a warm list request's CPU grow with the

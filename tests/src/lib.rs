@@ -133,6 +133,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with some settings overridden (`("REFRESH_REUSE_GRACE_SECS", "0")`).
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    spawn(overrides, None).await
+}
+
+/// Like [`spawn_app`], with the functions' DynamoDB requests going through `barrier` (the test's own
+/// clients still reach the emulator directly).
+pub async fn spawn_app_behind(barrier: &StoreBarrier) -> TestApp {
+    spawn(&[], Some(&barrier.url)).await
+}
+
+async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> TestApp {
     init_test_logging();
     let emulator = emulator_endpoint().await;
     let sdk_config = sdk_config(&emulator).await;
@@ -159,10 +169,14 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         .await
         .expect("Failed to create the test bucket in the emulator");
 
+    let functions_sdk_config = match functions_endpoint {
+        Some(endpoint) => self::sdk_config(endpoint).await,
+        None => sdk_config.clone(),
+    };
     let deployment = Deployment {
         table_name: table_name.clone(),
         bucket: bucket.clone(),
-        sdk_config: sdk_config.clone(),
+        sdk_config: functions_sdk_config,
         overrides: overrides
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -426,17 +440,13 @@ impl TestApp {
     /// Creates a user of any role straight in the table (as `ops create-admin` does) and logs it in.
     pub async fn signed_in(&self, role: shared::auth::Role) -> (String, serde_json::Value) {
         let email = unique_email();
-        let users = shared::users::UserStore {
-            db: self.dynamodb.clone(),
-            table: self.table_name.clone(),
-        };
+        let users = identity::UserStore::new(self.dynamodb.clone(), &self.table_name);
+        let password = identity::Password::parse("password-123".into()).unwrap();
         users
-            .create(shared::users::NewUser {
-                email: email.clone(),
+            .create(identity::users::NewUser {
+                email: identity::Email::parse(&email).unwrap(),
                 full_name: format!("A {}", role.as_str()),
-                password_hash: shared::auth::password::hash("password-123".into())
-                    .await
-                    .unwrap(),
+                password_hash: password.hash().await.unwrap(),
                 role,
                 confirmed: true,
             })
@@ -455,6 +465,85 @@ impl TestApp {
         let start = mail.body.find("<b>").expect("the code is in bold") + 3;
         let end = start + mail.body[start..].find("</b>").expect("closing tag");
         mail.body[start..end].to_owned()
+    }
+}
+
+/// A proxy in front of the emulator that holds the first `parties` DynamoDB requests of one operation
+/// (`UpdateItem`, ...) until all of them have arrived, then lets them through together. A test that
+/// goes through it knows those requests were in flight at the same time; [`StoreBarrier::met`] says
+/// whether they all arrived (if not, the first ones were let go after a timeout).
+pub struct StoreBarrier {
+    pub url: String,
+    met: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StoreBarrier {
+    pub async fn start(operation: &'static str, parties: usize) -> StoreBarrier {
+        use std::sync::{
+            Arc,
+            atomic::{AtomicBool, AtomicUsize, Ordering},
+        };
+        let emulator = emulator_endpoint().await;
+        let barrier = Arc::new(tokio::sync::Barrier::new(parties));
+        let arrived = Arc::new(AtomicUsize::new(0));
+        let met = Arc::new(AtomicBool::new(false));
+        let client = reqwest::Client::new();
+        let proxy = {
+            let met = met.clone();
+            move |request: axum::extract::Request| {
+                let (barrier, arrived, met) = (barrier.clone(), arrived.clone(), met.clone());
+                let (client, emulator) = (client.clone(), emulator.clone());
+                async move {
+                    let (parts, body) = request.into_parts();
+                    let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+                    let target = parts
+                        .headers
+                        .get("x-amz-target")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    let held = target.ends_with(&format!(".{operation}"))
+                        && arrived.fetch_add(1, Ordering::SeqCst) < parties;
+                    if held {
+                        let waited =
+                            tokio::time::timeout(Duration::from_secs(10), barrier.wait()).await;
+                        if waited.is_ok() {
+                            met.store(true, Ordering::SeqCst);
+                        }
+                    }
+                    let mut forwarded = client
+                        .request(parts.method, format!("{emulator}{}", parts.uri))
+                        .body(body);
+                    for (name, value) in &parts.headers {
+                        if name != http::header::HOST && name != http::header::CONTENT_LENGTH {
+                            forwarded = forwarded.header(name, value);
+                        }
+                    }
+                    let answer = forwarded.send().await.expect("the emulator answers");
+                    let mut response = http::Response::builder().status(answer.status());
+                    for (name, value) in answer.headers() {
+                        response = response.header(name, value);
+                    }
+                    response
+                        .body(axum::body::Body::from(answer.bytes().await.unwrap()))
+                        .unwrap()
+                }
+            }
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a free port");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(listener, Router::new().fallback(proxy))
+                .await
+                .expect("store barrier failed")
+        });
+        StoreBarrier { url, met }
+    }
+
+    /// Whether all parties arrived while the first was still held.
+    pub fn met(&self) -> bool {
+        self.met.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 

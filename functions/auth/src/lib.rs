@@ -1,13 +1,14 @@
 //! The `auth` function: Belta's `/auth/*` contract, sessions per device, and the refresh routes of the
-//! three other seed systems, all served by one token service.
+//! three other seed systems, over HTTP. What they decide is the `identity` crate's; this crate reads
+//! requests into identity's values, calls it, and writes each route's answer.
 //!
 //! # Layout
-//! - [`account`]: register, login (with its failed-attempt lockout), `me`.
-//! - [`refresh`]: the token service (rotation, grace window, reuse detection) and its four presenters.
-//! - [`otp`]: one-time codes (send, verify, rate limits) for email confirmation and password reset.
+//! - [`account`]: register, login, `me`.
+//! - [`refresh`]: the four refresh conventions, each a thin presenter of `identity`'s one decision.
+//! - [`otp`]: sending and verifying one-time codes for email confirmation and password reset.
 //! - [`reset`]: redeeming a reset token (`/auth/reset-password`).
 //! - [`sessions`]: list, logout, logout-all, end one session.
-//! - [`responses`]: the login-shaped body and other shared response pieces.
+//! - [`responses`]: the login-shaped body, and how each identity error answers (mapped once, here).
 
 pub mod account;
 pub mod otp;
@@ -16,20 +17,18 @@ pub mod reset;
 pub mod responses;
 pub mod sessions;
 
-use std::sync::Arc;
-
 use aws_config::SdkConfig;
 use axum::{
     Router,
     extract::FromRef,
     routing::{delete, get, post},
 };
+use identity::Identity;
 use shared::{
-    auth::{Authenticator, TokenConfig, Tokens, session::SessionStore},
+    auth::{Authenticator, VerifierConfig},
     aws,
     config::{ConfigError, EnvReader, HttpConfig, TableConfig},
     mail::Mailer,
-    users::UserStore,
 };
 use utoipa::OpenApi;
 
@@ -37,10 +36,11 @@ use utoipa::OpenApi;
 pub struct Config {
     pub http: HttpConfig,
     pub table: TableConfig,
-    pub tokens: TokenConfig,
+    pub verifier: VerifierConfig,
+    /// Token lifetimes, the refresh grace window, the code length.
+    pub identity: identity::Config,
     /// `MAIL_FROM`: sender of one-time codes.
     pub mail_from: String,
-    pub otp: otp::OtpConfig,
 }
 
 impl Config {
@@ -48,9 +48,9 @@ impl Config {
         let config = Config {
             http: HttpConfig::read(&mut env),
             table: TableConfig::read(&mut env),
-            tokens: TokenConfig::read(&mut env),
+            verifier: VerifierConfig::read(&mut env),
+            identity: identity::Config::read(&mut env),
             mail_from: env.required("MAIL_FROM"),
-            otp: otp::OtpConfig::read(&mut env),
         };
         env.finish()?;
         Ok(config)
@@ -62,10 +62,8 @@ impl Config {
 pub struct AppState {
     pub http: HttpConfig,
     pub auth: Authenticator,
-    pub users: UserStore,
+    pub identity: Identity,
     pub mailer: Mailer,
-    pub codes: otp::CodeStore,
-    pub attempts: account::LoginAttempts,
 }
 
 impl AppState {
@@ -80,35 +78,15 @@ impl AppState {
         ses: aws_sdk_sesv2::Client,
     ) -> Self {
         let table = config.table.table_name;
-        let tokens = Arc::new(Tokens::new(config.tokens));
         AppState {
             http: config.http,
-            codes: otp::CodeStore::new(db.clone(), table.clone(), &tokens, config.otp),
-            attempts: account::LoginAttempts {
-                db: db.clone(),
-                table: table.clone(),
-            },
-            auth: Authenticator {
-                tokens,
-                sessions: SessionStore {
-                    db: db.clone(),
-                    table: table.clone(),
-                },
-            },
-            users: UserStore { db, table },
+            auth: Authenticator::new(&config.verifier, db.clone(), &table),
+            identity: Identity::new(&config.verifier, config.identity, db, &table),
             mailer: Mailer {
                 ses,
                 from: config.mail_from,
             },
         }
-    }
-
-    pub fn tokens(&self) -> &Tokens {
-        &self.auth.tokens
-    }
-
-    pub fn sessions(&self) -> &SessionStore {
-        &self.auth.sessions
     }
 }
 

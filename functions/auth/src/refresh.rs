@@ -1,7 +1,7 @@
 //! The token service and the four refresh conventions it is presented in.
 //!
-//! One service ([`refresh`]) decides; each route only reads the token its clients send and writes the
-//! answer their clients expect:
+//! One service decides (`identity::refresh`: `Identity::rotate` and `Identity::keep`); each route only
+//! reads the token its clients send and writes the answer their clients expect:
 //! - Belta `POST /auth/refresh-token {token}`: the login body, 201.
 //! - Django/simplejwt `POST /api/refresh-token/` (form, multipart or JSON `refresh`): `{access, refresh}`.
 //! - blazex `GET /v1/auth/refresh-token` (header `x-refresh-token`): never rotates, because its clients
@@ -14,145 +14,33 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use http::{HeaderMap, StatusCode, header};
+use identity::refresh::{Kept, RefreshError, Rotated};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::{
-    ApiError, ApiResult, Msg,
-    auth::tokens::{Issued, TokenKind},
+    ApiResult,
     clock::now_secs,
-    db::StoreError,
     extract::{JsonBody, Validate},
-    users::UserRecord,
 };
 use utoipa::ToSchema;
 
 use crate::{
     AppState,
-    responses::{LoginBody, no_store},
+    responses::{IntoApiError, LoginBody, no_store},
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Rotation {
-    /// Belta, simplejwt and Hesabe: every refresh returns a new refresh token; the old one is spent.
-    Rotate,
-    /// blazex: the same refresh token stays valid; only a new access token is issued.
-    Keep,
-}
-
-/// A successful refresh.
-pub struct Refreshed {
-    pub user: UserRecord,
-    pub access: Issued,
-    /// `None` with [`Rotation::Keep`]: the client keeps the token it sent.
-    pub refresh: Option<Issued>,
-}
-
-/// Why a refresh failed. Every case answers 401 except store trouble.
-#[derive(Debug)]
-pub enum RefreshError {
-    Rejected,
-    Store(ApiError),
-}
-
-impl From<StoreError> for RefreshError {
-    fn from(error: StoreError) -> Self {
-        RefreshError::Store(error.into())
+/// What a seed route answers with when a refresh fails: `rejected` (401) or, for an unexpected failure,
+/// the status Belta's route would give. Rendering the `ApiError` logs its cause chain once, as on Belta's
+/// route; the seed route then answers in its own shape.
+fn seed_failure(
+    error: RefreshError,
+    rejected: impl FnOnce() -> Response,
+    unexpected: impl FnOnce(StatusCode) -> Response,
+) -> Response {
+    match error {
+        RefreshError::Rejected => rejected(),
+        unexpected_error => unexpected(unexpected_error.into_api().into_response().status()),
     }
-}
-
-impl From<anyhow::Error> for RefreshError {
-    fn from(error: anyhow::Error) -> Self {
-        RefreshError::Store(ApiError::Unexpected(error))
-    }
-}
-
-/// Refreshes with `token`. With rotation the happy path is one conditional UpdateItem on the session and
-/// one GetItem of the user, run concurrently:
-/// - the session was at the token's generation: it moves to the next one, the caller gets tokens for it;
-/// - it is exactly one generation further and was rotated within the grace window: a concurrent refresh
-///   won the race; the caller gets tokens for the current generation (one chain, never two);
-/// - anything older, or the grace window passed: the token was replayed, the session is revoked.
-pub async fn refresh(
-    state: &AppState,
-    token: &str,
-    rotation: Rotation,
-) -> Result<Refreshed, RefreshError> {
-    let claims = state
-        .tokens()
-        .verify(token, TokenKind::Refresh)
-        .map_err(|_| RefreshError::Rejected)?;
-    let (Some(session_id), Some(generation)) = (claims.sid, claims.generation) else {
-        return Err(RefreshError::Rejected);
-    };
-    let sessions = state.sessions();
-    let now = now_secs();
-    let lifetime = state.tokens().config.refresh_ttl_secs;
-
-    let (session, user) = match rotation {
-        Rotation::Keep => {
-            let (session, user) = tokio::try_join!(
-                sessions.load(&claims.sub, &session_id),
-                state.users.get(&claims.sub)
-            )?;
-            match session {
-                Some(s) if s.is_live(now) && s.generation == generation => (s, user),
-                _ => return Err(RefreshError::Rejected),
-            }
-        }
-        Rotation::Rotate => {
-            let (rotated, user) = tokio::join!(
-                sessions.rotate(&claims.sub, &session_id, generation, now, lifetime),
-                state.users.get(&claims.sub)
-            );
-            let user = user?;
-            match rotated {
-                Ok(session) => (session, user),
-                Err(StoreError::ConditionFailed) => {
-                    let current = sessions.load(&claims.sub, &session_id).await?;
-                    match current {
-                        Some(s)
-                            if s.is_live(now)
-                                && s.generation == generation + 1
-                                && now - s.rotated_at
-                                    < state.tokens().config.refresh_grace_secs =>
-                        {
-                            (s, user)
-                        }
-                        Some(s) if s.is_live(now) => {
-                            tracing::warn!(user = %claims.sub, session = %session_id, presented = generation,
-                                current = s.generation, "refresh token reuse detected; revoking the session");
-                            sessions.delete(&claims.sub, &session_id).await?;
-                            return Err(RefreshError::Rejected);
-                        }
-                        _ => return Err(RefreshError::Rejected),
-                    }
-                }
-                Err(other) => return Err(other.into()),
-            }
-        }
-    };
-    let Some(user) = user else {
-        // The account is gone: so is the session.
-        sessions.delete(&claims.sub, &session_id).await?;
-        return Err(RefreshError::Rejected);
-    };
-    let access = state
-        .tokens()
-        .access(user.id, user.role, session.session_id)?;
-    let refresh = match rotation {
-        Rotation::Rotate => Some(state.tokens().refresh(
-            user.id,
-            user.role,
-            session.session_id,
-            session.generation,
-        )?),
-        Rotation::Keep => None,
-    };
-    Ok(Refreshed {
-        user,
-        access,
-        refresh,
-    })
 }
 
 // ---- Belta ---------------------------------------------------------------------------------------
@@ -168,22 +56,24 @@ impl Validate for BeltaRefresh {}
 /// Rotates the refresh token; answers like login, with 201 (Belta's status).
 #[utoipa::path(post, path = "/auth/refresh-token", tag = "auth", request_body = BeltaRefresh,
     responses((status = 201, body = LoginBody), (status = 400), (status = 401)))]
+#[tracing::instrument(skip_all)]
 pub async fn belta(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<BeltaRefresh>,
 ) -> ApiResult<Response> {
-    match refresh(&state, &body.token, Rotation::Rotate).await {
-        Ok(Refreshed {
-            user,
-            access,
-            refresh: Some(refresh),
-        }) => Ok(no_store(
-            StatusCode::CREATED,
-            LoginBody::new(&user, access, refresh),
-        )),
-        Ok(_) | Err(RefreshError::Rejected) => Err(ApiError::Unauthorized(Msg::Unauthorized)),
-        Err(RefreshError::Store(error)) => Err(error),
-    }
+    let Rotated {
+        user,
+        access,
+        refresh,
+    } = state
+        .identity
+        .rotate(&body.token)
+        .await
+        .map_err(IntoApiError::into_api)?;
+    Ok(no_store(
+        StatusCode::CREATED,
+        LoginBody::new(&user, access, refresh),
+    ))
 }
 
 // ---- Django REST framework / simplejwt ---------------------------------------------------------
@@ -273,6 +163,7 @@ pub struct DrfTokens {
     request_body(content = Object, description = "`refresh` as a form, multipart or JSON field",
         content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = DrfTokens), (status = 400), (status = 401), (status = 415)))]
+#[tracing::instrument(skip_all)]
 pub async fn drf(State(state): State<AppState>, request: Request) -> Response {
     let token = match drf_refresh_field(request).await {
         Ok(Some(token)) if !token.trim().is_empty() => token,
@@ -296,11 +187,9 @@ pub async fn drf(State(state): State<AppState>, request: Request) -> Response {
         }
         Err(response) => return response,
     };
-    match refresh(&state, token.trim(), Rotation::Rotate).await {
-        Ok(Refreshed {
-            access,
-            refresh: Some(refresh),
-            ..
+    match state.identity.rotate(token.trim()).await {
+        Ok(Rotated {
+            access, refresh, ..
         }) => no_store(
             StatusCode::OK,
             DrfTokens {
@@ -308,19 +197,26 @@ pub async fn drf(State(state): State<AppState>, request: Request) -> Response {
                 refresh: refresh.token,
             },
         ),
-        Ok(_) | Err(RefreshError::Rejected) => drf_error(
-            StatusCode::UNAUTHORIZED,
-            "client_error",
-            "token_not_valid",
-            "Token is invalid or expired",
-            None,
-        ),
-        Err(RefreshError::Store(error)) => drf_error(
-            error.status(),
-            "server_error",
-            "error",
-            "A server error occurred.",
-            None,
+        Err(error) => seed_failure(
+            error,
+            || {
+                drf_error(
+                    StatusCode::UNAUTHORIZED,
+                    "client_error",
+                    "token_not_valid",
+                    "Token is invalid or expired",
+                    None,
+                )
+            },
+            |status| {
+                drf_error(
+                    status,
+                    "server_error",
+                    "error",
+                    "A server error occurred.",
+                    None,
+                )
+            },
         ),
     }
 }
@@ -352,6 +248,7 @@ fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
 #[utoipa::path(get, path = "/v1/auth/refresh-token", tag = "seed refresh clients",
     params(("x-refresh-token" = String, Header, description = "The refresh token")),
     responses((status = 200, description = "`{status: 200, message, data: {tokens: {accessToken, refreshToken}}}`"), (status = 401)))]
+#[tracing::instrument(skip_all)]
 pub async fn blazex(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = headers
         .get("x-refresh-token")
@@ -365,8 +262,8 @@ pub async fn blazex(State(state): State<AppState>, headers: HeaderMap) -> Respon
             "No token provided",
         );
     };
-    match refresh(&state, token, Rotation::Keep).await {
-        Ok(Refreshed { access, .. }) => no_store(
+    match state.identity.keep(token).await {
+        Ok(Kept { access, .. }) => no_store(
             StatusCode::OK,
             json!({
                 "status": 200,
@@ -374,13 +271,10 @@ pub async fn blazex(State(state): State<AppState>, headers: HeaderMap) -> Respon
                 "data": {"tokens": {"accessToken": access.token, "refreshToken": token}},
             }),
         ),
-        Err(RefreshError::Rejected) => {
-            problem(StatusCode::UNAUTHORIZED, "unauthorized", "Invalid token")
-        }
-        Err(RefreshError::Store(error)) => problem(
-            error.status(),
-            "internal_server_error",
-            "Something went wrong",
+        Err(error) => seed_failure(
+            error,
+            || problem(StatusCode::UNAUTHORIZED, "unauthorized", "Invalid token"),
+            |status| problem(status, "internal_server_error", "Something went wrong"),
         ),
     }
 }
@@ -405,6 +299,7 @@ fn hesabe_error(status: StatusCode, message: &str) -> Response {
 #[utoipa::path(post, path = "/api/v1/token-refresh", tag = "seed refresh clients", request_body = HesabeRefresh,
     responses((status = 200, description = "`{status: true, message: \"Success\", response: {token: {token_type, expires_in, access_token, refresh_token}}}`"),
         (status = 400), (status = 401)))]
+#[tracing::instrument(skip_all)]
 pub async fn hesabe(
     State(state): State<AppState>,
     body: Result<Json<HesabeRefresh>, axum::extract::rejection::JsonRejection>,
@@ -416,11 +311,9 @@ pub async fn hesabe(
         Ok(_) => return hesabe_error(StatusCode::BAD_REQUEST, "refreshToken is required"),
         Err(_) => return hesabe_error(StatusCode::BAD_REQUEST, "Invalid request body"),
     };
-    match refresh(&state, token.trim(), Rotation::Rotate).await {
-        Ok(Refreshed {
-            access,
-            refresh: Some(refresh),
-            ..
+    match state.identity.rotate(token.trim()).await {
+        Ok(Rotated {
+            access, refresh, ..
         }) => {
             let expires_in = access.expires_in();
             no_store(
@@ -437,11 +330,10 @@ pub async fn hesabe(
                 }),
             )
         }
-        Ok(_) | Err(RefreshError::Rejected) => {
-            hesabe_error(StatusCode::UNAUTHORIZED, "Invalid or expired refresh token")
-        }
-        Err(RefreshError::Store(error)) => {
-            hesabe_error(error.status(), "Service unavailable, try again")
-        }
+        Err(error) => seed_failure(
+            error,
+            || hesabe_error(StatusCode::UNAUTHORIZED, "Invalid or expired refresh token"),
+            |status| hesabe_error(status, "Service unavailable, try again"),
+        ),
     }
 }

@@ -1,12 +1,22 @@
-//! Response bodies shared by several auth routes.
+//! Response bodies shared by several auth routes, and the one place where identity's errors become
+//! Belta's answers ([`IntoApiError`]).
 
 use axum::{
     Json,
     response::{IntoResponse, Response},
 };
 use http::{HeaderValue, StatusCode, header};
+use identity::{
+    UserRecord,
+    accounts::LoginError,
+    codes::{CheckCodeError, SendCodeError},
+    grants::ResetError,
+    refresh::RefreshError,
+    tokens::Issued,
+    users::CreateUserError,
+};
 use serde::Serialize;
-use shared::{Id, auth::Role, auth::tokens::Issued, clock::iso_millis, users::UserRecord};
+use shared::{ApiError, Id, Msg, auth::Role, clock::iso_millis};
 use utoipa::ToSchema;
 
 /// `{success: true}`, Belta's answer to most auth calls.
@@ -87,4 +97,72 @@ pub fn no_store(status: StatusCode, body: impl Serialize) -> Response {
         .headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
+}
+
+/// How an identity error answers on Belta's routes. Unexpected causes become `ApiError`s that log their
+/// whole chain once when rendered (and 503 when DynamoDB throttled us).
+pub trait IntoApiError {
+    fn into_api(self) -> ApiError;
+}
+
+impl IntoApiError for CreateUserError {
+    fn into_api(self) -> ApiError {
+        match self {
+            CreateUserError::EmailTaken => ApiError::Conflict(Msg::DuplicateEmail),
+            CreateUserError::Store(cause) => cause.into(),
+        }
+    }
+}
+
+impl IntoApiError for LoginError {
+    fn into_api(self) -> ApiError {
+        match self {
+            LoginError::Locked { retry_after_secs } => ApiError::TooManyRequests {
+                msg: Msg::TooManyLoginAttempts,
+                retry_after_secs,
+            },
+            LoginError::InvalidCredentials => ApiError::Unauthorized(Msg::InvalidCredentials),
+            LoginError::Unexpected(cause) => cause.into(),
+        }
+    }
+}
+
+impl IntoApiError for SendCodeError {
+    fn into_api(self) -> ApiError {
+        match self {
+            SendCodeError::TooMany { retry_after_secs } => ApiError::TooManyRequests {
+                msg: Msg::TooManyCodes,
+                retry_after_secs,
+            },
+            SendCodeError::Store(cause) => cause.into(),
+        }
+    }
+}
+
+impl IntoApiError for CheckCodeError {
+    fn into_api(self) -> ApiError {
+        match self {
+            CheckCodeError::Invalid => ApiError::Unauthorized(Msg::InvalidOtp),
+            CheckCodeError::Store(cause) => cause.into(),
+        }
+    }
+}
+
+impl IntoApiError for ResetError {
+    fn into_api(self) -> ApiError {
+        match self {
+            ResetError::Rejected => ApiError::Unauthorized(Msg::Unauthorized),
+            ResetError::SamePassword => ApiError::Conflict(Msg::SamePassword),
+            ResetError::Unexpected(cause) => cause.into(),
+        }
+    }
+}
+
+impl IntoApiError for RefreshError {
+    fn into_api(self) -> ApiError {
+        match self {
+            RefreshError::Rejected => ApiError::Unauthorized(Msg::Unauthorized),
+            RefreshError::Unexpected(cause) => cause.into(),
+        }
+    }
 }

@@ -33,13 +33,15 @@ pub struct SessionBody {
 /// The user's live sessions, most recently used first.
 #[utoipa::path(get, path = "/auth/sessions", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = [SessionBody]), (status = 401)))]
+#[tracing::instrument(skip_all, fields(user = %caller.user_id))]
 pub async fn list(
     State(state): State<AppState>,
     caller: AuthUser,
 ) -> ApiResult<Json<Vec<SessionBody>>> {
     let now = now_secs();
     let mut sessions: Vec<_> = state
-        .sessions()
+        .identity
+        .sessions
         .list(&caller.user_id)
         .await?
         .into_iter()
@@ -64,9 +66,11 @@ pub async fn list(
 /// Ends the current session: its access and refresh tokens stop working at once.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Success), (status = 401)))]
+#[tracing::instrument(skip_all, fields(user = %caller.user_id))]
 pub async fn logout(State(state): State<AppState>, caller: AuthUser) -> ApiResult<Json<Success>> {
     state
-        .sessions()
+        .identity
+        .sessions
         .delete(&caller.user_id, &caller.session_id)
         .await?;
     Ok(success())
@@ -75,11 +79,12 @@ pub async fn logout(State(state): State<AppState>, caller: AuthUser) -> ApiResul
 /// Ends every session of the user, this one included.
 #[utoipa::path(post, path = "/auth/logout-all", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Success), (status = 401)))]
+#[tracing::instrument(skip_all, fields(user = %caller.user_id))]
 pub async fn logout_all(
     State(state): State<AppState>,
     caller: AuthUser,
 ) -> ApiResult<Json<Success>> {
-    state.sessions().delete_all(&caller.user_id).await?;
+    state.identity.sessions.delete_all(&caller.user_id).await?;
     Ok(success())
 }
 
@@ -87,15 +92,24 @@ pub async fn logout_all(
 #[utoipa::path(delete, path = "/auth/sessions/{id}", tag = "auth", security(("bearer" = [])),
     params(("id" = String, Path, description = "Session id")),
     responses((status = 200, body = Success), (status = 400), (status = 401), (status = 404)))]
+#[tracing::instrument(skip_all, fields(user = %caller.user_id, %session))]
 pub async fn end_one(
     State(state): State<AppState>,
     caller: AuthUser,
     PathId(session): PathId,
 ) -> ApiResult<Json<Success>> {
-    let found = state.sessions().load(&caller.user_id, &session).await?;
+    let found = state
+        .identity
+        .sessions
+        .load(&caller.user_id, &session)
+        .await?;
     if !found.is_some_and(|s| s.is_live(now_secs())) {
         return Err(ApiError::NotFound(Msg::SessionNotFound));
     }
-    state.sessions().delete(&caller.user_id, &session).await?;
+    state
+        .identity
+        .sessions
+        .delete(&caller.user_id, &session)
+        .await?;
     Ok(success())
 }

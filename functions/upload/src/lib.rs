@@ -27,7 +27,7 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shared::{
     ApiError, ApiResult, FieldErrors, FieldIssue, Id, Msg,
-    auth::{Authenticator, Staff, TokenConfig, Tokens, session::SessionStore},
+    auth::{Authenticator, Staff, VerifierConfig},
     aws,
     clock::{iso_millis, now_secs},
     config::{ConfigError, EnvReader, HttpConfig, TableConfig},
@@ -93,7 +93,7 @@ impl Limits {
 
 pub struct Config {
     pub table: TableConfig,
-    pub tokens: TokenConfig,
+    pub verifier: VerifierConfig,
     /// `UPLOAD_BUCKET`.
     pub bucket: String,
     /// `PUBLIC_BASE_URL`: where uploaded objects are read (a CloudFront distribution), without a trailing `/`.
@@ -113,7 +113,7 @@ impl Config {
         }
         let config = Config {
             table: TableConfig::read(&mut env),
-            tokens: TokenConfig::read(&mut env),
+            verifier: VerifierConfig::read(&mut env),
             bucket: env.required("UPLOAD_BUCKET"),
             public_base_url,
             limits: Limits::read(&mut env),
@@ -135,13 +135,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, sdk: &SdkConfig) -> Self {
         AppState {
-            auth: Authenticator {
-                tokens: std::sync::Arc::new(Tokens::new(config.tokens)),
-                sessions: SessionStore {
-                    db: aws::dynamodb(sdk),
-                    table: config.table.table_name,
-                },
-            },
+            auth: Authenticator::new(
+                &config.verifier,
+                aws::dynamodb(sdk),
+                config.table.table_name,
+            ),
             s3: aws::s3(sdk),
             bucket: config.bucket,
             public_base_url: config.public_base_url,

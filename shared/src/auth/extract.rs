@@ -6,19 +6,21 @@ use std::sync::Arc;
 use axum::extract::{FromRef, FromRequestParts};
 use http::{header, request::Parts};
 
+use aws_sdk_dynamodb::Client;
+
 use super::{
     Role,
-    session::SessionStore,
-    tokens::{TokenKind, Tokens},
+    session::SessionReader,
+    tokens::{TokenKind, Verifier, VerifierConfig},
 };
 use crate::{clock::now_secs, error::ApiError, i18n::Msg, id::Id};
 
-/// What a function needs to authenticate requests: the token keys and the session table.
+/// What a function needs to authenticate requests: the token verifier and the session table.
 /// Put it in the function's state and implement `FromRef` for it.
 #[derive(Clone)]
 pub struct Authenticator {
-    pub tokens: Arc<Tokens>,
-    pub sessions: SessionStore,
+    verifier: Arc<Verifier>,
+    sessions: SessionReader,
 }
 
 /// The caller, authenticated by a valid access token whose session is still live.
@@ -31,11 +33,19 @@ pub struct AuthUser {
 }
 
 impl Authenticator {
+    /// The one way to build it: every function verifies with the same settings and table.
+    pub fn new(config: &VerifierConfig, db: Client, table: impl Into<String>) -> Self {
+        Authenticator {
+            verifier: Arc::new(Verifier::new(config)),
+            sessions: SessionReader::new(db, table),
+        }
+    }
+
     /// Verifies a bearer access token and reads its session: one consistent GetItem.
     pub async fn authenticate(&self, token: &str) -> Result<AuthUser, ApiError> {
         let unauthorized = || ApiError::Unauthorized(Msg::Unauthorized);
         let claims = self
-            .tokens
+            .verifier
             .verify(token, TokenKind::Access)
             .map_err(|_| unauthorized())?;
         let session_id = claims.sid.ok_or_else(unauthorized)?;

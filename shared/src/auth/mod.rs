@@ -1,11 +1,11 @@
-//! Identity shared by every function: roles, signed tokens, password hashing, sessions and the
-//! extractors that authenticate a request.
+//! Authentication, as every function needs it: roles, token verification, the session read and the
+//! extractors that authenticate a request. Everything that *changes* identity (accounts, passwords,
+//! sessions' writes, codes, token issuing) is the `identity` crate's.
 //!
 //! A request is authenticated by a short-lived access JWT *and* one consistent read of its session, so
 //! logout, logout-all, password reset and role changes take effect at once (ARCHITECTURE.md §5).
 
 pub mod extract;
-pub mod password;
 pub mod session;
 pub mod tokens;
 
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use extract::{AuthUser, Authenticator, MaybeAuthUser, Staff};
-pub use tokens::{TokenConfig, TokenKind, Tokens};
+pub use tokens::{TokenKind, Verifier, VerifierConfig};
 
 /// Belta's roles. Staff means `admin` or `employee`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

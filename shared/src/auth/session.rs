@@ -1,26 +1,22 @@
-//! Sessions: one per login (one per device), the item every authenticated request reads.
+//! The session item: its shape, its key, and the one read every authenticated request makes.
 //!
-//! Refresh rotation is a counter: a session's `generation` goes up by one at each refresh, with a
-//! condition on the generation the presented token carries, so two racing refreshes can never both
-//! rotate. The token of the previous generation keeps working for `REFRESH_REUSE_GRACE_SECS` after a
-//! rotation (a client that refreshed twice at once); an older one means the token leaked, and the whole
-//! session is revoked (reuse detection, RFC 9700 §4.14.2).
+//! Why here and not in the identity crate: verifying an access token and checking that its session still
+//! lives happens in every function (ARCHITECTURE.md §5), so it is platform. The identity crate owns every
+//! *write* (`identity::sessions::SessionStore`: open, rotate, end) and builds its keys and queries only
+//! through [`SessionRecord::key`] and [`SessionRecord::partition`], so this module stays the one place
+//! that knows where a session lives: `USER#<user>` / `SESSION#<session>`, beside the user's profile.
 
-use aws_sdk_dynamodb::{
-    Client,
-    types::{AttributeValue, DeleteRequest, ReturnValue, WriteRequest},
-};
+use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 
 use super::Role;
 use crate::{
-    db::{
-        Key, StoreError, StoreResultExt, get_record,
-        keys::{PK, SK},
-        query_all,
-    },
+    db::{Key, StoreError, get_record},
     id::Id,
 };
+
+/// The sort key prefix shared by a user's sessions.
+const SESSION_PREFIX: &str = "SESSION#";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -46,6 +42,7 @@ pub struct SessionRecord {
 }
 
 impl SessionRecord {
+    /// A new session at generation 0, for a login now.
     pub fn new(
         user_id: Id,
         role: Role,
@@ -54,7 +51,7 @@ impl SessionRecord {
         lifetime_secs: i64,
     ) -> Self {
         let session_id = Id::new();
-        let key = Key::session(&user_id, &session_id);
+        let key = Self::key(&user_id, &session_id);
         SessionRecord {
             pk: key.pk,
             sk: key.sk,
@@ -70,144 +67,60 @@ impl SessionRecord {
         }
     }
 
+    /// The key of one session.
+    pub fn key(user: &Id, session: &Id) -> Key {
+        Key::new(format!("USER#{user}"), format!("{SESSION_PREFIX}{session}"))
+    }
+
+    /// Where a user's sessions are: their partition key and the sort key prefix they share.
+    pub fn partition(user: &Id) -> (String, &'static str) {
+        (Self::key(user, user).pk, SESSION_PREFIX)
+    }
+
     pub fn is_live(&self, now: i64) -> bool {
         self.expires_at > now
     }
 }
 
-/// Session data access, for the extractors and the auth function.
+/// Reads sessions (for the extractors); identity's session store writes them.
 #[derive(Clone)]
-pub struct SessionStore {
-    pub db: Client,
-    pub table: String,
+pub struct SessionReader {
+    db: Client,
+    table: String,
 }
 
-impl SessionStore {
+impl SessionReader {
+    pub fn new(db: Client, table: impl Into<String>) -> Self {
+        SessionReader {
+            db,
+            table: table.into(),
+        }
+    }
+
     /// The session, read consistently: a logout a moment ago must already count.
+    #[tracing::instrument(skip_all, fields(%user, %session))]
     pub async fn load(&self, user: &Id, session: &Id) -> Result<Option<SessionRecord>, StoreError> {
         get_record(
             &self.db,
             &self.table,
-            &Key::session(user, session),
+            &SessionRecord::key(user, session),
             "a session",
         )
         .await
     }
+}
 
-    pub async fn create(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        let item = serde_dynamo::to_item(session).map_err(|e| StoreError::Other(e.into()))?;
-        self.db
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await
-            .store_context("Failed to create a session")?;
-        Ok(())
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// Moves the session from generation `from` to `from + 1` and slides its expiry. Fails with
-    /// `ConditionFailed` when the session is gone, expired, or no longer at `from` (someone rotated first).
-    pub async fn rotate(
-        &self,
-        user: &Id,
-        session: &Id,
-        from: u64,
-        now: i64,
-        lifetime_secs: i64,
-    ) -> Result<SessionRecord, StoreError> {
-        let output = self
-            .db
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Key::session(user, session).to_attributes()))
-            .update_expression(
-                "SET generation = :next, rotatedAt = :now, lastUsedAt = :now, expiresAt = :expires",
-            )
-            .condition_expression(
-                "attribute_exists(PK) AND generation = :from AND expiresAt > :now",
-            )
-            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
-            .expression_attribute_values(":next", AttributeValue::N((from + 1).to_string()))
-            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-            .expression_attribute_values(
-                ":expires",
-                AttributeValue::N((now + lifetime_secs).to_string()),
-            )
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await
-            .store_context("Failed to rotate a session")?;
-        let item = output.attributes.ok_or_else(|| {
-            StoreError::Other(anyhow::anyhow!("UpdateItem returned no attributes"))
-        })?;
-        serde_dynamo::from_item(item)
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed session item: {e}")))
-    }
-
-    /// Ends one session. Ending a session that is already gone is not an error.
-    pub async fn delete(&self, user: &Id, session: &Id) -> Result<(), StoreError> {
-        self.db
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(Key::session(user, session).to_attributes()))
-            .send()
-            .await
-            .store_context("Failed to delete a session")?;
-        Ok(())
-    }
-
-    /// Every session of a user, live or expired-but-not-yet-deleted.
-    pub async fn list(&self, user: &Id) -> Result<Vec<SessionRecord>, StoreError> {
-        let query = self
-            .db
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", AttributeValue::S(Key::user(user).pk))
-            .expression_attribute_values(":prefix", AttributeValue::S("SESSION#".into()));
-        query_all(query, "sessions").await
-    }
-
-    /// Ends every session of a user; returns how many there were.
-    pub async fn delete_all(&self, user: &Id) -> Result<usize, StoreError> {
-        let sessions = self.list(user).await?;
-        for chunk in sessions.chunks(25) {
-            let mut requests: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|s| {
-                    let key = Key::session(&s.user_id, &s.session_id);
-                    let delete = DeleteRequest::builder()
-                        .key(PK, AttributeValue::S(key.pk))
-                        .key(SK, AttributeValue::S(key.sk))
-                        .build()
-                        .expect("key is set");
-                    WriteRequest::builder().delete_request(delete).build()
-                })
-                .collect();
-            // BatchWriteItem may leave some requests unprocessed under load: resend them until done.
-            for attempt in 0.. {
-                let output = self
-                    .db
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .store_context("Failed to delete sessions")?;
-                requests = output
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                if requests.is_empty() {
-                    break;
-                }
-                if attempt == 5 {
-                    return Err(StoreError::Throttled);
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-            }
-        }
-        Ok(sessions.len())
+    #[test]
+    fn sessions_live_beside_their_user() {
+        let user: Id = "682b7173f5c8c863ab931a45".parse().unwrap();
+        let session: Id = "682b7173f5c8c863ab931a46".parse().unwrap();
+        let key = SessionRecord::key(&user, &session);
+        assert_eq!(key.pk, "USER#682b7173f5c8c863ab931a45");
+        assert_eq!(key.sk, "SESSION#682b7173f5c8c863ab931a46");
+        assert_eq!(SessionRecord::partition(&user), (key.pk, "SESSION#"));
     }
 }

@@ -1,12 +1,15 @@
-//! The single-table key layout (ARCHITECTURE.md §4). Every platform key is built here; a domain crate
-//! builds its own items' keys with [`Key::new`] in its store, and nowhere else.
+//! The single-table key layout (ARCHITECTURE.md §4): [`Key`]. Every item's key is built by the one
+//! store that owns the item, with [`Key::new`], and nowhere else:
 //!
-//! | item | PK | SK |
-//! |---|---|---|
-//! | user | `USER#<id>` | `PROFILE` |
-//! | unique email | `EMAIL#<normalized>` | `EMAIL` |
-//! | session | `USER#<id>` | `SESSION#<sid>` |
-//! | one-time code | `OTP#<purpose>#<email>` | `OTP` |
+//! | item | PK | SK | built by |
+//! |---|---|---|---|
+//! | user | `USER#<id>` | `PROFILE` | `identity::users` |
+//! | unique email | `EMAIL#<normalized>` | `EMAIL` | `identity::users` |
+//! | failed logins | `EMAIL#<normalized>` | `LOGIN_ATTEMPTS` | `identity::attempts` |
+//! | session | `USER#<id>` | `SESSION#<sid>` | [`crate::auth::session`] |
+//! | one-time code | `OTP#<purpose>#<email>` | `OTP` | `identity::codes` |
+//! | catalogue record | `CATALOG#<KIND>` | `<id>` | `catalog::store` |
+//! | catalogue version | `CATALOG` | `VERSION` | `catalog::store` |
 //!
 //! The catalogue's keys (`CATALOG#<KIND>`) are built by its store (`catalog::store`). The table has no
 //! secondary index: every listing is a consistent partition Query, and an index would only cost a write
@@ -15,8 +18,6 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-
-use crate::id::Id;
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -32,9 +33,12 @@ pub struct Key {
 }
 
 impl Key {
-    /// A key from its two parts; only a store builds keys.
-    pub fn new(pk: String, sk: impl Into<String>) -> Self {
-        Key { pk, sk: sk.into() }
+    /// A key from its two parts; only the store that owns the item builds it.
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Key {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
     }
 
     /// The key as the attribute map `GetItem`, `DeleteItem` and `UpdateItem` take.
@@ -44,23 +48,6 @@ impl Key {
             (SK.to_owned(), AttributeValue::S(self.sk.clone())),
         ])
     }
-
-    pub fn user(id: &Id) -> Self {
-        Key::new(format!("USER#{id}"), "PROFILE")
-    }
-
-    /// The marker that keeps an email unique; `normalized` is trimmed and lower-cased by the caller.
-    pub fn email(normalized: &str) -> Self {
-        Key::new(format!("EMAIL#{normalized}"), "EMAIL")
-    }
-
-    pub fn session(user: &Id, session: &Id) -> Self {
-        Key::new(format!("USER#{user}"), format!("SESSION#{session}"))
-    }
-
-    pub fn one_time_code(purpose: &str, normalized_email: &str) -> Self {
-        Key::new(format!("OTP#{purpose}#{normalized_email}"), "OTP")
-    }
 }
 
 #[cfg(test)]
@@ -68,23 +55,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_follow_the_documented_layout() {
-        let id: Id = "682b7173f5c8c863ab931a45".parse().unwrap();
-        assert_eq!(
-            Key::user(&id),
-            Key {
-                pk: "USER#682b7173f5c8c863ab931a45".into(),
-                sk: "PROFILE".into()
-            }
-        );
-        assert_eq!(
-            Key::session(&id, &id).sk,
-            "SESSION#682b7173f5c8c863ab931a45"
-        );
-        assert_eq!(Key::email("a@b.co").pk, "EMAIL#a@b.co");
-        assert_eq!(
-            Key::one_time_code("reset_password", "a@b.co").pk,
-            "OTP#reset_password#a@b.co"
-        );
+    fn a_key_becomes_the_attribute_map_dynamodb_takes() {
+        let attributes = Key::new("USER#1", "PROFILE").to_attributes();
+        assert_eq!(attributes["PK"], AttributeValue::S("USER#1".into()));
+        assert_eq!(attributes["SK"], AttributeValue::S("PROFILE".into()));
+        assert_eq!(attributes.len(), 2);
     }
 }

@@ -330,10 +330,7 @@ async fn me_shows_the_current_user_and_needs_a_valid_access_token() {
 #[tokio::test]
 async fn the_operations_cli_creates_the_first_admin_once() {
     let app = spawn_app().await;
-    let users = shared::users::UserStore {
-        db: app.dynamodb.clone(),
-        table: app.table_name.clone(),
-    };
+    let users = identity::UserStore::new(app.dynamodb.clone(), &app.table_name);
     let email = unique_email();
 
     let created = ops::accounts::create_admin(&users, &email, "Owner", "admin-password".into())

@@ -117,7 +117,7 @@ async fn a_resend_within_a_minute_waits_and_the_hourly_limit_holds() {
         .update_item()
         .table_name(&app.table_name)
         .set_key(Some(
-            Key::one_time_code("email_confirmation", &email).to_attributes(),
+            Key::new(format!("OTP#email_confirmation#{email}"), "OTP").to_attributes(),
         ))
         .update_expression("SET sends = :sends")
         .expression_attribute_values(":sends", AttributeValue::L(sends.to_vec()))
@@ -188,7 +188,7 @@ async fn codes_are_stored_only_as_a_mac() {
         .get_item()
         .table_name(&app.table_name)
         .set_key(Some(
-            Key::one_time_code("email_confirmation", &email).to_attributes(),
+            Key::new(format!("OTP#email_confirmation#{email}"), "OTP").to_attributes(),
         ))
         .send()
         .await

@@ -1,9 +1,12 @@
 //! Refresh rotation, the grace window, reuse detection, concurrency, token confusion, and sessions.
 
-use api_tests::{TestApp, spawn_app, spawn_app_with};
+use api_tests::{StoreBarrier, TestApp, spawn_app, spawn_app_behind, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shared::{Id, auth::Role, db::Key};
+use shared::{
+    Id,
+    auth::{Role, session::SessionRecord},
+};
 
 async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
     app.post_json("/auth/refresh-token", json!({"token": token}))
@@ -18,7 +21,7 @@ fn field(body: &Value, name: &str) -> String {
 }
 
 async fn session_generation(app: &TestApp, login: &Value, session: &str) -> Option<u64> {
-    let key = Key::session(
+    let key = SessionRecord::key(
         &field(login, "_id").parse().unwrap(),
         &session.parse::<Id>().unwrap(),
     );
@@ -135,12 +138,15 @@ async fn replaying_a_spent_token_after_the_grace_window_revokes_the_session() {
 
 #[tokio::test]
 async fn two_concurrent_refreshes_rotate_once_and_both_get_a_working_token() {
-    let app = spawn_app().await;
+    // Both rotations are held at the store until the other one arrives: they provably race.
+    let barrier = StoreBarrier::start("UpdateItem", 2).await;
+    let app = spawn_app_behind(&barrier).await;
     let (_, login) = app.signed_in(Role::Client).await;
     let token = field(&login, "refreshToken");
 
     let (a, b) = tokio::join!(refresh(&app, &token), refresh(&app, &token));
 
+    assert!(barrier.met(), "both rotations reached the store at once");
     assert_eq!(
         (a.status(), b.status()),
         (StatusCode::CREATED, StatusCode::CREATED)

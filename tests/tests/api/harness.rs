@@ -89,7 +89,7 @@ async fn a_failed_condition_is_reported_as_such() {
         app.dynamodb
             .put_item()
             .table_name(&app.table_name)
-            .set_item(Some(Key::email("a@b.co").to_attributes()))
+            .set_item(Some(Key::new("EMAIL#a@b.co", "EMAIL").to_attributes()))
             .condition_expression("attribute_not_exists(PK)")
     };
     put().send().await.store_context("first put").unwrap();
@@ -118,7 +118,7 @@ async fn a_cancelled_transaction_says_which_item_failed() {
             )
             .build()
     };
-    let taken = Key::email("taken@b.co");
+    let taken = Key::new("EMAIL#taken@b.co", "EMAIL");
     app.dynamodb
         .put_item()
         .table_name(&app.table_name)
@@ -126,7 +126,7 @@ async fn a_cancelled_transaction_says_which_item_failed() {
         .send()
         .await
         .unwrap();
-    let fresh = Key::user(&Id::new());
+    let fresh = Key::new(format!("USER#{}", Id::new()), "PROFILE");
 
     let result = app
         .dynamodb

@@ -1,0 +1,95 @@
+//! Identity: who a caller is and what proves it. Accounts and their unique emails, passwords, sessions'
+//! writes, one-time codes, password-reset grants, token issuing and the refresh decision. The `auth`
+//! function serves it over HTTP; the future account and order code uses it too.
+//!
+//! # Layout
+//! - [`email`], [`password`]: the parsed values every input becomes ([`Email`], [`Password`]).
+//! - [`users`]: the user item and its email marker ([`UserStore`]).
+//! - [`attempts`]: failed logins per email and the lockout ([`LoginAttempts`]).
+//! - [`sessions`]: opening, rotating and ending sessions ([`SessionStore`]).
+//! - [`codes`]: one-time codes, their limits and their consumption ([`CodeStore`]).
+//! - [`tokens`]: signing access, refresh and reset tokens ([`TokenIssuer`], [`IssuerConfig`]).
+//! - [`accounts`]: register and login; [`grants`]: what a verified code unlocks, and the password reset.
+//! - [`refresh`]: the refresh decision (rotation, grace window, reuse detection).
+//!
+//! # Rules
+//! - Each item has one store, the only code that builds its keys and expressions. A write that spans
+//!   items (a code's consumption and its effect, a reset and the sessions it ends) is one transaction
+//!   committed by the store of the main item, with the other items' writes built by their own stores.
+//! - Stores return `StoreError` or their own `thiserror` enum; operations return a `thiserror` enum
+//!   whose cases a caller can act on, plus `Unexpected` carrying the cause. Nothing here knows HTTP:
+//!   the auth function maps each error to its answer once.
+//! - What every function needs to *check* a token and its session (verification, the session read,
+//!   the extractors) is the platform's (`shared::auth`); this crate only issues and writes.
+//! - No token, code, password or email goes into a log field; user and session ids may.
+
+pub mod accounts;
+pub mod attempts;
+pub mod codes;
+pub mod email;
+pub mod grants;
+pub mod password;
+pub mod refresh;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use std::sync::Arc;
+
+use shared::{
+    auth::{Verifier, VerifierConfig},
+    config::EnvReader,
+};
+
+pub use attempts::LoginAttempts;
+pub use codes::{CodeStore, OtpCode, OtpConfig, Purpose};
+pub use email::Email;
+pub use password::Password;
+pub use sessions::SessionStore;
+pub use tokens::{IssuerConfig, TokenIssuer};
+pub use users::{UserRecord, UserStore};
+
+/// What only the issuing side reads (the verifier's settings are the platform's `VerifierConfig`).
+pub struct Config {
+    pub issuer: IssuerConfig,
+    pub otp: OtpConfig,
+}
+
+impl Config {
+    pub fn read(env: &mut EnvReader) -> Self {
+        Config {
+            issuer: IssuerConfig::read(env),
+            otp: OtpConfig::read(env),
+        }
+    }
+}
+
+/// The stores and keys of identity; cheap to clone.
+#[derive(Clone)]
+pub struct Identity {
+    pub users: UserStore,
+    pub sessions: SessionStore,
+    pub codes: CodeStore,
+    pub attempts: LoginAttempts,
+    pub tokens: Arc<TokenIssuer>,
+    /// Checks refresh and reset tokens (access tokens are the extractors' to check).
+    verifier: Arc<Verifier>,
+}
+
+impl Identity {
+    pub fn new(
+        verifier: &VerifierConfig,
+        config: Config,
+        db: aws_sdk_dynamodb::Client,
+        table: &str,
+    ) -> Self {
+        Identity {
+            users: UserStore::new(db.clone(), table),
+            sessions: SessionStore::new(db.clone(), table),
+            codes: CodeStore::new(db.clone(), table, verifier, config.otp),
+            attempts: LoginAttempts::new(db, table),
+            tokens: Arc::new(TokenIssuer::new(verifier, config.issuer)),
+            verifier: Arc::new(Verifier::new(verifier)),
+        }
+    }
+}

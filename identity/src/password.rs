@@ -1,0 +1,130 @@
+//! Passwords: [`Password`], a length-checked secret, and argon2id hashing with OWASP's parameters
+//! (m = 19456 KiB, t = 2, p = 1).
+//!
+//! Hashing takes tens of milliseconds of CPU on purpose, so it runs on the blocking thread pool and
+//! never stalls the async runtime.
+
+use argon2::{
+    Algorithm, Argon2, Params, Version,
+    password_hash::{PasswordHasher, PasswordVerifier},
+};
+use secrecy::{ExposeSecret, SecretString};
+use shared::FieldIssue;
+
+pub const MIN_LENGTH: usize = 8;
+pub const MAX_LENGTH: usize = 128;
+
+/// A password of 8 to 128 characters. Never logged: its `Debug` is redacted.
+#[derive(Debug)]
+pub struct Password(SecretString);
+
+impl Password {
+    pub fn parse(raw: String) -> Result<Self, FieldIssue> {
+        if (MIN_LENGTH..=MAX_LENGTH).contains(&raw.chars().count()) {
+            Ok(Password(SecretString::from(raw)))
+        } else {
+            Err(FieldIssue::Length {
+                min: MIN_LENGTH,
+                max: MAX_LENGTH,
+            })
+        }
+    }
+
+    /// A password as a login presents it, of any length: one set under older rules still logs in, and
+    /// anything else is just a wrong password.
+    pub fn presented(raw: String) -> Self {
+        Password(SecretString::from(raw))
+    }
+
+    /// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`) of this password with a fresh random salt.
+    pub async fn hash(&self) -> anyhow::Result<String> {
+        let password = self.0.clone();
+        Ok(tokio::task::spawn_blocking(move || {
+            argon2()
+                .hash_password(password.expose_secret().as_bytes())
+                .expect("hashing with a fresh salt cannot fail")
+                .to_string()
+        })
+        .await?)
+    }
+
+    /// Whether this password matches `phc`. With `phc = None` (unknown user) it verifies against a dummy
+    /// hash and answers `false`, taking the same time.
+    pub async fn verify(&self, phc: Option<String>) -> anyhow::Result<bool> {
+        let password = self.0.clone();
+        Ok(tokio::task::spawn_blocking(move || {
+            let known = phc.is_some();
+            let phc = phc.unwrap_or_else(|| DUMMY_HASH.to_owned());
+            let matches = argon2()
+                .verify_password(password.expose_secret().as_bytes(), phc.as_str())
+                .is_ok();
+            known && matches
+        })
+        .await?)
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19_456, 2, 1, None).expect("OWASP argon2id parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// The hash of 32 random bytes that were thrown away, with the same parameters as real hashes. A login
+/// for an unknown email verifies against it, so it costs the same time as one with a wrong password; a
+/// constant keeps that cost out of cold starts.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$/jb4d2Dn7nuy5BI4PxrnYw$kLdrK0IPeU3brfdIp3OoecLOxZqKPswz2izL0ZYUTAA";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn password(raw: &str) -> Password {
+        Password::parse(raw.into()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
+        let phc = password("correct horse").hash().await.unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(
+            password("correct horse")
+                .verify(Some(phc.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !password("wrong horse")
+                .verify(Some(phc.clone()))
+                .await
+                .unwrap()
+        );
+        assert_ne!(
+            phc,
+            password("correct horse").hash().await.unwrap(),
+            "every hash has its own salt"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_never_verifies() {
+        assert!(!password("anything").verify(None).await.unwrap());
+        assert!(
+            DUMMY_HASH.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "same cost as real hashes"
+        );
+    }
+
+    #[test]
+    fn passwords_have_8_to_128_characters() {
+        assert!(Password::parse("1234567".into()).is_err());
+        assert!(Password::parse("12345678".into()).is_ok());
+        assert!(
+            Password::parse("ب".repeat(128)).is_ok(),
+            "characters, not bytes"
+        );
+        assert_eq!(
+            Password::parse("x".repeat(129)).unwrap_err(),
+            FieldIssue::Length { min: 8, max: 128 }
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! The refresh decision, one for the four refresh conventions the auth function serves (their routes
+//! and bodies are the auth function's; what a token is worth is decided here).
+//!
+//! [`Identity::rotate`] spends the presented token and hands out the next one; [`Identity::keep`]
+//! (blazex, whose clients keep the refresh token they logged in with) only issues an access token.
+
+use shared::{
+    Id,
+    auth::{session::SessionRecord, tokens::TokenKind},
+    clock::now_secs,
+    db::StoreError,
+};
+
+use crate::{Identity, tokens::Issued, users::UserRecord};
+
+/// A rotation: the session moved to a new generation (or a concurrent refresh moved it within the
+/// grace window), and `refresh` is the token of that generation.
+pub struct Rotated {
+    pub user: UserRecord,
+    pub access: Issued,
+    pub refresh: Issued,
+}
+
+/// A refresh that keeps the presented refresh token valid.
+pub struct Kept {
+    pub user: UserRecord,
+    pub access: Issued,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// Not a valid refresh token, a spent or revoked one, or its account is gone: every case is a 401.
+    #[error("refresh token rejected")]
+    Rejected,
+    /// The store or the signer failed; the cause is kept for the log.
+    #[error("refresh failed")]
+    Unexpected(#[source] StoreError),
+}
+
+impl From<StoreError> for RefreshError {
+    fn from(error: StoreError) -> Self {
+        RefreshError::Unexpected(error)
+    }
+}
+
+/// Who the token names.
+struct Presented {
+    user: Id,
+    session: Id,
+    generation: u64,
+}
+
+impl Identity {
+    fn presented(&self, token: &str) -> Result<Presented, RefreshError> {
+        let claims = self
+            .verifier
+            .verify(token, TokenKind::Refresh)
+            .map_err(|_| RefreshError::Rejected)?;
+        match (claims.sid, claims.generation) {
+            (Some(session), Some(generation)) => Ok(Presented {
+                user: claims.sub,
+                session,
+                generation,
+            }),
+            _ => Err(RefreshError::Rejected),
+        }
+    }
+
+    /// Rotates with `token`. The happy path is one conditional UpdateItem on the session and one GetItem
+    /// of the user, run concurrently:
+    /// - the session was at the token's generation: it moves to the next one, the caller gets its tokens;
+    /// - it is exactly one generation further and was rotated within the grace window: a concurrent
+    ///   refresh won the race; the caller gets tokens for the current generation (one chain, never two);
+    /// - anything older, or the grace window passed: the token was replayed, the session is revoked.
+    #[tracing::instrument(skip_all)]
+    pub async fn rotate(&self, token: &str) -> Result<Rotated, RefreshError> {
+        let presented = self.presented(token)?;
+        let (user_id, session_id) = (presented.user, presented.session);
+        let now = now_secs();
+        let lifetime = self.tokens.config.refresh_ttl_secs;
+        let (rotated, user) = tokio::join!(
+            self.sessions
+                .rotate(&user_id, &session_id, presented.generation, now, lifetime),
+            self.users.get(&user_id)
+        );
+        let user = user?;
+        let session = match rotated {
+            Ok(session) => session,
+            Err(StoreError::ConditionFailed) => self.lost_race(&presented, now).await?,
+            Err(other) => return Err(other.into()),
+        };
+        let user = self.still_there(user, &presented).await?;
+        let refresh =
+            self.tokens
+                .refresh(user.id, user.role, session.session_id, session.generation);
+        Ok(Rotated {
+            access: self.access_token(&user, &session)?,
+            refresh: refresh.map_err(StoreError::from)?,
+            user,
+        })
+    }
+
+    /// A new access token for the session of `token`, which stays valid.
+    #[tracing::instrument(skip_all)]
+    pub async fn keep(&self, token: &str) -> Result<Kept, RefreshError> {
+        let presented = self.presented(token)?;
+        let (session, user) = tokio::try_join!(
+            self.sessions.load(&presented.user, &presented.session),
+            self.users.get(&presented.user)
+        )?;
+        let session = match session {
+            Some(s) if s.is_live(now_secs()) && s.generation == presented.generation => s,
+            _ => return Err(RefreshError::Rejected),
+        };
+        let user = self.still_there(user, &presented).await?;
+        Ok(Kept {
+            access: self.access_token(&user, &session)?,
+            user,
+        })
+    }
+
+    fn access_token(
+        &self,
+        user: &UserRecord,
+        session: &SessionRecord,
+    ) -> Result<Issued, StoreError> {
+        Ok(self.tokens.access(user.id, user.role, session.session_id)?)
+    }
+
+    /// The session after a rotation that did not happen: the winner's generation inside the grace
+    /// window, or a replay that revokes the session.
+    async fn lost_race(
+        &self,
+        presented: &Presented,
+        now: i64,
+    ) -> Result<SessionRecord, RefreshError> {
+        let current = self
+            .sessions
+            .load(&presented.user, &presented.session)
+            .await?;
+        match current {
+            Some(s)
+                if s.is_live(now)
+                    && s.generation == presented.generation + 1
+                    && now - s.rotated_at < self.tokens.config.refresh_grace_secs =>
+            {
+                Ok(s)
+            }
+            Some(s) if s.is_live(now) => {
+                tracing::warn!(user = %presented.user, session = %presented.session,
+                    presented = presented.generation, current = s.generation,
+                    "refresh token reuse detected; revoking the session");
+                self.sessions
+                    .delete(&presented.user, &presented.session)
+                    .await?;
+                Err(RefreshError::Rejected)
+            }
+            _ => Err(RefreshError::Rejected),
+        }
+    }
+
+    /// The account behind a refresh; when it is gone, so is the session.
+    async fn still_there(
+        &self,
+        user: Option<UserRecord>,
+        presented: &Presented,
+    ) -> Result<UserRecord, RefreshError> {
+        match user {
+            Some(user) => Ok(user),
+            None => {
+                self.sessions
+                    .delete(&presented.user, &presented.session)
+                    .await?;
+                Err(RefreshError::Rejected)
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Sessions' writes: open one per login (one per device), rotate at each refresh, end one or all.
+//! The item's shape, key and the read every request makes are the platform's
+//! (`shared::auth::session`); this store builds keys only through `SessionRecord::key`/`partition`.
+//!
+//! Refresh rotation is a counter: a session's `generation` goes up by one at each refresh, with a
+//! condition on the generation the presented token carries, so two racing refreshes can never both
+//! rotate (see `crate::refresh` for the grace window and reuse detection).
+
+use aws_sdk_dynamodb::{
+    Client,
+    types::{AttributeValue, Delete, DeleteRequest, ReturnValue, TransactWriteItem, WriteRequest},
+};
+use shared::{
+    Id,
+    auth::session::{SessionReader, SessionRecord},
+    db::{StoreError, StoreResultExt, query_all},
+};
+
+#[derive(Clone)]
+pub struct SessionStore {
+    reader: SessionReader,
+    db: Client,
+    table: String,
+}
+
+impl SessionStore {
+    pub fn new(db: Client, table: impl Into<String>) -> Self {
+        let table = table.into();
+        SessionStore {
+            reader: SessionReader::new(db.clone(), table.clone()),
+            db,
+            table,
+        }
+    }
+
+    /// The session, read consistently (the same read the extractors make).
+    pub async fn load(&self, user: &Id, session: &Id) -> Result<Option<SessionRecord>, StoreError> {
+        self.reader.load(user, session).await
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %session.user_id, session = %session.session_id))]
+    pub async fn create(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        let item = serde_dynamo::to_item(session).map_err(|e| StoreError::Other(e.into()))?;
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .store_context("Failed to create a session")?;
+        Ok(())
+    }
+
+    /// Moves the session from generation `from` to `from + 1` and slides its expiry. Fails with
+    /// `ConditionFailed` when the session is gone, expired, or no longer at `from` (someone rotated first).
+    #[tracing::instrument(skip_all, fields(%user, %session, from))]
+    pub async fn rotate(
+        &self,
+        user: &Id,
+        session: &Id,
+        from: u64,
+        now: i64,
+        lifetime_secs: i64,
+    ) -> Result<SessionRecord, StoreError> {
+        let output = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(SessionRecord::key(user, session).to_attributes()))
+            .update_expression(
+                "SET generation = :next, rotatedAt = :now, lastUsedAt = :now, expiresAt = :expires",
+            )
+            .condition_expression(
+                "attribute_exists(PK) AND generation = :from AND expiresAt > :now",
+            )
+            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+            .expression_attribute_values(":next", AttributeValue::N((from + 1).to_string()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N((now + lifetime_secs).to_string()),
+            )
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .store_context("Failed to rotate a session")?;
+        let item = output.attributes.ok_or_else(|| {
+            StoreError::Other(anyhow::anyhow!("UpdateItem returned no attributes"))
+        })?;
+        serde_dynamo::from_item(item)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed session item: {e}")))
+    }
+
+    /// Ends one session. Ending a session that is already gone is not an error.
+    #[tracing::instrument(skip_all, fields(%user, %session))]
+    pub async fn delete(&self, user: &Id, session: &Id) -> Result<(), StoreError> {
+        self.db
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(SessionRecord::key(user, session).to_attributes()))
+            .send()
+            .await
+            .store_context("Failed to delete a session")?;
+        Ok(())
+    }
+
+    /// The end of `session` as one item of a transaction another store commits.
+    pub(crate) fn end_in_transaction(
+        &self,
+        session: &SessionRecord,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(
+                SessionRecord::key(&session.user_id, &session.session_id).to_attributes(),
+            ))
+            .build()
+            .map_err(anyhow::Error::from)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// Every session of a user, live or expired-but-not-yet-deleted.
+    #[tracing::instrument(skip_all, fields(%user))]
+    pub async fn list(&self, user: &Id) -> Result<Vec<SessionRecord>, StoreError> {
+        let (partition, prefix) = SessionRecord::partition(user);
+        let query = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", AttributeValue::S(partition))
+            .expression_attribute_values(":prefix", AttributeValue::S(prefix.into()));
+        query_all(query, "sessions").await
+    }
+
+    /// Ends every session of a user; returns how many there were.
+    #[tracing::instrument(skip_all, fields(%user))]
+    pub async fn delete_all(&self, user: &Id) -> Result<usize, StoreError> {
+        let sessions = self.list(user).await?;
+        for chunk in sessions.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|s| {
+                    let delete = DeleteRequest::builder()
+                        .set_key(Some(
+                            SessionRecord::key(&s.user_id, &s.session_id).to_attributes(),
+                        ))
+                        .build()
+                        .expect("key is set");
+                    WriteRequest::builder().delete_request(delete).build()
+                })
+                .collect();
+            // BatchWriteItem may leave some requests unprocessed under load: resend them until done.
+            for attempt in 0.. {
+                let output = self
+                    .db
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .store_context("Failed to delete sessions")?;
+                requests = output
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+                if attempt == 5 {
+                    return Err(StoreError::Throttled);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+        }
+        Ok(sessions.len())
+    }
+}

@@ -1,0 +1,269 @@
+//! User accounts: the user item and the marker that keeps its email unique, written in one transaction.
+//! [`UserStore`] is the only code that builds their keys and update expressions.
+
+use aws_sdk_dynamodb::{
+    Client,
+    types::{AttributeValue, Put, TransactWriteItem, Update},
+};
+use serde::{Deserialize, Serialize};
+use shared::{
+    Id,
+    auth::Role,
+    clock::now_millis,
+    db::{Key, StoreError, StoreResultExt, get_record},
+};
+
+use crate::{codes::CodeConsumption, email::Email};
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRecord {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub id: Id,
+    /// Normalized.
+    pub email: String,
+    pub full_name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub role: Role,
+    pub confirmed: bool,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// SHA-256 (hex) of the pending password-reset grant, if a reset code was verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_grant_hash: Option<String>,
+}
+
+impl UserRecord {
+    pub fn email(&self) -> Email {
+        Email::stored(self.email.clone())
+    }
+}
+
+pub struct NewUser {
+    pub email: Email,
+    pub full_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    /// Another account has this email; nothing was written.
+    #[error("the email is taken")]
+    EmailTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a write guarded by a one-time code or a reset grant did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum GuardedWriteError {
+    /// The code or grant was spent by a concurrent request, or the account is gone.
+    #[error("the code or grant was already spent")]
+    Spent,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone)]
+pub struct UserStore {
+    db: Client,
+    table: String,
+}
+
+impl UserStore {
+    pub fn new(db: Client, table: impl Into<String>) -> Self {
+        UserStore {
+            db,
+            table: table.into(),
+        }
+    }
+
+    fn key(id: &Id) -> Key {
+        Key::new(format!("USER#{id}"), "PROFILE")
+    }
+
+    /// The marker that keeps an email unique. Failed logins are counted beside it
+    /// (`crate::attempts`), so one Query reads both.
+    pub(crate) fn email_key(email: &Email) -> Key {
+        Key::new(format!("EMAIL#{email}"), "EMAIL")
+    }
+
+    /// Creates the user and its email marker in one transaction.
+    #[tracing::instrument(skip_all, fields(role = new.role.as_str()))]
+    pub async fn create(&self, new: NewUser) -> Result<UserRecord, CreateUserError> {
+        let id = Id::new();
+        let key = Self::key(&id);
+        let now = now_millis();
+        let mut marker = Self::email_key(&new.email).to_attributes();
+        marker.insert("userId".into(), AttributeValue::S(id.to_string()));
+        let user = UserRecord {
+            pk: key.pk,
+            sk: key.sk,
+            id,
+            email: new.email.as_str().to_owned(),
+            full_name: new.full_name,
+            password_hash: new.password_hash,
+            role: new.role,
+            confirmed: new.confirmed,
+            created_at: now,
+            updated_at: now,
+            reset_grant_hash: None,
+        };
+        let item = serde_dynamo::to_item(&user).map_err(|e| StoreError::Other(e.into()))?;
+        let put = |item, table: &str| {
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(table)
+                        .set_item(Some(item))
+                        .condition_expression("attribute_not_exists(PK)")
+                        .build()
+                        .expect("table and item are set"),
+                )
+                .build()
+        };
+        let written = self
+            .db
+            .transact_write_items()
+            .transact_items(put(item, &self.table))
+            .transact_items(put(marker, &self.table))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_transaction(e, "Failed to create a user"));
+        match written {
+            Ok(_) => Ok(user),
+            Err(e) if e.failed_condition_at(1) => Err(CreateUserError::EmailTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %id))]
+    pub async fn get(&self, id: &Id) -> Result<Option<UserRecord>, StoreError> {
+        get_record(&self.db, &self.table, &Self::key(id), "a user").await
+    }
+
+    /// The account with this email: the email marker, then the user.
+    #[tracing::instrument(skip_all)]
+    pub async fn find_by_email(&self, email: &Email) -> Result<Option<UserRecord>, StoreError> {
+        let output = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::email_key(email).to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .store_context("Failed to look up an email")?;
+        let id: Option<Id> = output
+            .item
+            .and_then(|item| item.get("userId")?.as_s().ok()?.parse().ok());
+        match id {
+            Some(id) => self.get(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Marks the email confirmed, in one transaction with the consumption of its code.
+    #[tracing::instrument(skip_all, fields(%user))]
+    pub async fn confirm_email(
+        &self,
+        user: &Id,
+        code: CodeConsumption,
+    ) -> Result<(), GuardedWriteError> {
+        let confirm = Update::builder()
+            .update_expression("SET confirmed = :yes, updatedAt = :now")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true));
+        self.redeem_code(user, code, confirm).await
+    }
+
+    /// Opens a password-reset grant (stored only as `grant_hash`), in one transaction with the
+    /// consumption of the code that unlocked it.
+    #[tracing::instrument(skip_all, fields(%user))]
+    pub async fn open_reset_grant(
+        &self,
+        user: &Id,
+        code: CodeConsumption,
+        grant_hash: String,
+    ) -> Result<(), GuardedWriteError> {
+        let open = Update::builder()
+            .update_expression("SET resetGrantHash = :grant, updatedAt = :now")
+            .expression_attribute_values(":grant", AttributeValue::S(grant_hash));
+        self.redeem_code(user, code, open).await
+    }
+
+    /// Applies `effect` to the existing user together with `code`'s consumption.
+    async fn redeem_code(
+        &self,
+        user: &Id,
+        code: CodeConsumption,
+        effect: aws_sdk_dynamodb::types::builders::UpdateBuilder,
+    ) -> Result<(), GuardedWriteError> {
+        let effect = effect
+            .table_name(&self.table)
+            .set_key(Some(Self::key(user).to_attributes()))
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":now", AttributeValue::N(now_millis().to_string()))
+            .build()
+            .map_err(anyhow::Error::from)
+            .map_err(StoreError::from)?;
+        let written = self
+            .db
+            .transact_write_items()
+            .transact_items(code.into_write())
+            .transact_items(TransactWriteItem::builder().update(effect).build())
+            .send()
+            .await
+            .map_err(|e| StoreError::from_transaction(e, "Failed to redeem a code"));
+        match written {
+            Ok(_) => Ok(()),
+            // Another request consumed the code first, or the account vanished.
+            Err(StoreError::TransactionCanceled(_)) => Err(GuardedWriteError::Spent),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Sets a new password hash if the reset grant `grant_hash` is still pending, spending it, in one
+    /// transaction with `also` (the sessions' ends, from `crate::sessions`).
+    #[tracing::instrument(skip_all, fields(%user, also = also.len()))]
+    pub async fn redeem_reset_grant(
+        &self,
+        user: &Id,
+        grant_hash: String,
+        password_hash: String,
+        also: Vec<TransactWriteItem>,
+    ) -> Result<(), GuardedWriteError> {
+        let change = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(user).to_attributes()))
+            .update_expression("SET passwordHash = :hash, updatedAt = :now REMOVE resetGrantHash")
+            .condition_expression("resetGrantHash = :grant")
+            .expression_attribute_values(":hash", AttributeValue::S(password_hash))
+            .expression_attribute_values(":now", AttributeValue::N(now_millis().to_string()))
+            .expression_attribute_values(":grant", AttributeValue::S(grant_hash))
+            .build()
+            .map_err(anyhow::Error::from)
+            .map_err(StoreError::from)?;
+        let mut items = vec![TransactWriteItem::builder().update(change).build()];
+        items.extend(also);
+        let written = self
+            .db
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_transaction(e, "Failed to reset a password"));
+        match written {
+            Ok(_) => Ok(()),
+            // The grant was redeemed by a concurrent request.
+            Err(e) if e.failed_condition_at(0) => Err(GuardedWriteError::Spent),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
