@@ -11,6 +11,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
@@ -51,13 +52,27 @@ impl IntoResponse for StripeError {
     }
 }
 
-/// The bearer key must be ours (compared in constant time); Stripe answers 401 otherwise.
-fn authorize(app: &App, headers: &HeaderMap) -> Result<(), StripeError> {
-    let presented = headers
+/// The key presented as Stripe takes it: `Bearer <key>`, or basic auth with the key as user name
+/// (`curl -u sk_test_...:`).
+fn presented_key(headers: &HeaderMap) -> String {
+    let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
+    if let Some(key) = value.strip_prefix("Bearer ") {
+        return key.to_owned();
+    }
+    value
+        .strip_prefix("Basic ")
+        .and_then(|encoded| BASE64.decode(encoded).ok())
+        .and_then(|decoded| String::from_utf8(decoded).ok())
+        .map(|user_password| user_password.split(':').next().unwrap_or("").to_owned())
+        .unwrap_or_default()
+}
+
+/// The key must be ours (compared in constant time); Stripe answers 401 otherwise.
+fn authorize(app: &App, headers: &HeaderMap) -> Result<(), StripeError> {
+    let presented = presented_key(headers);
     if bool::from(presented.as_bytes().ct_eq(app.config.secret_key.as_bytes())) {
         return Ok(());
     }

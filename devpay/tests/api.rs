@@ -64,6 +64,19 @@ async fn a_valid_session_is_stripe_shaped() {
 }
 
 #[tokio::test]
+async fn the_key_may_also_come_as_basic_auth_like_curl_sends_it() {
+    let devpay = spawn().await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/checkout/sessions", devpay.base_url))
+        .basic_auth(KEY, None::<&str>)
+        .form(VALID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
 async fn a_wrong_or_missing_key_is_401() {
     let devpay = spawn().await;
     for key in ["sk_test_other", ""] {
