@@ -25,8 +25,9 @@
 //! - `keys`: the provider keys, from Secrets Manager on first use.
 //!
 //! # Rules
-//! - No network call at construction (Lambda init budget): the keys are fetched on first use and kept
-//!   for the life of the process. A failed fetch is not cached, so the next request tries again.
+//! - No network call and no TLS setup at construction (Lambda init budget): the HTTP client and the
+//!   keys are made on first use and kept for the life of the process. A failed key fetch is not
+//!   cached, so the next request tries again.
 //! - No key, secret or signature goes into a log; the provider's error messages are logged, never shown
 //!   to clients. Requests time out after [`REQUEST_TIMEOUT`].
 
@@ -36,7 +37,10 @@ mod keys;
 pub mod signature;
 pub mod wire;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use aws_config::SdkConfig;
 use reqwest::{RequestBuilder, StatusCode};
@@ -64,7 +68,9 @@ pub struct Payments {
 
 struct Inner {
     config: PaymentConfig,
-    http: reqwest::Client,
+    /// Built on first use too: loading the TLS roots took about 35 ms (debug build), which would
+    /// otherwise land in every cold start, paying or not.
+    http: OnceLock<reqwest::Client>,
     secrets: aws_sdk_secretsmanager::Client,
     /// Filled by the first call that needs the keys; never holds a failure.
     keys: OnceCell<ProviderKeys>,
@@ -73,15 +79,10 @@ struct Inner {
 impl Payments {
     /// Makes no network call: the keys are read on first use.
     pub fn new(config: PaymentConfig, sdk: &SdkConfig) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .expect("the HTTP client's TLS setup is static and builds");
         Payments {
             inner: Arc::new(Inner {
                 config,
-                http,
+                http: OnceLock::new(),
                 secrets: aws_sdk_secretsmanager::Client::new(sdk),
                 keys: OnceCell::new(),
             }),
@@ -100,6 +101,16 @@ impl Payments {
             .await
     }
 
+    fn http(&self) -> &reqwest::Client {
+        self.inner.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(REQUEST_TIMEOUT)
+                .connect_timeout(CONNECT_TIMEOUT)
+                .build()
+                .expect("the HTTP client's TLS setup is static and builds")
+        })
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.inner.config.api_url)
     }
@@ -109,8 +120,7 @@ impl Payments {
     pub async fn create_session(&self, session: NewSession) -> Result<Session, PaymentError> {
         let keys = self.keys().await?;
         let request = self
-            .inner
-            .http
+            .http()
             .post(self.url("/v1/checkout/sessions"))
             .bearer_auth(keys.secret_key.expose_secret())
             .header("Idempotency-Key", &session.reference)
@@ -132,8 +142,7 @@ impl Payments {
         }
         let keys = self.keys().await?;
         let request = self
-            .inner
-            .http
+            .http()
             .get(self.url(&format!("/v1/checkout/sessions/{id}")))
             .bearer_auth(keys.secret_key.expose_secret());
         match self
@@ -161,8 +170,7 @@ impl Payments {
             form.push(("amount", amount.minor().to_string()));
         }
         let request = self
-            .inner
-            .http
+            .http()
             .post(self.url("/v1/refunds"))
             .bearer_auth(keys.secret_key.expose_secret())
             .header("Idempotency-Key", idempotency_key)
