@@ -157,7 +157,7 @@ impl Payments {
 
     /// Refunds a payment (`POST /v1/refunds`): all of it, or `amount`. The same `idempotency_key`
     /// (say, the order id) never refunds twice. Returns the refund id.
-    #[tracing::instrument(skip_all, fields(payment_intent))]
+    #[tracing::instrument(skip_all, fields(payment_intent = %payment_intent))]
     pub async fn refund(
         &self,
         payment_intent: &str,
