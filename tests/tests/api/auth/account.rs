@@ -1,0 +1,315 @@
+//! Register, login (with lockout) and `me`.
+
+use api_tests::{spawn_app, unique_email};
+use reqwest::StatusCode;
+use serde_json::json;
+use shared::auth::Role;
+
+use super::client::{Auth, field};
+
+#[tokio::test]
+async fn login_answers_belta_s_flat_body_with_real_expiry_dates() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.register(&email, "password-123").await;
+
+    let answer = Auth::anonymous(&app)
+        .login(&email.to_uppercase(), "password-123")
+        .await;
+
+    assert_eq!(answer.header("cache-control"), "no-store");
+    let body = answer.ok();
+    for field in [
+        "_id",
+        "fullName",
+        "email",
+        "confirmed",
+        "role",
+        "accessToken",
+        "accessTokenExpireDate",
+        "refreshToken",
+        "refreshTokenExpireDate",
+    ] {
+        assert!(!body[field].is_null(), "{field} missing in {body}");
+    }
+    assert_eq!(
+        (
+            body["email"].as_str(),
+            body["role"].as_str(),
+            body["confirmed"].as_bool()
+        ),
+        (Some(email.as_str()), Some("client"), Some(false))
+    );
+    assert_eq!(body["tokenType"], "Bearer");
+    assert_eq!(body["expiresIn"], 900);
+    let now = time::OffsetDateTime::now_utc();
+    let parse = |field: &str| {
+        time::OffsetDateTime::parse(
+            body[field].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    let access_in = (parse("accessTokenExpireDate") - now).whole_seconds();
+    let refresh_in = (parse("refreshTokenExpireDate") - now).whole_seconds();
+    assert!(
+        (890..=901).contains(&access_in),
+        "access expires in {access_in}s"
+    );
+    assert!(
+        (7 * 86400 - 10..=7 * 86400 + 1).contains(&refresh_in),
+        "refresh expires in {refresh_in}s"
+    );
+}
+
+#[tokio::test]
+async fn registering_validates_every_field() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            json!({"email": "a@b.co", "password": "password-123"}),
+            "fullName",
+            "missing name",
+        ),
+        (
+            json!({"fullName": "A", "email": "not-an-email", "password": "password-123"}),
+            "email",
+            "bad email",
+        ),
+        (
+            json!({"fullName": "A", "email": "a@b.co", "password": "short"}),
+            "password",
+            "short password",
+        ),
+        (
+            json!({"fullName": "A", "email": "a@b.co", "password": "x".repeat(129)}),
+            "password",
+            "long password",
+        ),
+        (
+            json!({"fullName": "A", "email": "a@b.co", "password": 12345678}),
+            "password",
+            "number password",
+        ),
+        (
+            json!({"fullName": "A", "email": "a@b.co", "password": "password-123", "role": "superuser"}),
+            "role",
+            "unknown role",
+        ),
+    ];
+    let english = Auth::anonymous(&app).in_lang("en");
+    for (body, field, why) in cases {
+        let answer = english.register(&body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{why}");
+        assert!(
+            answer.body["fields"][field].is_array(),
+            "{why}: {}",
+            answer.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_email_registers_once_whatever_its_case_and_unknown_fields_are_not_stored() {
+    let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
+    let email = unique_email();
+    let first = auth
+        .register(&json!({"fullName": "Sara", "email": email, "password": "password-123", "confirmed": true, "_id": "x"}))
+        .await
+        .created();
+    assert_eq!(first, json!({"success": true}));
+
+    let again = auth
+        .register(&json!({"fullName": "Sara", "email": format!(" {} ", email.to_uppercase()), "password": "password-456"}))
+        .await;
+
+    again.fails(StatusCode::CONFLICT, "duplicate_email_error");
+    let login = auth.login(&email, "password-123").await.ok();
+    assert_eq!(
+        login["confirmed"], false,
+        "`confirmed` from the body was ignored"
+    );
+}
+
+#[tokio::test]
+async fn only_an_admin_can_register_staff() {
+    let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
+    let body = |email: &str| json!({"fullName": "Staff", "email": email, "password": "password-123", "role": "employee"});
+
+    let anonymous = auth.register(&body(&unique_email())).await;
+    let (_, client) = app.signed_in(Role::Client).await;
+    let client_token = field(&client, "accessToken");
+    let as_client = auth
+        .with(&client_token)
+        .register(&body(&unique_email()))
+        .await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let admin_token = field(&admin, "accessToken");
+    let employee = unique_email();
+    let as_admin = auth.with(&admin_token).register(&body(&employee)).await;
+
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(as_client.status, StatusCode::FORBIDDEN);
+    assert_eq!(as_admin.status, StatusCode::CREATED);
+    let login = auth.login(&employee, "password-123").await.ok();
+    assert_eq!(login["role"], "employee");
+}
+
+#[tokio::test]
+async fn an_unknown_email_and_a_wrong_password_get_the_same_answer() {
+    let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
+    let email = unique_email();
+    app.register(&email, "password-123").await;
+
+    let wrong = auth.login(&email, "password-999").await;
+    let unknown = auth.login(&unique_email(), "password-123").await;
+
+    assert_eq!(
+        (wrong.status, unknown.status),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(wrong.body, unknown.body);
+    assert_eq!(wrong.body["code"], "invalid_email_or_password");
+}
+
+#[tokio::test]
+async fn five_failed_logins_lock_the_account_with_retry_after() {
+    let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
+    let email = unique_email();
+    app.register(&email, "password-123").await;
+    for attempt in 1..=5 {
+        let answer = auth.login(&email, "wrong-password").await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+
+    let locked = auth.login(&email, "password-123").await;
+
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry_after = locked.retry_after();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    assert_eq!(locked.body["code"], "too_many_login_attempts");
+    let unknown = unique_email();
+    for _ in 1..=5 {
+        auth.login(&unknown, "wrong-password").await;
+    }
+    let unknown_locked = auth.login(&unknown, "wrong-password").await;
+    assert_eq!(
+        unknown_locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "unknown emails lock the same way"
+    );
+}
+
+#[tokio::test]
+async fn a_successful_login_clears_earlier_failures() {
+    let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
+    let email = unique_email();
+    app.register(&email, "password-123").await;
+    for _ in 1..=2 {
+        for _ in 1..=4 {
+            auth.login(&email, "wrong-password").await;
+        }
+        auth.login(&email, "password-123").await.ok();
+    }
+}
+
+#[tokio::test]
+async fn a_login_needs_both_fields() {
+    let app = spawn_app().await;
+    let answer = Auth::anonymous(&app)
+        .login_with(&json!({"email": "a@b.co"}))
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body["fields"]["password"].is_array());
+}
+
+#[tokio::test]
+async fn me_shows_the_current_user_and_needs_a_valid_access_token() {
+    let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
+    let (email, login) = app.signed_in(Role::Employee).await;
+    let access = field(&login, "accessToken");
+
+    let me = auth.with(&access).me().await;
+    let anonymous = auth.me().await;
+    let garbage = auth.with("not.a.jwt").me().await;
+    let basic = app
+        .get("/auth/me")
+        .header("authorization", "Basic abc")
+        .send()
+        .await
+        .unwrap()
+        .status();
+
+    let me = me.ok();
+    assert_eq!(
+        (me["email"].as_str(), me["role"].as_str(), me["_id"].clone()),
+        (Some(email.as_str()), Some("employee"), login["_id"].clone())
+    );
+    assert!(me.get("passwordHash").is_none() && me.get("password").is_none());
+    for status in [anonymous.status, garbage.status, basic] {
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn the_operations_cli_creates_the_first_admin_once() {
+    let app = spawn_app().await;
+    let users = identity::UserStore::new(app.dynamodb.clone(), &app.table_name);
+    let email = unique_email();
+
+    let created = ops::accounts::create_admin(&users, &email, "Owner", "admin-password".into())
+        .await
+        .unwrap();
+    let again = ops::accounts::create_admin(&users, &email, "Owner", "other-password".into())
+        .await
+        .unwrap();
+    let short = ops::accounts::create_admin(&users, &unique_email(), "Owner", "short".into()).await;
+
+    assert!(created && !again, "created once, then left alone");
+    assert!(short.is_err(), "weak passwords are refused");
+    let login = Auth::anonymous(&app)
+        .login(&email, "admin-password")
+        .await
+        .ok();
+    assert_eq!(
+        (login["role"].as_str(), login["confirmed"].as_bool()),
+        (Some("admin"), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn a_broken_store_answers_a_generic_500_that_leaks_nothing() {
+    let app = spawn_app().await;
+    app.dynamodb
+        .delete_table()
+        .table_name(&app.table_name)
+        .send()
+        .await
+        .unwrap();
+
+    let answer = Auth::anonymous(&app)
+        .in_lang("en")
+        .login(&unique_email(), "password-123")
+        .await;
+
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        answer.body,
+        json!({"error": "Something went wrong on our side.", "code": "internal_error"})
+    );
+    assert!(
+        !answer.text.contains(&app.table_name) && !answer.text.contains("ResourceNotFound"),
+        "{}",
+        answer.text
+    );
+}
