@@ -13,6 +13,8 @@ use axum::{
 use http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
 
+pub mod de;
+
 use crate::{
     error::{ApiError, FieldErrors},
     i18n::{FieldIssue, JsonKind, Lang, Msg},
@@ -57,15 +59,6 @@ where
         if !is_blank && declared_json != Some(true) {
             return Err(ApiError::UnsupportedMediaType(Msg::UnsupportedMediaType));
         }
-        // serde would read a JSON array into a struct field by field; every body of this API is an object.
-        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-        if first.is_some_and(|b| *b != b'{')
-            && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok()
-        {
-            return Err(
-                FieldErrors::single("body", FieldIssue::WrongType(JsonKind::Object)).into(),
-            );
-        }
         let value = parse_json::<T>(if is_blank { b"{}" } else { &bytes })?;
         value.validate().map_err(ApiError::Validation)?;
         Ok(JsonBody(value))
@@ -81,21 +74,30 @@ fn is_json_media_type(content_type: &str) -> bool {
         && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
 }
 
-/// Deserializes JSON, turning serde's errors into field errors.
+/// Deserializes a JSON body: malformed JSON is a 400 `malformed_json`; valid JSON that is not an object
+/// names `body`; a field that does not fit `T` is named with its problem (see [`de`]).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => field_error(&path, &inner.to_string()),
-            _ => ApiError::BadRequest(Msg::MalformedJson),
-        }
-    })?;
-    deserializer
-        .end()
-        .map_err(|_| ApiError::BadRequest(Msg::MalformedJson))?;
-    Ok(value)
+    let value: de::Json =
+        serde_json::from_slice(bytes).map_err(|_| ApiError::BadRequest(Msg::MalformedJson))?;
+    // serde would read a JSON array into a struct field by field; every body of this API is an object.
+    if !matches!(value, de::Json::Object(_)) {
+        return Err(FieldErrors::single("body", FieldIssue::WrongType(JsonKind::Object)).into());
+    }
+    de::deserialize(de::Input::Json(value)).map_err(field_error)
+}
+
+/// Deserializes a query string: a value that does not fit `T` names its parameter (see [`de`]).
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let pairs = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    de::deserialize(de::Input::Query(pairs)).map_err(field_error)
+}
+
+/// The 400 naming the field and its issue.
+fn field_error(problem: de::FieldProblem) -> ApiError {
+    let (field, issue) = problem.into_issue();
+    ApiError::Validation(FieldErrors::single(field, issue))
 }
 
 /// Query parameters of type `T`, validated. A value that does not parse names its parameter (400).
@@ -111,12 +113,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        let deserializer =
-            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        let value: T = serde_path_to_error::deserialize(deserializer).map_err(|error| {
-            let path = error.path().to_string();
-            field_error(&path, &error.into_inner().to_string())
-        })?;
+        let value: T = parse_query(query)?;
         value.validate().map_err(ApiError::Validation)?;
         Ok(QueryParams(value))
     }
@@ -144,79 +141,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(Lang::from_headers(&parts.headers))
     }
-}
-
-/// Marker texts that our own `Deserialize` impls use in `serde::de::Error::custom`, so the issue they
-/// stand for survives serde's string-only errors.
-pub mod marker {
-    pub const INVALID_ID: &str = "invalid id";
-    pub const TOO_MANY_DECIMALS: &str = "too many decimals";
-}
-
-/// Builds the 400 for a data error at `path`, reading serde's message ("missing field `x`",
-/// "invalid type: integer `5`, expected a string", ...).
-fn field_error(path: &str, message: &str) -> ApiError {
-    let join = |name: &str| match path {
-        "" | "." | "?" => name.to_owned(),
-        parent => format!("{parent}.{name}"),
-    };
-    let field_here = || match path {
-        "" | "." | "?" => "body".to_owned(),
-        path => path.to_owned(),
-    };
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        let name = rest.split('`').next().unwrap_or_default();
-        return ApiError::Validation(FieldErrors::single(join(name), FieldIssue::Required));
-    }
-    let issue = if message.starts_with("invalid type: null") {
-        FieldIssue::Required
-    } else if message.starts_with("invalid type") {
-        let expected = message.rsplit("expected ").next().unwrap_or_default();
-        json_kind(expected).map_or(FieldIssue::Invalid, FieldIssue::WrongType)
-    } else if message.starts_with(marker::INVALID_ID) {
-        FieldIssue::InvalidId
-    } else if message.starts_with(marker::TOO_MANY_DECIMALS) {
-        FieldIssue::TooManyDecimals
-    } else if is_number_parse_failure(message) {
-        FieldIssue::WrongType(JsonKind::Number)
-    } else {
-        FieldIssue::Invalid
-    };
-    ApiError::Validation(FieldErrors::single(field_here(), issue))
-}
-
-fn json_kind(expected: &str) -> Option<JsonKind> {
-    let e = expected.to_ascii_lowercase();
-    let any = |words: &[&str]| words.iter().any(|w| e.contains(w));
-    if any(&["string", "char"]) {
-        Some(JsonKind::String)
-    } else if any(&["bool"]) {
-        Some(JsonKind::Boolean)
-    } else if any(&[
-        "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "integer",
-    ]) {
-        Some(JsonKind::Integer)
-    } else if any(&["f32", "f64", "number", "float"]) {
-        Some(JsonKind::Number)
-    } else if any(&["sequence", "array", "tuple"]) {
-        Some(JsonKind::Array)
-    } else if any(&["map", "struct"]) {
-        Some(JsonKind::Object)
-    } else {
-        None
-    }
-}
-
-/// Messages of `FromStr` failures for numbers, which is how query strings fail to parse.
-fn is_number_parse_failure(message: &str) -> bool {
-    [
-        "invalid digit",
-        "cannot parse integer",
-        "number too",
-        "invalid float",
-    ]
-    .iter()
-    .any(|m| message.contains(m))
 }
 
 #[cfg(test)]

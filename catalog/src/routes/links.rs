@@ -11,6 +11,7 @@ use shared::{
     clock::{now_millis, now_secs},
     extract::JsonBody,
 };
+use utoipa::ToSchema;
 
 use super::{entities::entity_after_write, entity_or_404, guard_modify, json, product_or_404};
 use crate::{
@@ -32,13 +33,13 @@ pub fn slot_api(kind: Kind) -> Api {
         return api;
     };
     let field = spec.id_field;
-    link_pair(
+    link_routes::<StaffProduct, _, _>(
         api,
-        product_link(
+        (
             format!("/products/staff/link-{route}"),
             format!("Link a product to a {route} `{{productId, {field}}}`"),
         ),
-        product_link(
+        (
             format!("/products/staff/unlink-{route}"),
             format!(
                 "Unlink a product from its {route} `{{productId, {field}?}}`; a `{field}` it is not on is a 400"
@@ -57,13 +58,13 @@ pub fn list_api(kind: Kind) -> Api {
         return api;
     };
     let body = format!("`{{{}, productId}}`", spec.id_field);
-    link_pair(
+    link_routes::<StaffProduct, _, _>(
         api,
-        product_link(
+        (
             format!("/{}/staff/link", spec.path),
             format!("Link to a product {body}"),
         ),
-        product_link(
+        (
             format!("/{}/staff/unlink", spec.path),
             format!("Unlink from a product {body}"),
         ),
@@ -81,19 +82,13 @@ pub fn parent_api(kind: Kind) -> Api {
         return api;
     };
     let (child_field, parent_field) = (spec.id_field, parent.spec().id_field);
-    let op = |path: String, summary: String| {
-        Op::post(path, summary)
-            .staff()
-            .body::<LinkInput>()
-            .answers::<StaffEntityView>()
-    };
-    link_pair(
+    link_routes::<StaffEntityView, _, _>(
         api,
-        op(
+        (
             format!("/{}/staff/link", spec.path),
             format!("Link to a category `{{{child_field}, {parent_field}}}`"),
         ),
-        op(
+        (
             format!("/{}/staff/unlink", spec.path),
             format!("Unlink from its category `{{{child_field}}}`"),
         ),
@@ -101,22 +96,26 @@ pub fn parent_api(kind: Kind) -> Api {
     )
 }
 
-/// A link and an unlink route, which differ in their documentation and the direction `handler`
-/// is given.
-fn link_pair<H, T>(api: Api, link: Op, unlink: Op, handler: impl Fn(bool) -> H) -> Api
+/// A link and an unlink route on `api`, each a staff `POST` of a [`LinkInput`] answering `View`,
+/// documented by its `(path, summary)`; they differ only in the direction `handler` is given.
+fn link_routes<View: ToSchema, H, T>(
+    api: Api,
+    link: (String, String),
+    unlink: (String, String),
+    handler: impl Fn(bool) -> H,
+) -> Api
 where
     H: Handler<T, CatalogState>,
     T: 'static,
 {
-    api.route(link, handler(true)).route(unlink, handler(false))
-}
-
-/// A staff route that links or unlinks a product and answers it.
-fn product_link(path: String, summary: String) -> Op {
-    Op::post(path, summary)
-        .staff()
-        .body::<LinkInput>()
-        .answers::<StaffProduct>()
+    let op = |(path, summary): (String, String)| {
+        Op::post(path, summary)
+            .staff()
+            .body::<LinkInput>()
+            .answers::<View>()
+    };
+    api.route(op(link), handler(true))
+        .route(op(unlink), handler(false))
 }
 
 /// Sets (`Some`) or clears (`None`) a single-valued relation; returns the parent it concerns.

@@ -1,9 +1,6 @@
 //! One test binary, one module per concern (zero2prod's layout): it links once and runs in parallel.
 
-mod auth_account;
-mod auth_codes;
-mod auth_seed_clients;
-mod auth_tokens;
+mod auth;
 mod catalog;
 mod catalog_snapshot;
 mod consistency;

@@ -58,6 +58,10 @@ impl Shop {
         self.caller(Some(&self.employee), "en")
     }
 
+    pub fn as_client(&self) -> Caller<'_> {
+        self.caller(Some(&self.client), "en")
+    }
+
     pub fn anonymous<'s>(&'s self, lang: &'s str) -> Caller<'s> {
         self.caller(None, lang)
     }
@@ -236,10 +240,33 @@ impl Caller<'_> {
         self.send(Method::DELETE, &path, None).await
     }
 
-    // Offers.
+    // Offers: `/offers`, staff only.
+
+    /// `GET /offers?query`
+    pub async fn offers(&self, query: &str) -> Answer {
+        let path = with_query("/offers".to_owned(), query);
+        self.send(Method::GET, &path, None).await
+    }
+
+    /// `POST /offers`
+    pub async fn create_offer(&self, body: &Value) -> Answer {
+        self.send(Method::POST, "/offers", Some(body)).await
+    }
 
     /// `GET /offers/{id}`
     pub async fn offer(&self, id: &str) -> Answer {
         self.send(Method::GET, &format!("/offers/{id}"), None).await
+    }
+
+    /// `PATCH /offers/{id}`
+    pub async fn update_offer(&self, id: &str, body: &Value) -> Answer {
+        let path = format!("/offers/{id}");
+        self.send(Method::PATCH, &path, Some(body)).await
+    }
+
+    /// `DELETE /offers/{id}`
+    pub async fn delete_offer(&self, id: &str) -> Answer {
+        self.send(Method::DELETE, &format!("/offers/{id}"), None)
+            .await
     }
 }

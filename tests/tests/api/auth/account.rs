@@ -1,9 +1,11 @@
 //! Register, login (with lockout) and `me`.
 
 use api_tests::{spawn_app, unique_email};
-use reqwest::{StatusCode, header};
-use serde_json::{Value, json};
+use reqwest::StatusCode;
+use serde_json::json;
 use shared::auth::Role;
+
+use super::client::{Auth, field};
 
 #[tokio::test]
 async fn login_answers_belta_s_flat_body_with_real_expiry_dates() {
@@ -11,16 +13,12 @@ async fn login_answers_belta_s_flat_body_with_real_expiry_dates() {
     let email = unique_email();
     app.register(&email, "password-123").await;
 
-    let response = app
-        .post_json(
-            "/auth/login",
-            json!({"email": email.to_uppercase(), "password": "password-123"}),
-        )
+    let answer = Auth::anonymous(&app)
+        .login(&email.to_uppercase(), "password-123")
         .await;
 
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
-    let body: Value = response.json().await.unwrap();
+    assert_eq!(answer.header("cache-control"), "no-store");
+    let body = answer.ok();
     for field in [
         "_id",
         "fullName",
@@ -100,42 +98,35 @@ async fn registering_validates_every_field() {
             "unknown role",
         ),
     ];
+    let english = Auth::anonymous(&app).in_lang("en");
     for (body, field, why) in cases {
-        let response = app
-            .client
-            .post(app.url("/auth/register"))
-            .header("accept-language", "en")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{why}");
-        let body: Value = response.json().await.unwrap();
-        assert!(body["fields"][field].is_array(), "{why}: {body}");
+        let answer = english.register(&body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{why}");
+        assert!(
+            answer.body["fields"][field].is_array(),
+            "{why}: {}",
+            answer.text
+        );
     }
 }
 
 #[tokio::test]
 async fn an_email_registers_once_whatever_its_case_and_unknown_fields_are_not_stored() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let email = unique_email();
-    let first = app
-        .post_json("/auth/register", json!({"fullName": "Sara", "email": email, "password": "password-123", "confirmed": true, "_id": "x"}))
+    let first = auth
+        .register(&json!({"fullName": "Sara", "email": email, "password": "password-123", "confirmed": true, "_id": "x"}))
+        .await
+        .created();
+    assert_eq!(first, json!({"success": true}));
+
+    let again = auth
+        .register(&json!({"fullName": "Sara", "email": format!(" {} ", email.to_uppercase()), "password": "password-456"}))
         .await;
-    assert_eq!(first.status(), StatusCode::CREATED);
-    assert_eq!(
-        first.json::<Value>().await.unwrap(),
-        json!({"success": true})
-    );
 
-    let again = app.post_json("/auth/register", json!({"fullName": "Sara", "email": format!(" {} ", email.to_uppercase()), "password": "password-456"})).await;
-
-    assert_eq!(again.status(), StatusCode::CONFLICT);
-    assert_eq!(
-        again.json::<Value>().await.unwrap()["code"],
-        "duplicate_email_error"
-    );
-    let login = app.login(&email, "password-123").await;
+    again.fails(StatusCode::CONFLICT, "duplicate_email_error");
+    let login = auth.login(&email, "password-123").await.ok();
     assert_eq!(
         login["confirmed"], false,
         "`confirmed` from the body was ignored"
@@ -145,122 +136,74 @@ async fn an_email_registers_once_whatever_its_case_and_unknown_fields_are_not_st
 #[tokio::test]
 async fn only_an_admin_can_register_staff() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let body = |email: &str| json!({"fullName": "Staff", "email": email, "password": "password-123", "role": "employee"});
 
-    let anonymous = app.post_json("/auth/register", body(&unique_email())).await;
+    let anonymous = auth.register(&body(&unique_email())).await;
     let (_, client) = app.signed_in(Role::Client).await;
-    let as_client = app
-        .post_json_as(
-            "/auth/register",
-            client["accessToken"].as_str().unwrap(),
-            body(&unique_email()),
-        )
+    let client_token = field(&client, "accessToken");
+    let as_client = auth
+        .with(&client_token)
+        .register(&body(&unique_email()))
         .await;
     let (_, admin) = app.signed_in(Role::Admin).await;
+    let admin_token = field(&admin, "accessToken");
     let employee = unique_email();
-    let as_admin = app
-        .post_json_as(
-            "/auth/register",
-            admin["accessToken"].as_str().unwrap(),
-            body(&employee),
-        )
-        .await;
+    let as_admin = auth.with(&admin_token).register(&body(&employee)).await;
 
-    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(as_client.status(), StatusCode::FORBIDDEN);
-    assert_eq!(as_admin.status(), StatusCode::CREATED);
-    assert_eq!(
-        app.login(&employee, "password-123").await["role"],
-        "employee"
-    );
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(as_client.status, StatusCode::FORBIDDEN);
+    assert_eq!(as_admin.status, StatusCode::CREATED);
+    let login = auth.login(&employee, "password-123").await.ok();
+    assert_eq!(login["role"], "employee");
 }
 
 #[tokio::test]
-async fn unknown_email_and_wrong_password_get_the_same_answer() {
+async fn an_unknown_email_and_a_wrong_password_get_the_same_answer() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let email = unique_email();
     app.register(&email, "password-123").await;
 
-    let wrong = app
-        .post_json(
-            "/auth/login",
-            json!({"email": email, "password": "password-999"}),
-        )
-        .await;
-    let unknown = app
-        .post_json(
-            "/auth/login",
-            json!({"email": unique_email(), "password": "password-123"}),
-        )
-        .await;
+    let wrong = auth.login(&email, "password-999").await;
+    let unknown = auth.login(&unique_email(), "password-123").await;
 
     assert_eq!(
-        (wrong.status(), unknown.status()),
+        (wrong.status, unknown.status),
         (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
     );
-    let (wrong, unknown): (Value, Value) =
-        (wrong.json().await.unwrap(), unknown.json().await.unwrap());
-    assert_eq!(wrong, unknown);
-    assert_eq!(wrong["code"], "invalid_email_or_password");
+    assert_eq!(wrong.body, unknown.body);
+    assert_eq!(wrong.body["code"], "invalid_email_or_password");
 }
 
 #[tokio::test]
 async fn five_failed_logins_lock_the_account_with_retry_after() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let email = unique_email();
     app.register(&email, "password-123").await;
     for attempt in 1..=5 {
-        let response = app
-            .post_json(
-                "/auth/login",
-                json!({"email": email, "password": "wrong-password"}),
-            )
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNAUTHORIZED,
-            "attempt {attempt}"
-        );
+        let answer = auth.login(&email, "wrong-password").await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
     }
 
-    let locked = app
-        .post_json(
-            "/auth/login",
-            json!({"email": email, "password": "password-123"}),
-        )
-        .await;
+    let locked = auth.login(&email, "password-123").await;
 
     assert_eq!(
-        locked.status(),
+        locked.status,
         StatusCode::TOO_MANY_REQUESTS,
         "even the right password waits"
     );
-    let retry_after: u64 = locked.headers()[header::RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after = locked.retry_after();
     assert!((1..=900).contains(&retry_after), "{retry_after}");
-    assert_eq!(
-        locked.json::<Value>().await.unwrap()["code"],
-        "too_many_login_attempts"
-    );
+    assert_eq!(locked.body["code"], "too_many_login_attempts");
     let unknown = unique_email();
     for _ in 1..=5 {
-        app.post_json(
-            "/auth/login",
-            json!({"email": unknown, "password": "wrong-password"}),
-        )
-        .await;
+        auth.login(&unknown, "wrong-password").await;
     }
-    let unknown_locked = app
-        .post_json(
-            "/auth/login",
-            json!({"email": unknown, "password": "wrong-password"}),
-        )
-        .await;
+    let unknown_locked = auth.login(&unknown, "wrong-password").await;
     assert_eq!(
-        unknown_locked.status(),
+        unknown_locked.status,
         StatusCode::TOO_MANY_REQUESTS,
         "unknown emails lock the same way"
     );
@@ -269,62 +212,53 @@ async fn five_failed_logins_lock_the_account_with_retry_after() {
 #[tokio::test]
 async fn a_successful_login_clears_earlier_failures() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let email = unique_email();
     app.register(&email, "password-123").await;
-    for _ in 1..=4 {
-        app.post_json(
-            "/auth/login",
-            json!({"email": email, "password": "wrong-password"}),
-        )
-        .await;
+    for _ in 1..=2 {
+        for _ in 1..=4 {
+            auth.login(&email, "wrong-password").await;
+        }
+        auth.login(&email, "password-123").await.ok();
     }
-    app.login(&email, "password-123").await;
-    for _ in 1..=4 {
-        app.post_json(
-            "/auth/login",
-            json!({"email": email, "password": "wrong-password"}),
-        )
-        .await;
-    }
-    app.login(&email, "password-123").await;
 }
 
 #[tokio::test]
-async fn login_needs_both_fields() {
+async fn a_login_needs_both_fields() {
     let app = spawn_app().await;
-    let response = app
-        .post_json("/auth/login", json!({"email": "a@b.co"}))
+    let answer = Auth::anonymous(&app)
+        .login_with(&json!({"email": "a@b.co"}))
         .await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert!(response.json::<Value>().await.unwrap()["fields"]["password"].is_array());
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body["fields"]["password"].is_array());
 }
 
 #[tokio::test]
 async fn me_shows_the_current_user_and_needs_a_valid_access_token() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let (email, login) = app.signed_in(Role::Employee).await;
+    let access = field(&login, "accessToken");
 
-    let me = app
-        .get_as("/auth/me", login["accessToken"].as_str().unwrap())
-        .await;
-    let anonymous = app.get("/auth/me").send().await.unwrap();
-    let garbage = app.get_as("/auth/me", "not.a.jwt").await;
+    let me = auth.with(&access).me().await;
+    let anonymous = auth.me().await;
+    let garbage = auth.with("not.a.jwt").me().await;
     let basic = app
         .get("/auth/me")
         .header("authorization", "Basic abc")
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .status();
 
-    assert_eq!(me.status(), StatusCode::OK);
-    let me: Value = me.json().await.unwrap();
+    let me = me.ok();
     assert_eq!(
         (me["email"].as_str(), me["role"].as_str(), me["_id"].clone()),
         (Some(email.as_str()), Some("employee"), login["_id"].clone())
     );
     assert!(me.get("passwordHash").is_none() && me.get("password").is_none());
-    for response in [anonymous, garbage, basic] {
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    for status in [anonymous.status, garbage.status, basic] {
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
 }
 
@@ -344,7 +278,10 @@ async fn the_operations_cli_creates_the_first_admin_once() {
 
     assert!(created && !again, "created once, then left alone");
     assert!(short.is_err(), "weak passwords are refused");
-    let login = app.login(&email, "admin-password").await;
+    let login = Auth::anonymous(&app)
+        .login(&email, "admin-password")
+        .await
+        .ok();
     assert_eq!(
         (login["role"].as_str(), login["confirmed"].as_bool()),
         (Some("admin"), Some(true))
@@ -361,23 +298,19 @@ async fn a_broken_store_answers_a_generic_500_that_leaks_nothing() {
         .await
         .unwrap();
 
-    let response = app
-        .client
-        .post(app.url("/auth/login"))
-        .header("accept-language", "en")
-        .json(&json!({"email": unique_email(), "password": "password-123"}))
-        .send()
-        .await
-        .unwrap();
+    let answer = Auth::anonymous(&app)
+        .in_lang("en")
+        .login(&unique_email(), "password-123")
+        .await;
 
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let body = response.text().await.unwrap();
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(
-        serde_json::from_str::<Value>(&body).unwrap(),
+        answer.body,
         json!({"error": "Something went wrong on our side.", "code": "internal_error"})
     );
     assert!(
-        !body.contains(&app.table_name) && !body.contains("ResourceNotFound"),
-        "{body}"
+        !answer.text.contains(&app.table_name) && !answer.text.contains("ResourceNotFound"),
+        "{}",
+        answer.text
     );
 }

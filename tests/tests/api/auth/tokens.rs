@@ -2,24 +2,15 @@
 
 use api_tests::{StoreBarrier, TestApp, spawn_app, spawn_app_behind, spawn_app_with};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::{
     Id,
     auth::{Role, session::SessionRecord},
 };
 
-async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
-    app.post_json("/auth/refresh-token", json!({"token": token}))
-        .await
-}
+use super::client::{Auth, field};
 
-fn field(body: &Value, name: &str) -> String {
-    body[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("{name} in {body}"))
-        .to_owned()
-}
-
+/// The stored generation of the session (how many times it rotated).
 async fn session_generation(app: &TestApp, login: &Value, session: &str) -> Option<u64> {
     let key = SessionRecord::key(
         &field(login, "_id").parse().unwrap(),
@@ -37,13 +28,9 @@ async fn session_generation(app: &TestApp, login: &Value, session: &str) -> Opti
     item["generation"].as_n().ok()?.parse().ok()
 }
 
+/// The `_id` of the session `access` belongs to.
 async fn current_session(app: &TestApp, access: &str) -> String {
-    let sessions: Value = app
-        .get_as("/auth/sessions", access)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let sessions = Auth::anonymous(app).with(access).sessions().await.ok();
     let current = sessions
         .as_array()
         .unwrap()
@@ -54,27 +41,22 @@ async fn current_session(app: &TestApp, access: &str) -> String {
 }
 
 #[tokio::test]
-async fn refresh_rotates_and_answers_like_login_with_201() {
+async fn a_refresh_rotates_and_answers_like_login_with_201() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let (_, login) = app.signed_in(Role::Client).await;
 
-    let response = refresh(&app, &field(&login, "refreshToken")).await;
+    let answer = auth.refresh(&field(&login, "refreshToken")).await;
 
-    assert_eq!(response.status(), StatusCode::CREATED);
-    assert_eq!(response.headers()["cache-control"], "no-store");
-    let body: Value = response.json().await.unwrap();
+    assert_eq!(answer.header("cache-control"), "no-store");
+    let body = answer.created();
     assert_eq!(body["_id"], login["_id"]);
     assert_eq!(body["provider"], "email", "Belta's clients read provider");
     assert_ne!(body["refreshToken"], login["refreshToken"]);
+    auth.with(&field(&body, "accessToken")).me().await.ok();
+    let next = auth.refresh(&field(&body, "refreshToken")).await;
     assert_eq!(
-        app.get_as("/auth/me", &field(&body, "accessToken"))
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    let next = refresh(&app, &field(&body, "refreshToken")).await;
-    assert_eq!(
-        next.status(),
+        next.status,
         StatusCode::CREATED,
         "the new refresh token works in turn"
     );
@@ -83,17 +65,12 @@ async fn refresh_rotates_and_answers_like_login_with_201() {
 #[tokio::test]
 async fn the_previous_token_still_works_inside_the_grace_window() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let (_, login) = app.signed_in(Role::Client).await;
-    let first = refresh(&app, &field(&login, "refreshToken"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let first = auth.refresh(&field(&login, "refreshToken")).await.body;
 
-    let replay = refresh(&app, &field(&login, "refreshToken")).await;
+    let replay = auth.refresh(&field(&login, "refreshToken")).await.created();
 
-    assert_eq!(replay.status(), StatusCode::CREATED);
-    let replay: Value = replay.json().await.unwrap();
     let session = current_session(&app, &field(&first, "accessToken")).await;
     assert_eq!(
         session_generation(&app, &login, &session).await,
@@ -101,38 +78,29 @@ async fn the_previous_token_still_works_inside_the_grace_window() {
         "the replay did not rotate again"
     );
     assert_eq!(
-        refresh(&app, &field(&replay, "refreshToken"))
-            .await
-            .status(),
+        auth.refresh(&field(&replay, "refreshToken")).await.status,
         StatusCode::CREATED,
         "the client is left with a working token"
     );
 }
 
 #[tokio::test]
-async fn replaying_a_spent_token_after_the_grace_window_revokes_the_session() {
+async fn a_refresh_token_used_twice_after_the_grace_window_revokes_the_session() {
     let app = spawn_app_with(&[("REFRESH_REUSE_GRACE_SECS", "0")]).await;
+    let auth = Auth::anonymous(&app);
     let (_, login) = app.signed_in(Role::Client).await;
-    let rotated: Value = refresh(&app, &field(&login, "refreshToken"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rotated = auth.refresh(&field(&login, "refreshToken")).await.body;
 
-    let replay = refresh(&app, &field(&login, "refreshToken")).await;
+    let replay = auth.refresh(&field(&login, "refreshToken")).await;
 
-    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        refresh(&app, &field(&rotated, "refreshToken"))
-            .await
-            .status(),
+        auth.refresh(&field(&rotated, "refreshToken")).await.status,
         StatusCode::UNAUTHORIZED,
         "the whole session is gone"
     );
     assert_eq!(
-        app.get_as("/auth/me", &field(&rotated, "accessToken"))
-            .await
-            .status(),
+        auth.with(&field(&rotated, "accessToken")).me().await.status,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -142,17 +110,18 @@ async fn two_concurrent_refreshes_rotate_once_and_both_get_a_working_token() {
     // Both rotations are held at the store until the other one arrives: they provably race.
     let barrier = StoreBarrier::start("UpdateItem", 2).await;
     let app = spawn_app_behind(&barrier).await;
+    let auth = Auth::anonymous(&app);
     let (_, login) = app.signed_in(Role::Client).await;
     let token = field(&login, "refreshToken");
 
-    let (a, b) = tokio::join!(refresh(&app, &token), refresh(&app, &token));
+    let (a, b) = tokio::join!(auth.refresh(&token), auth.refresh(&token));
 
     assert!(barrier.met(), "both rotations reached the store at once");
     assert_eq!(
-        (a.status(), b.status()),
+        (a.status, b.status),
         (StatusCode::CREATED, StatusCode::CREATED)
     );
-    let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
+    let (a, b) = (a.body, b.body);
     let session = current_session(&app, &field(&a, "accessToken")).await;
     assert_eq!(
         session_generation(&app, &login, &session).await,
@@ -160,11 +129,11 @@ async fn two_concurrent_refreshes_rotate_once_and_both_get_a_working_token() {
         "exactly one rotation"
     );
     assert_eq!(
-        refresh(&app, &field(&a, "refreshToken")).await.status(),
+        auth.refresh(&field(&a, "refreshToken")).await.status,
         StatusCode::CREATED
     );
     assert_eq!(
-        refresh(&app, &field(&b, "refreshToken")).await.status(),
+        auth.refresh(&field(&b, "refreshToken")).await.status,
         StatusCode::CREATED,
         "same chain, inside the grace window"
     );
@@ -173,42 +142,43 @@ async fn two_concurrent_refreshes_rotate_once_and_both_get_a_working_token() {
 #[tokio::test]
 async fn token_kinds_never_substitute_for_each_other() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let (_, login) = app.signed_in(Role::Client).await;
     let (access, refresh_token) = (field(&login, "accessToken"), field(&login, "refreshToken"));
 
     assert_eq!(
-        refresh(&app, &access).await.status(),
+        auth.refresh(&access).await.status,
         StatusCode::UNAUTHORIZED,
         "access as refresh"
     );
     assert_eq!(
-        app.get_as("/auth/me", &refresh_token).await.status(),
+        auth.with(&refresh_token).me().await.status,
         StatusCode::UNAUTHORIZED,
         "refresh as access"
     );
-    let reset = app
-        .post_json_as(
-            "/auth/reset-password",
-            &access,
-            json!({"password": "new-password-1"}),
-        )
-        .await;
-    assert_eq!(reset.status(), StatusCode::UNAUTHORIZED, "access as reset");
+    assert_eq!(
+        auth.with(&access)
+            .reset_password("new-password-1")
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "access as reset"
+    );
     let tampered = format!("{}x", &access[..access.len() - 1]);
     assert_eq!(
-        app.get_as("/auth/me", &tampered).await.status(),
+        auth.with(&tampered).me().await.status,
         StatusCode::UNAUTHORIZED,
         "bad signature"
     );
     let parts: Vec<&str> = access.split('.').collect();
     let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.", parts[1]);
     assert_eq!(
-        app.get_as("/auth/me", &unsigned).await.status(),
+        auth.with(&unsigned).me().await.status,
         StatusCode::UNAUTHORIZED,
         "alg none"
     );
     assert_eq!(
-        refresh(&app, "garbage").await.status(),
+        auth.refresh("garbage").await.status,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -216,26 +186,27 @@ async fn token_kinds_never_substitute_for_each_other() {
 #[tokio::test]
 async fn logout_ends_the_session_at_once() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let (email, login) = app.signed_in(Role::Client).await;
     let other_device = app.login(&email, "password-123").await;
     let access = field(&login, "accessToken");
 
-    let response = app.post_json_as("/auth/logout", &access, json!({})).await;
+    auth.with(&access).logout().await.ok();
 
-    assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
-        app.get_as("/auth/me", &access).await.status(),
+        auth.with(&access).me().await.status,
         StatusCode::UNAUTHORIZED,
         "access token dead at once"
     );
     assert_eq!(
-        refresh(&app, &field(&login, "refreshToken")).await.status(),
+        auth.refresh(&field(&login, "refreshToken")).await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        app.get_as("/auth/me", &field(&other_device, "accessToken"))
+        auth.with(&field(&other_device, "accessToken"))
+            .me()
             .await
-            .status(),
+            .status,
         StatusCode::OK,
         "other devices stay"
     );
@@ -244,23 +215,22 @@ async fn logout_ends_the_session_at_once() {
 #[tokio::test]
 async fn logout_all_ends_every_session() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let (email, first) = app.signed_in(Role::Client).await;
     let second = app.login(&email, "password-123").await;
 
-    let response = app
-        .post_json_as("/auth/logout-all", &field(&first, "accessToken"), json!({}))
-        .await;
+    auth.with(&field(&first, "accessToken"))
+        .logout_all()
+        .await
+        .ok();
 
-    assert_eq!(response.status(), StatusCode::OK);
     for login in [first, second] {
         assert_eq!(
-            app.get_as("/auth/me", &field(&login, "accessToken"))
-                .await
-                .status(),
+            auth.with(&field(&login, "accessToken")).me().await.status,
             StatusCode::UNAUTHORIZED
         );
         assert_eq!(
-            refresh(&app, &field(&login, "refreshToken")).await.status(),
+            auth.refresh(&field(&login, "refreshToken")).await.status,
             StatusCode::UNAUTHORIZED
         );
     }
@@ -269,24 +239,17 @@ async fn logout_all_ends_every_session() {
 #[tokio::test]
 async fn sessions_are_listed_per_device_and_can_be_ended_one_by_one() {
     let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
     let (email, laptop) = app.signed_in(Role::Client).await;
-    let phone_login = app
-        .client
-        .post(app.url("/auth/login"))
-        .header("user-agent", "BeltaPhone/1.0")
-        .json(&json!({"email": email, "password": "password-123"}))
-        .send()
+    let phone = auth
+        .on_device("BeltaPhone/1.0")
+        .login(&email, "password-123")
         .await
-        .unwrap();
-    let phone: Value = phone_login.json().await.unwrap();
+        .body;
     let laptop_access = field(&laptop, "accessToken");
+    let on_laptop = auth.with(&laptop_access);
 
-    let sessions: Value = app
-        .get_as("/auth/sessions", &laptop_access)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let sessions = on_laptop.sessions().await.body;
     let sessions = sessions.as_array().unwrap().clone();
     assert_eq!(sessions.len(), 2);
     assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
@@ -294,48 +257,19 @@ async fn sessions_are_listed_per_device_and_can_be_ended_one_by_one() {
         .iter()
         .find(|s| s["userAgent"] == "BeltaPhone/1.0")
         .expect("the phone's session");
+    let phone_session = field(phone_session, "_id");
 
-    let ended = app
-        .client
-        .delete(app.url(&format!("/auth/sessions/{}", field(phone_session, "_id"))))
-        .bearer_auth(&laptop_access)
-        .send()
-        .await
-        .unwrap();
+    on_laptop.end_session(&phone_session).await.ok();
 
-    assert_eq!(ended.status(), StatusCode::OK);
     assert_eq!(
-        app.get_as("/auth/me", &field(&phone, "accessToken"))
-            .await
-            .status(),
+        auth.with(&field(&phone, "accessToken")).me().await.status,
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(
-        app.get_as("/auth/me", &laptop_access).await.status(),
-        StatusCode::OK
-    );
-    let again = app
-        .client
-        .delete(app.url(&format!("/auth/sessions/{}", field(phone_session, "_id"))))
-        .bearer_auth(&laptop_access)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), StatusCode::NOT_FOUND);
-    let bad = app
-        .client
-        .delete(app.url("/auth/sessions/nope"))
-        .bearer_auth(&laptop_access)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    let foreign = app
-        .client
-        .delete(app.url(&format!("/auth/sessions/{}", Id::new())))
-        .bearer_auth(&laptop_access)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+    assert_eq!(on_laptop.me().await.status, StatusCode::OK);
+    let again = on_laptop.end_session(&phone_session).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    let bad = on_laptop.end_session("nope").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let foreign = on_laptop.end_session(&Id::new().to_string()).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
 }

@@ -1,0 +1,7 @@
+//! The auth routes through a typed client, against the emulator.
+
+mod account;
+mod client;
+mod codes;
+mod seed_clients;
+mod tokens;
