@@ -17,7 +17,9 @@ use std::{
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use axum::Router;
+use reqwest::{StatusCode, header::HeaderMap};
 use serde::Deserialize;
+use serde_json::Value;
 use shared::{Id, config::EnvReader, db::schema};
 
 pub mod routes;
@@ -415,25 +417,21 @@ impl TestApp {
             .await;
         assert_eq!(
             response.status(),
-            reqwest::StatusCode::CREATED,
+            StatusCode::CREATED,
             "{}",
             response.text().await.unwrap_or_default()
         );
     }
 
     /// Logs in; panics unless it answers 200. Returns the login body.
-    pub async fn login(&self, email: &str, password: &str) -> serde_json::Value {
+    pub async fn login(&self, email: &str, password: &str) -> Value {
         let response = self
             .post_json(
                 "/auth/login",
                 serde_json::json!({"email": email, "password": password}),
             )
             .await;
-        assert_eq!(
-            response.status(),
-            reqwest::StatusCode::OK,
-            "login of {email}"
-        );
+        assert_eq!(response.status(), StatusCode::OK, "login of {email}");
         response.json().await.expect("login body")
     }
 
@@ -550,4 +548,65 @@ impl StoreBarrier {
 /// A fresh address per call, so parallel tests never share mail or accounts.
 pub fn unique_email() -> String {
     format!("user-{}@example.com", Id::new())
+}
+
+/// What an endpoint answered: status, headers, the body's text and, when it is JSON, the body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Answer {
+    pub async fn read(response: reqwest::Response) -> Answer {
+        let (status, headers) = (response.status(), response.headers().clone());
+        let text = response.text().await.expect("body read");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    /// The body of a 200.
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        assert_eq!(self.status, StatusCode::OK, "{}", self.text);
+        self.body
+    }
+
+    /// The body of a 201.
+    #[track_caller]
+    pub fn created(self) -> Value {
+        assert_eq!(self.status, StatusCode::CREATED, "{}", self.text);
+        self.body
+    }
+
+    /// The error body, which must have `status` and `code`.
+    #[track_caller]
+    pub fn fails(self, status: StatusCode, code: &str) -> Value {
+        assert_eq!(
+            (self.status, self.body["code"].as_str()),
+            (status, Some(code)),
+            "{}",
+            self.text
+        );
+        self.body
+    }
+
+    /// A header's value as text.
+    #[track_caller]
+    pub fn header(&self, name: &str) -> &str {
+        self.headers[name].to_str().unwrap()
+    }
+
+    /// `Retry-After` in seconds.
+    #[track_caller]
+    pub fn retry_after(&self) -> i64 {
+        self.header("retry-after").parse().unwrap()
+    }
 }

@@ -1,70 +1,9 @@
 //! A typed client for the auth routes (zero2prod's `TestApp`): one method per endpoint, called as
 //! someone (`Auth::anonymous(&app)`, `.with(token)`), in a language, on a device.
 
-use api_tests::TestApp;
-use reqwest::{Method, RequestBuilder, StatusCode, header::HeaderMap, multipart};
+use api_tests::{Answer, TestApp};
+use reqwest::{Method, RequestBuilder, multipart};
 use serde_json::{Value, json};
-
-/// What an endpoint answered: status, headers, the body's text and, when it is JSON, the body.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub text: String,
-    pub body: Value,
-}
-
-impl Answer {
-    async fn read(response: reqwest::Response) -> Answer {
-        let (status, headers) = (response.status(), response.headers().clone());
-        let text = response.text().await.expect("body read");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            text,
-            body,
-        }
-    }
-
-    /// The body of a 200.
-    #[track_caller]
-    pub fn ok(self) -> Value {
-        assert_eq!(self.status, StatusCode::OK, "{}", self.text);
-        self.body
-    }
-
-    /// The body of a 201.
-    #[track_caller]
-    pub fn created(self) -> Value {
-        assert_eq!(self.status, StatusCode::CREATED, "{}", self.text);
-        self.body
-    }
-
-    /// The error body, which must have `status` and `code`.
-    #[track_caller]
-    pub fn fails(self, status: StatusCode, code: &str) -> Value {
-        assert_eq!(
-            (self.status, self.body["code"].as_str()),
-            (status, Some(code)),
-            "{}",
-            self.text
-        );
-        self.body
-    }
-
-    /// A header's value as text.
-    #[track_caller]
-    pub fn header(&self, name: &str) -> &str {
-        self.headers[name].to_str().unwrap()
-    }
-
-    /// `Retry-After` in seconds.
-    #[track_caller]
-    pub fn retry_after(&self) -> i64 {
-        self.header("retry-after").parse().unwrap()
-    }
-}
 
 /// A string field of a JSON body (a token, an id).
 #[track_caller]

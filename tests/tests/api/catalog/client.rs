@@ -2,45 +2,11 @@
 //! documentation names them, called as someone (`shop.as_admin()`, `shop.anonymous("ar")`).
 
 use catalog::kind::{Kind, ProductLink};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::Shop;
-
-/// What an endpoint answered.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: StatusCode,
-    pub body: Value,
-}
-
-impl Answer {
-    /// The body of a 200.
-    #[track_caller]
-    pub fn ok(self) -> Value {
-        assert_eq!(self.status, StatusCode::OK, "{}", self.body);
-        self.body
-    }
-
-    /// The body of a 201.
-    #[track_caller]
-    pub fn created(self) -> Value {
-        assert_eq!(self.status, StatusCode::CREATED, "{}", self.body);
-        self.body
-    }
-
-    /// The error body, which must have `status` and `code`.
-    #[track_caller]
-    pub fn fails(self, status: StatusCode, code: &str) -> Value {
-        assert_eq!(
-            (self.status, self.body["code"].as_str()),
-            (status, Some(code)),
-            "{}",
-            self.body
-        );
-        self.body
-    }
-}
+use api_tests::Answer;
 
 /// A caller: a token (or none) and a language.
 pub struct Caller<'s> {
@@ -98,11 +64,9 @@ impl Caller<'_> {
     }
 
     async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Answer {
-        let (status, body) = self
-            .shop
-            .call(method, path, self.token, body.cloned(), Some(self.lang))
-            .await;
-        Answer { status, body }
+        self.shop
+            .send(method, path, self.token, body, Some(self.lang))
+            .await
     }
 
     // The five kinds: `/<kind>` and `/<kind>/staff`.

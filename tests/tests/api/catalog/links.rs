@@ -1,11 +1,12 @@
 //! Link and unlink endpoints, and the delete rules they feed.
 
+use api_tests::Answer;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use catalog::kind::Kind::{Brand, Subcategory, Tag};
 
-use super::{Shop, client::Answer, ids};
+use super::{Shop, ids};
 
 const UNKNOWN: &str = "000000000000000000000042";
 

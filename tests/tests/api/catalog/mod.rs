@@ -7,7 +7,7 @@ mod offers;
 mod populated;
 mod products;
 
-use api_tests::{TestApp, spawn_app};
+use api_tests::{Answer, TestApp, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::auth::Role;
@@ -40,7 +40,29 @@ impl Shop {
         }
     }
 
-    /// Any request; `lang` goes into `Accept-Language` when given. Returns the status and JSON body.
+    /// Any request; `lang` goes into `Accept-Language` when given.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        lang: Option<&str>,
+    ) -> Answer {
+        let mut request = self.app.request(method, path);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(lang) = lang {
+            request = request.header("accept-language", lang);
+        }
+        Answer::read(request.send().await.expect("request sent")).await
+    }
+
+    /// [`Shop::send`], answering the status and the JSON body (the text when it is not JSON).
     pub async fn call(
         &self,
         method: Method,
@@ -49,21 +71,11 @@ impl Shop {
         body: Option<Value>,
         lang: Option<&str>,
     ) -> (StatusCode, Value) {
-        let mut request = self.app.request(method, path);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
+        let answer = self.send(method, path, token, body.as_ref(), lang).await;
+        match answer.body {
+            Value::Null => (answer.status, Value::String(answer.text)),
+            body => (answer.status, body),
         }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        if let Some(lang) = lang {
-            request = request.header("accept-language", lang);
-        }
-        let response = request.send().await.expect("request sent");
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, body)
     }
 
     /// A public GET in a language.
