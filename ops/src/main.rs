@@ -32,7 +32,8 @@ enum Command {
         #[arg(long, default_value = "Admin")]
         name: String,
     },
-    /// Load a small bilingual demo catalogue (TABLE_NAME) into an empty catalogue; otherwise do nothing.
+    /// Load a small bilingual demo catalogue (TABLE_NAME) into an empty catalogue, with generated pictures
+    /// put into UPLOAD_BUCKET and read through PUBLIC_BASE_URL; otherwise do nothing.
     LoadDemo,
     /// Print the OpenAPI document, or write it to a file.
     Openapi {
@@ -108,8 +109,16 @@ async fn main() -> anyhow::Result<()> {
         Command::LoadDemo => {
             let mut env = EnvReader::from_env();
             let table = env.required("TABLE_NAME");
+            let bucket = env.required("UPLOAD_BUCKET");
+            let public_base_url = env.required("PUBLIC_BASE_URL");
             env.finish()?;
-            let loaded = ops::demo::load(&aws::dynamodb(&aws::sdk_config().await), &table).await?;
+            let sdk = aws::sdk_config().await;
+            let images = ops::demo::DemoImages {
+                s3: &aws::s3(&sdk),
+                bucket: &bucket,
+                public_base_url: &public_base_url,
+            };
+            let loaded = ops::demo::load(&aws::dynamodb(&sdk), &table, &images).await?;
             println!(
                 "demo catalogue: {}",
                 if loaded {
