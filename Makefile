@@ -4,6 +4,8 @@
 WATCH_PORT ?= 9000
 # devpay, the local payment provider; local.env's PAYMENT_API_URL names the same port.
 DEVPAY_PORT ?= 4243
+# devauth, the local OAuth provider (GitHub and Google); local.env's GITHUB_*/GOOGLE_* URLs name this port.
+DEVAUTH_PORT ?= 4244
 # The local admin `make dev` creates; override both for your own (documented defaults, local only).
 DEV_ADMIN_EMAIL ?= admin@belta.local
 DEV_ADMIN_PASSWORD ?= belta-admin-local
@@ -13,9 +15,10 @@ VENV_PATH := $(CURDIR)/.venv/bin:$(PATH)
 dev: bootstrap
 	scripts/dev-env.sh
 	scripts/devpay.sh start $(DEVPAY_PORT) http://127.0.0.1:$(WATCH_PORT)/checkout/webhook
+	scripts/devauth.sh start $(DEVAUTH_PORT)
 	set -a && . ./local.env && set +a && ADMIN_PASSWORD='$(DEV_ADMIN_PASSWORD)' cargo run --quiet -p ops -- create-admin --email '$(DEV_ADMIN_EMAIL)'
 	set -a && . ./local.env && set +a && cargo run --quiet -p ops -- load-demo
-	@echo "Local admin: $(DEV_ADMIN_EMAIL) / $(DEV_ADMIN_PASSWORD)   API: http://127.0.0.1:$(WATCH_PORT)   mail: http://127.0.0.1:4566/moto-api/data.json   payments: http://127.0.0.1:$(DEVPAY_PORT)"
+	@echo "Local admin: $(DEV_ADMIN_EMAIL) / $(DEV_ADMIN_PASSWORD)   API: http://127.0.0.1:$(WATCH_PORT)   mail: http://127.0.0.1:4566/moto-api/data.json   payments: http://127.0.0.1:$(DEVPAY_PORT)   sign-in: http://127.0.0.1:$(DEVAUTH_PORT)"
 	PATH="$(VENV_PATH)" cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --env-file .dev/dev.env
 
 ## Run every test against a private emulator on a free port.
@@ -33,11 +36,13 @@ emulator: tools
 ## Create the table, bucket, mail identity and payment secret (devpay's keys) in the emulator (idempotent).
 bootstrap: emulator
 	scripts/devpay.sh keys
-	set -a && . ./local.env && . .dev/devpay-keys.env && set +a && cargo run --quiet -p ops -- bootstrap --local-public-uploads --local-payment-keys
+	scripts/devauth.sh keys
+	set -a && . ./local.env && . .dev/devpay-keys.env && . .dev/devauth-keys.env && set +a && cargo run --quiet -p ops -- bootstrap --local-public-uploads --local-payment-keys --local-oauth-secret
 
-## Stop the emulator and devpay.
+## Stop the emulator, devpay and devauth.
 stop:
 	scripts/devpay.sh stop $(DEVPAY_PORT)
+	scripts/devauth.sh stop $(DEVAUTH_PORT)
 	scripts/emulator.sh stop 4566
 
 ## Formatting, clippy with warnings as errors, and cfn-lint.
@@ -53,7 +58,7 @@ openapi:
 ## Release arm64 binaries for Lambda in target/lambda/<function>/bootstrap.
 build:
 	scripts/tools.sh --build
-	PATH="$(VENV_PATH)" cargo lambda build --release --arm64 --workspace --exclude ops --exclude api-tests --exclude shared --exclude devpay
+	PATH="$(VENV_PATH)" cargo lambda build --release --arm64 --workspace --exclude ops --exclude api-tests --exclude shared --exclude devpay --exclude devauth
 
 ## Binary sizes and cold-start init times per function.
 bench:

@@ -92,26 +92,29 @@ impl Identity {
         if attempts.failures > 0 {
             self.attempts.clear(email).await?;
         }
-        Ok(self.open_session(user, user_agent, now).await?)
+        Ok(self.open_session(user, user_agent, now, None).await?)
     }
 
-    /// Creates a session (one PutItem) and the tokens for it.
-    async fn open_session(
+    /// Creates a session (one PutItem) and the tokens for it. `first_refresh_ttl_secs` shortens the
+    /// first refresh token's life (one that travels in a URL and is exchanged at once).
+    pub(crate) async fn open_session(
         &self,
         user: UserRecord,
         user_agent: Option<String>,
         now: i64,
+        first_refresh_ttl_secs: Option<i64>,
     ) -> Result<SignedIn, StoreError> {
         let lifetime = self.tokens.config.refresh_ttl_secs;
         let session = SessionRecord::new(user.id, user.role, user_agent, now, lifetime);
         self.sessions.create(&session).await?;
         Ok(SignedIn {
             access: self.tokens.access(user.id, user.role, session.session_id)?,
-            refresh: self.tokens.refresh(
+            refresh: self.tokens.refresh_with_ttl(
                 user.id,
                 user.role,
                 session.session_id,
                 session.generation,
+                first_refresh_ttl_secs,
             )?,
             user,
         })

@@ -10,6 +10,7 @@
 //! - [`codes`]: one-time codes, their limits and their consumption ([`CodeStore`]).
 //! - [`tokens`]: signing access, refresh and reset tokens ([`TokenIssuer`], [`IssuerConfig`]).
 //! - [`accounts`]: register and login; [`grants`]: what a verified code unlocks, and the password reset.
+//! - [`oauth`]: sign-in through GitHub and Google: pending logins, registration proofs, linking.
 //! - [`refresh`]: the refresh decision (rotation, grace window, reuse detection).
 //!
 //! # Rules
@@ -28,6 +29,7 @@ pub mod attempts;
 pub mod codes;
 pub mod email;
 pub mod grants;
+pub mod oauth;
 pub mod password;
 pub mod refresh;
 pub mod sessions;
@@ -71,6 +73,7 @@ pub struct Identity {
     pub sessions: SessionStore,
     pub codes: CodeStore,
     pub attempts: LoginAttempts,
+    pub oauth: oauth::OAuthStore,
     pub tokens: Arc<TokenIssuer>,
     /// Checks refresh and reset tokens (access tokens are the extractors' to check).
     verifier: Arc<Verifier>,
@@ -87,7 +90,8 @@ impl Identity {
             users: UserStore::new(db.clone(), table),
             sessions: SessionStore::new(db.clone(), table),
             codes: CodeStore::new(db.clone(), table, verifier, config.otp),
-            attempts: LoginAttempts::new(db, table),
+            attempts: LoginAttempts::new(db.clone(), table),
+            oauth: oauth::OAuthStore::new(db, table),
             tokens: Arc::new(TokenIssuer::new(verifier, config.issuer)),
             verifier: Arc::new(Verifier::new(verifier)),
         }

@@ -146,6 +146,24 @@ impl TokenIssuer {
         })
     }
 
+    /// A refresh token that expires after `ttl_secs` when given (never later than a normal one).
+    pub fn refresh_with_ttl(
+        &self,
+        user: Id,
+        role: Role,
+        session: Id,
+        generation: u64,
+        ttl_secs: Option<i64>,
+    ) -> anyhow::Result<Issued> {
+        self.sign(user, role, TokenKind::Refresh, |c| {
+            c.sid = Some(session);
+            c.generation = Some(generation);
+            if let Some(ttl) = ttl_secs {
+                c.exp = c.exp.min(c.iat + ttl);
+            }
+        })
+    }
+
     pub fn reset(&self, user: Id, role: Role, grant: String) -> anyhow::Result<Issued> {
         self.sign(user, role, TokenKind::Reset, |c| c.jti = Some(grant))
     }

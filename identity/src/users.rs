@@ -48,6 +48,42 @@ pub enum Provider {
     #[default]
     Email,
     Github,
+    /// Created by Google sign-in (seed 002); an e-mail account that signs in with Google stays `email`.
+    Google,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Email => "email",
+            Provider::Github => "github",
+            Provider::Google => "google",
+        }
+    }
+}
+
+/// An account created by a sign-in provider: no password, linked to the provider's account id.
+pub struct NewLinkedUser {
+    /// GitHub accounts have none (Belta's `email: null`); Google's is verified.
+    pub email: Option<Email>,
+    pub full_name: String,
+    pub provider: Provider,
+    /// The provider's stable account id (GitHub's numeric id, Google's `sub`).
+    pub subject: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateLinkedError {
+    /// The provider account is linked to an account already; nothing was written.
+    #[error("the provider account is linked already")]
+    AlreadyLinked,
+    #[error("the email is taken")]
+    EmailTaken,
+    /// A write given in `also` (a one-time proof) failed its condition.
+    #[error("a guarding condition failed")]
+    Spent,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl UserRecord {
@@ -105,6 +141,160 @@ impl UserStore {
     /// (`crate::attempts`), so one Query reads both.
     pub(crate) fn email_key(email: &Email) -> Key {
         Key::new(format!("EMAIL#{email}"), "EMAIL")
+    }
+
+    /// The marker linking a provider account to a user: `OAUTH#<provider>#<subject>`.
+    fn provider_key(provider: Provider, subject: &str) -> Key {
+        Key::new(format!("OAUTH#{}#{subject}", provider.as_str()), "OAUTH")
+    }
+
+    fn provider_marker(&self, provider: Provider, subject: &str, user: &Id) -> TransactWriteItem {
+        let mut marker = Self::provider_key(provider, subject).to_attributes();
+        marker.insert("userId".into(), AttributeValue::S(user.to_string()));
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .set_item(Some(marker))
+                    .condition_expression("attribute_not_exists(PK)")
+                    .table_name(&self.table)
+                    .build()
+                    .expect("table and item are set"),
+            )
+            .build()
+    }
+
+    /// Creates a confirmed, password-less account with its provider marker (and its email marker when
+    /// it has an email) in one transaction, together with `also` (which must come first: its failed
+    /// condition means [`CreateLinkedError::Spent`]).
+    #[tracing::instrument(skip_all, fields(provider = new.provider.as_str()))]
+    pub async fn create_linked(
+        &self,
+        new: NewLinkedUser,
+        also: Option<TransactWriteItem>,
+    ) -> Result<UserRecord, CreateLinkedError> {
+        let id = Id::new();
+        let key = Self::key(&id);
+        let now = now_millis();
+        let user = UserRecord {
+            pk: key.pk,
+            sk: key.sk,
+            id,
+            email: new
+                .email
+                .as_ref()
+                .map(|e| e.as_str().to_owned())
+                .unwrap_or_default(),
+            full_name: new.full_name,
+            // No password: an empty hash never verifies, so a password login cannot reach it.
+            password_hash: String::new(),
+            role: Role::Client,
+            confirmed: true,
+            created_at: now,
+            updated_at: now,
+            reset_grant_hash: None,
+            provider: new.provider,
+        };
+        let item = serde_dynamo::to_item(&user).map_err(|e| StoreError::Other(e.into()))?;
+        let put = |item| {
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .condition_expression("attribute_not_exists(PK)")
+                        .build()
+                        .expect("table and item are set"),
+                )
+                .build()
+        };
+        let mut items: Vec<TransactWriteItem> = also.into_iter().collect();
+        let guarded = items.len();
+        items.push(put(item));
+        items.push(self.provider_marker(new.provider, &new.subject, &id));
+        if let Some(email) = &new.email {
+            let mut marker = Self::email_key(email).to_attributes();
+            marker.insert("userId".into(), AttributeValue::S(id.to_string()));
+            items.push(put(marker));
+        }
+        let written = self
+            .db
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_transaction(e, "Failed to create a linked user"));
+        match written {
+            Ok(_) => Ok(user),
+            Err(e) if guarded == 1 && e.failed_condition_at(0) => Err(CreateLinkedError::Spent),
+            Err(e) if e.failed_condition_at(guarded + 1) => Err(CreateLinkedError::AlreadyLinked),
+            Err(e) if e.failed_condition_at(guarded + 2) => Err(CreateLinkedError::EmailTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Links a provider account to an existing user. `Ok(false)` when it was linked already (to
+    /// whichever account: the caller reads the marker again).
+    #[tracing::instrument(skip_all, fields(%user, provider = provider.as_str()))]
+    pub async fn link(
+        &self,
+        user: &Id,
+        provider: Provider,
+        subject: &str,
+    ) -> Result<bool, StoreError> {
+        let mut marker = Self::provider_key(provider, subject).to_attributes();
+        marker.insert("userId".into(), AttributeValue::S(user.to_string()));
+        let written = self
+            .db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(marker))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .store_context("Failed to link a provider account");
+        match written {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The account linked to this provider account: the marker, then the user.
+    #[tracing::instrument(skip_all, fields(provider = provider.as_str()))]
+    pub async fn find_by_provider(
+        &self,
+        provider: Provider,
+        subject: &str,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        self.find_through(
+            Self::provider_key(provider, subject),
+            "Failed to look up a provider link",
+        )
+        .await
+    }
+
+    /// Reads a marker item consistently and then the user it names.
+    async fn find_through(
+        &self,
+        marker: Key,
+        context: &str,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let output = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(marker.to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .store_context(context)?;
+        let id: Option<Id> = output
+            .item
+            .and_then(|item| item.get("userId")?.as_s().ok()?.parse().ok());
+        match id {
+            Some(id) => self.get(&id).await,
+            None => Ok(None),
+        }
     }
 
     /// Creates the user and its email marker in one transaction.
@@ -165,22 +355,25 @@ impl UserStore {
     /// The account with this email: the email marker, then the user.
     #[tracing::instrument(skip_all)]
     pub async fn find_by_email(&self, email: &Email) -> Result<Option<UserRecord>, StoreError> {
-        let output = self
-            .db
-            .get_item()
+        self.find_through(Self::email_key(email), "Failed to look up an email")
+            .await
+    }
+
+    /// Marks the account's email confirmed (a provider verified it).
+    #[tracing::instrument(skip_all, fields(%user))]
+    pub async fn mark_confirmed(&self, user: &Id) -> Result<(), StoreError> {
+        self.db
+            .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::email_key(email).to_attributes()))
-            .consistent_read(true)
+            .set_key(Some(Self::key(user).to_attributes()))
+            .update_expression("SET confirmed = :yes, updatedAt = :now")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":now", AttributeValue::N(now_millis().to_string()))
             .send()
             .await
-            .store_context("Failed to look up an email")?;
-        let id: Option<Id> = output
-            .item
-            .and_then(|item| item.get("userId")?.as_s().ok()?.parse().ok());
-        match id {
-            Some(id) => self.get(&id).await,
-            None => Ok(None),
-        }
+            .store_context("Failed to confirm an email")?;
+        Ok(())
     }
 
     /// Marks the email confirmed, in one transaction with the consumption of its code.

@@ -43,6 +43,7 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
         config,
         counted_db,
         aws::ses(sdk),
+        aws_sdk_secretsmanager::Client::new(sdk),
     ));
 
     let email = format!("bench-{}@bench.example", Id::new());

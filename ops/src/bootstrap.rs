@@ -1,6 +1,6 @@
 //! Creates what the API needs in an AWS account or in the local emulator: the table (exactly as
 //! template.yaml declares it), the upload bucket and the mail sender identity, and locally the payment
-//! secret that lets the functions talk to devpay. Safe to run again.
+//! and OAuth secrets that let the functions talk to devpay and devauth. Safe to run again.
 
 use aws_config::SdkConfig;
 use shared::{aws, config::EnvReader, db::schema};
@@ -135,10 +135,47 @@ pub async fn ensure_local_payment_secret(
     let value =
         serde_json::json!({"secretKey": keys.secret_key, "webhookSecret": keys.webhook_secret})
             .to_string();
+    ensure_secret(sdk, &keys.secret_id, value).await
+}
+
+/// The local OAuth secret: `OAUTH_SECRET_ID` names it, and it holds devauth's client secret
+/// (`DEVAUTH_CLIENT_SECRET`, generated once per checkout by `scripts/devauth.sh`) for both providers.
+/// In AWS it holds the GitHub and Google apps' secrets and is written by an operator.
+pub struct LocalOAuthSecret {
+    pub secret_id: String,
+    pub client_secret: String,
+}
+
+impl LocalOAuthSecret {
+    pub fn read(mut env: EnvReader) -> anyhow::Result<Self> {
+        let secret = LocalOAuthSecret {
+            secret_id: env.required("OAUTH_SECRET_ID"),
+            client_secret: env.required("DEVAUTH_CLIENT_SECRET"),
+        };
+        env.finish()?;
+        Ok(secret)
+    }
+}
+
+/// Creates the OAuth secret or brings it up to date. Returns whether it was created.
+pub async fn ensure_local_oauth_secret(
+    sdk: &SdkConfig,
+    secret: &LocalOAuthSecret,
+) -> anyhow::Result<bool> {
+    let value = serde_json::json!({
+        "githubClientSecret": secret.client_secret,
+        "googleClientSecret": secret.client_secret,
+    })
+    .to_string();
+    ensure_secret(sdk, &secret.secret_id, value).await
+}
+
+/// Creates the secret `secret_id` with `value`, or sets its value when it exists.
+async fn ensure_secret(sdk: &SdkConfig, secret_id: &str, value: String) -> anyhow::Result<bool> {
     let client = aws_sdk_secretsmanager::Client::new(sdk);
     match client
         .create_secret()
-        .name(&keys.secret_id)
+        .name(secret_id)
         .secret_string(&value)
         .send()
         .await
@@ -150,22 +187,20 @@ pub async fn ensure_local_payment_secret(
         {
             client
                 .put_secret_value()
-                .secret_id(&keys.secret_id)
+                .secret_id(secret_id)
                 .secret_string(value)
                 .send()
                 .await
                 .map_err(|e| {
                     anyhow::anyhow!(
-                        "Failed to update the payment secret {}: {}",
-                        keys.secret_id,
+                        "Failed to update the secret {secret_id}: {}",
                         aws_sdk_secretsmanager::error::DisplayErrorContext(e)
                     )
                 })?;
             Ok(false)
         }
         Err(e) => anyhow::bail!(
-            "Failed to create the payment secret {}: {}",
-            keys.secret_id,
+            "Failed to create the secret {secret_id}: {}",
             aws_sdk_secretsmanager::error::DisplayErrorContext(e)
         ),
     }

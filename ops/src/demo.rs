@@ -1,7 +1,9 @@
 //! A small bilingual demo catalogue for `make dev`, so a new developer sees a real shop at once.
 //!
 //! Loaded in one transaction, and only into an empty catalogue: running it again, or against a table
-//! that already holds a catalogue, changes nothing.
+//! that already holds a catalogue, changes nothing. Its pictures are generated here ([`crate::png`]) and
+//! put into the upload bucket under `uploads/demo/`, read back through `PUBLIC_BASE_URL` as uploaded
+//! images are, so a newcomer sees pictures offline.
 
 use std::collections::HashMap;
 
@@ -13,21 +15,54 @@ use catalog::{
 };
 use shared::{Id, Money, clock::now_millis};
 
-fn image(text: &str) -> String {
-    format!(
-        "https://placehold.co/600x400/png?text={}",
-        text.replace('&', "%26").replace(' ', "+")
-    )
+/// Background colours of the demo pictures, picked by name so each picture keeps its colour.
+const COLOURS: [[u8; 3]; 6] = [
+    [0x1E, 0x88, 0xE5],
+    [0x43, 0xA0, 0x47],
+    [0xF4, 0x51, 0x1E],
+    [0x8E, 0x24, 0xAA],
+    [0x6D, 0x4C, 0x41],
+    [0x00, 0x89, 0x7B],
+];
+
+/// Where the demo catalogue's pictures go: the upload bucket and the base its objects are read from.
+pub struct DemoImages<'a> {
+    pub s3: &'a aws_sdk_s3::Client,
+    pub bucket: &'a str,
+    /// `PUBLIC_BASE_URL`, as the upload function uses it (the emulator's bucket URL locally).
+    pub public_base_url: &'a str,
+}
+
+/// `Arabic coffee with cardamom` -> `uploads/demo/arabic-coffee-with-cardamom.png`
+fn image_key(name_en: &str) -> String {
+    let slug: String = name_en
+        .to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    format!("uploads/demo/{slug}.png")
 }
 
 struct Demo {
     now: i64,
+    /// The object key of every picture the catalogue refers to, with the name that colours it.
+    images: Vec<(String, String)>,
+    public_base_url: String,
     entities: Vec<Entity>,
     products: Vec<Product>,
     offers: Vec<Offer>,
 }
 
 impl Demo {
+    /// The URL of a generated picture for `name_en` (the picture itself is put into the bucket on load).
+    fn image(&mut self, name_en: &str) -> String {
+        let key = image_key(name_en);
+        let url = format!("{}/{key}", self.public_base_url.trim_end_matches('/'));
+        self.images.push((key, name_en.to_owned()));
+        url
+    }
+
     /// Adds an entity; later ones are newer.
     fn entity(&mut self, kind: Kind, name_ar: &str, name_en: &str, extra: Option<&str>) -> Id {
         let created_at = self.now - 1_000_000 + self.entities.len() as i64;
@@ -35,7 +70,7 @@ impl Demo {
         entity.name_ar = name_ar.into();
         entity.name_en = name_en.into();
         let spec = kind.spec();
-        entity.cover = (spec.extra == Extra::Cover).then(|| image(name_en));
+        entity.cover = (spec.extra == Extra::Cover).then(|| self.image(name_en));
         entity.color = (spec.extra == Extra::Color).then(|| extra.unwrap_or("#000000").to_owned());
         let id = entity.id;
         self.entities.push(entity);
@@ -60,7 +95,7 @@ impl Demo {
         product.name_en = name_en.into();
         product.description_ar = description_ar.into();
         product.description_en = description_en.into();
-        product.cover_list = vec![image(name_en)];
+        product.cover_list = vec![self.image(name_en)];
         product.quantity = 25;
         product.price = Money::from_minor(price * 100);
         product.min_price = Money::from_minor(min_price * 100);
@@ -88,9 +123,11 @@ impl Demo {
     }
 }
 
-fn demo() -> Demo {
+fn demo(public_base_url: &str) -> Demo {
     let mut d = Demo {
         now: now_millis(),
+        images: Vec::new(),
+        public_base_url: public_base_url.to_owned(),
         entities: Vec::new(),
         products: Vec::new(),
         offers: Vec::new(),
@@ -248,14 +285,43 @@ fn demo() -> Demo {
     d
 }
 
-/// Loads the demo catalogue into an empty catalogue. Returns whether it did.
-pub async fn load(db: &Client, table: &str) -> anyhow::Result<bool> {
+/// A 600x400 picture for `name`: a colour picked by the name, with a lighter band.
+pub fn picture(name: &str) -> Vec<u8> {
+    let pick = name
+        .bytes()
+        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b.into()));
+    let background = COLOURS[pick % COLOURS.len()];
+    let band = background.map(|c| c / 2 + 128);
+    crate::png::banner(600, 400, background, band)
+}
+
+/// Loads the demo catalogue into an empty catalogue, its pictures first. Returns whether it did.
+pub async fn load(db: &Client, table: &str, images: &DemoImages<'_>) -> anyhow::Result<bool> {
     let store = CatalogStore::new(db.clone(), table.to_owned());
     let current = store.load().await?;
     if !current.is_empty() {
         return Ok(false);
     }
-    let demo = demo();
+    let demo = demo(images.public_base_url);
+    // Pictures before the catalogue: a product never points at a picture that is not there yet.
+    for (key, name) in &demo.images {
+        images
+            .s3
+            .put_object()
+            .bucket(images.bucket)
+            .key(key)
+            .content_type("image/png")
+            .cache_control("public, max-age=86400")
+            .body(picture(name).into())
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "Failed to put the demo picture {key}: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(e)
+                )
+            })?;
+    }
     let changes: Vec<Change> = demo
         .entities
         .iter()

@@ -2,6 +2,7 @@
 //!
 //! - [`accounts`]: the first admin.
 //! - [`demo`]: the small bilingual demo catalogue `make dev` loads.
+//! - [`png`]: a tiny PNG writer for the demo catalogue's pictures.
 //! - [`openapi`]: the API description, merged from every function's own.
 //! - [`bootstrap`]: creates the table, the upload bucket and the mail identity, and locally the payment
 //!   secret holding devpay's keys (idempotent).
@@ -18,3 +19,4 @@ pub mod bench_upload;
 pub mod bootstrap;
 pub mod demo;
 pub mod openapi;
+pub mod png;

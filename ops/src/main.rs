@@ -23,6 +23,10 @@ enum Command {
         /// (DEVPAY_SECRET_KEY, DEVPAY_WEBHOOK_SECRET).
         #[arg(long)]
         local_payment_keys: bool,
+        /// Local emulator only: create the OAuth secret (OAUTH_SECRET_ID) holding devauth's client
+        /// secret (DEVAUTH_CLIENT_SECRET).
+        #[arg(long)]
+        local_oauth_secret: bool,
     },
     /// Create an admin account (TABLE_NAME; the password from ADMIN_PASSWORD, never from the command line).
     /// Does nothing when the email already has an account.
@@ -32,7 +36,8 @@ enum Command {
         #[arg(long, default_value = "Admin")]
         name: String,
     },
-    /// Load a small bilingual demo catalogue (TABLE_NAME) into an empty catalogue; otherwise do nothing.
+    /// Load a small bilingual demo catalogue (TABLE_NAME) into an empty catalogue, with generated pictures
+    /// put into UPLOAD_BUCKET and read through PUBLIC_BASE_URL; otherwise do nothing.
     LoadDemo,
     /// Print the OpenAPI document, or write it to a file.
     Openapi {
@@ -76,10 +81,14 @@ async fn main() -> anyhow::Result<()> {
         Command::Bootstrap {
             local_public_uploads,
             local_payment_keys,
+            local_oauth_secret,
         } => {
             let resources = bootstrap::Resources::read(EnvReader::from_env())?;
             let payment_keys = local_payment_keys
                 .then(|| bootstrap::LocalPaymentKeys::read(EnvReader::from_env()))
+                .transpose()?;
+            let oauth_secret = local_oauth_secret
+                .then(|| bootstrap::LocalOAuthSecret::read(EnvReader::from_env()))
                 .transpose()?;
             let sdk = aws::sdk_config().await;
             bootstrap::run(&sdk, &resources, local_public_uploads).await?;
@@ -88,6 +97,14 @@ async fn main() -> anyhow::Result<()> {
                 println!(
                     "payment secret {}: {}",
                     keys.secret_id,
+                    if created { "created" } else { "updated" }
+                );
+            }
+            if let Some(secret) = oauth_secret {
+                let created = bootstrap::ensure_local_oauth_secret(&sdk, &secret).await?;
+                println!(
+                    "OAuth secret {}: {}",
+                    secret.secret_id,
                     if created { "created" } else { "updated" }
                 );
             }
@@ -108,8 +125,16 @@ async fn main() -> anyhow::Result<()> {
         Command::LoadDemo => {
             let mut env = EnvReader::from_env();
             let table = env.required("TABLE_NAME");
+            let bucket = env.required("UPLOAD_BUCKET");
+            let public_base_url = env.required("PUBLIC_BASE_URL");
             env.finish()?;
-            let loaded = ops::demo::load(&aws::dynamodb(&aws::sdk_config().await), &table).await?;
+            let sdk = aws::sdk_config().await;
+            let images = ops::demo::DemoImages {
+                s3: &aws::s3(&sdk),
+                bucket: &bucket,
+                public_base_url: &public_base_url,
+            };
+            let loaded = ops::demo::load(&aws::dynamodb(&sdk), &table, &images).await?;
             println!(
                 "demo catalogue: {}",
                 if loaded {

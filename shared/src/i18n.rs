@@ -127,6 +127,13 @@ messages! {
     SamePassword => "same_password", "لا يمكن أن تكون كلمة المرور الجديدة نفس كلمة المرور الحالية.", "The new password cannot be the same as your current password.";
     TooManyLoginAttempts => "too_many_login_attempts", "محاولات دخول فاشلة كثيرة، حاول لاحقًا.", "Too many failed login attempts, try again later.";
     TooManyCodes => "too_many_codes", "طلبت رموزًا كثيرة، انتظر قبل طلب رمز جديد.", "Too many codes requested, wait before asking for another.";
+    OAuthNotConfigured => "oauth_not_configured", "تسجيل الدخول بهذا المزوّد غير مفعّل.", "Sign-in with this provider is not enabled.";
+    RedirectNotAllowed => "redirect_not_allowed", "عنوان إعادة التوجيه غير مسموح به.", "The redirect address is not allowed.";
+    InvalidOAuthState => "invalid_oauth_state", "طلب تسجيل الدخول غير صالح أو منتهي الصلاحية، ابدأ من جديد.", "The sign-in request is invalid or expired; start again.";
+    InvalidOAuthProof => "invalid_oauth_proof", "إثبات تسجيل الدخول غير صالح أو مستخدم أو منتهي الصلاحية.", "The sign-in proof is invalid, used or expired.";
+    ProviderAccountLinked => "provider_account_linked", "هذا الحساب مرتبط بحساب آخر بالفعل.", "This provider account already has an account.";
+    InvalidIdToken => "invalid_id_token", "رمز الهوية غير صالح.", "The ID token is invalid.";
+    EmailNotVerified => "email_not_verified", "البريد الإلكتروني غير مؤكد لدى مزوّد الدخول.", "The provider has not verified this email.";
     StaffRoleNeedsAdmin => "staff_role_needs_admin", "فقط المدير يمكنه إنشاء حسابات فريق العمل.", "Only an admin can create staff accounts.";
     SessionNotFound => "session_not_found", "الجلسة غير موجودة.", "The session was not found.";
     MalformedMultipart => "malformed_multipart", "الطلب ليس نموذج multipart صالحًا.", "The request is not a valid multipart form.";

@@ -8,9 +8,11 @@
 //! - [`otp`]: sending and verifying one-time codes for email confirmation and password reset.
 //! - [`reset`]: redeeming a reset token (`/auth/reset-password`).
 //! - [`sessions`]: list, logout, logout-all, end one session.
+//! - [`oauth`]: sign-in with GitHub (Belta's store) and Google (seed 002).
 //! - [`responses`]: the login-shaped body, and how each identity error answers (mapped once, here).
 
 pub mod account;
+pub mod oauth;
 pub mod otp;
 pub mod refresh;
 pub mod reset;
@@ -41,6 +43,8 @@ pub struct Config {
     pub identity: identity::Config,
     /// `MAIL_FROM`: sender of one-time codes.
     pub mail_from: String,
+    /// Sign-in providers, their secrets' location, the allowed redirect origins.
+    pub oauth: oauth::OAuthConfig,
 }
 
 impl Config {
@@ -51,6 +55,7 @@ impl Config {
             verifier: VerifierConfig::read(&mut env),
             identity: identity::Config::read(&mut env),
             mail_from: env.required("MAIL_FROM"),
+            oauth: oauth::OAuthConfig::read(&mut env),
         };
         env.finish()?;
         Ok(config)
@@ -64,11 +69,13 @@ pub struct AppState {
     pub auth: Authenticator,
     pub identity: Identity,
     pub mailer: Mailer,
+    pub oauth: oauth::OAuthState,
 }
 
 impl AppState {
     pub fn new(config: Config, sdk: &SdkConfig) -> Self {
-        Self::with_clients(config, aws::dynamodb(sdk), aws::ses(sdk))
+        let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+        Self::with_clients(config, aws::dynamodb(sdk), aws::ses(sdk), secrets)
     }
 
     /// With given clients (the benchmark passes a DynamoDB client that counts requests).
@@ -76,9 +83,11 @@ impl AppState {
         config: Config,
         db: aws_sdk_dynamodb::Client,
         ses: aws_sdk_sesv2::Client,
+        secrets: aws_sdk_secretsmanager::Client,
     ) -> Self {
         let table = config.table.table_name;
         AppState {
+            oauth: oauth::OAuthState::new(config.oauth, &config.verifier.secret, secrets),
             http: config.http,
             auth: Authenticator::new(&config.verifier, db.clone(), &table),
             identity: Identity::new(&config.verifier, config.identity, db, &table),
@@ -112,6 +121,12 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/sessions/{id}", delete(sessions::end_one))
         .route("/auth/logout", post(sessions::logout))
         .route("/auth/logout-all", post(sessions::logout_all))
+        .route("/auth/github", get(oauth::github::start))
+        .route("/auth/github/callback", get(oauth::github::callback))
+        .route("/auth/register-github", post(oauth::github::register))
+        .route("/auth/google", post(oauth::google::id_token))
+        .route("/v1/auth/google", get(oauth::google::consent_url))
+        .route("/v1/auth/google/callback", get(oauth::google::callback))
         .route("/api/refresh-token/", post(refresh::drf))
         .route("/v1/auth/refresh-token", get(refresh::blazex))
         .route("/api/v1/token-refresh", post(refresh::hesabe))
@@ -125,6 +140,8 @@ pub fn router(state: AppState) -> Router {
         account::register, account::login, account::me, refresh::belta, otp::send_for_user, otp::verify_for_user,
         otp::send_for_guest, otp::verify_for_guest, reset::reset_password, sessions::list, sessions::end_one,
         sessions::logout, sessions::logout_all, refresh::drf, refresh::blazex, refresh::hesabe,
+        oauth::github::start, oauth::github::callback, oauth::github::register, oauth::google::id_token,
+        oauth::google::consent_url, oauth::google::callback,
     ),
     components(schemas(responses::LoginBody, responses::Success, responses::UserBody)),
     modifiers(&BearerAuth)

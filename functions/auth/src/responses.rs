@@ -11,6 +11,7 @@ use identity::{
     accounts::LoginError,
     codes::{CheckCodeError, SendCodeError},
     grants::ResetError,
+    oauth::ProofError,
     refresh::RefreshError,
     tokens::Issued,
     users::CreateUserError,
@@ -37,7 +38,8 @@ pub struct UserBody {
     #[schema(value_type = String)]
     pub id: Id,
     pub full_name: String,
-    pub email: String,
+    /// `null` for GitHub accounts, which have no e-mail (as in Belta).
+    pub email: Option<String>,
     pub confirmed: bool,
     pub role: Role,
     /// `email` (`github` for GitHub accounts), as Belta's clients read it.
@@ -51,7 +53,7 @@ impl From<&UserRecord> for UserBody {
         UserBody {
             id: user.id,
             full_name: user.full_name.clone(),
-            email: user.email.clone(),
+            email: (!user.email.is_empty()).then(|| user.email.clone()),
             confirmed: user.confirmed,
             role: user.role,
             provider: user.provider,
@@ -166,6 +168,16 @@ impl IntoApiError for RefreshError {
         match self {
             RefreshError::Rejected => ApiError::Unauthorized(Msg::Unauthorized),
             RefreshError::Unexpected(cause) => cause.into(),
+        }
+    }
+}
+
+impl IntoApiError for ProofError {
+    fn into_api(self) -> ApiError {
+        match self {
+            ProofError::Invalid => ApiError::Unauthorized(Msg::InvalidOAuthProof),
+            ProofError::AlreadyLinked => ApiError::Conflict(Msg::ProviderAccountLinked),
+            ProofError::Unexpected(cause) => cause.into(),
         }
     }
 }

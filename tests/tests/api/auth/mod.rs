@@ -3,5 +3,6 @@
 mod account;
 mod client;
 mod codes;
+mod oauth;
 mod seed_clients;
 mod tokens;

@@ -227,13 +227,18 @@ pub fn keys(object: &Value) -> Vec<&str> {
 #[tokio::test]
 async fn the_demo_catalogue_loads_once_into_an_empty_catalogue_and_shows_a_shop() {
     let app = spawn_app().await;
+    let images = ops::demo::DemoImages {
+        s3: &app.s3,
+        bucket: &app.bucket,
+        public_base_url: api_tests::PUBLIC_BASE_URL,
+    };
     assert!(
-        ops::demo::load(&app.dynamodb, &app.table_name)
+        ops::demo::load(&app.dynamodb, &app.table_name, &images)
             .await
             .unwrap()
     );
     assert!(
-        !ops::demo::load(&app.dynamodb, &app.table_name)
+        !ops::demo::load(&app.dynamodb, &app.table_name, &images)
             .await
             .unwrap(),
         "a second run changes nothing"
@@ -257,4 +262,43 @@ async fn the_demo_catalogue_loads_once_into_an_empty_catalogue_and_shows_a_shop(
     );
     let categories = read("/categories").await;
     assert_eq!(categories["metadata"]["total"], 2);
+
+    // Every picture is served from our own bucket (no internet placeholder), as a PNG our upload
+    // sniffing would accept.
+    let covers: Vec<String> = products["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["coverList"].as_array().unwrap().clone())
+        .chain(
+            categories["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["cover"].clone()),
+        )
+        .map(|url| url.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(covers.len(), 10);
+    for url in covers {
+        let key = url
+            .strip_prefix(&format!("{}/", api_tests::PUBLIC_BASE_URL))
+            .unwrap_or_else(|| panic!("{url} is not under the upload base URL"));
+        assert!(key.starts_with("uploads/demo/"), "{key}");
+        let object = app
+            .s3
+            .get_object()
+            .bucket(&app.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(object.content_type(), Some("image/png"));
+        let bytes = object.body.collect().await.unwrap().into_bytes();
+        assert_eq!(
+            upload::image::ImageType::detect(&bytes),
+            Some(upload::image::ImageType::Png),
+            "{key}"
+        );
+    }
 }
