@@ -156,9 +156,10 @@ messages! {
     SubcategoryDeleted => "subcategory_deleted", "تم حذف الفئة الفرعية بنجاح.", "Subcategory deleted successfully";
     LabelDeleted => "label_deleted", "تم حذف الملصق بنجاح.", "Label deleted successfully";
     OfferDeleted => "offer_deleted", "تم حذف العرض بنجاح.", "Offer deleted successfully";
-    ClientOnly => "client_only", "هذا المورد متاح للعملاء فقط.", "Only clients can access this resource";
+    ClientOnly => "client_only", "هذا الإجراء غير مسموح لهذا المستخدم.", "This action is not allowed for this user";
     CartIsEmpty => "cart_is_empty", "السلة فارغة", "Cart is empty";
     CartFull => "cart_full", "تتسع السلة لـ 30 منتجًا على الأكثر؛ ادفع ثمن بعضها أو احذف بعضها أولًا.", "A cart holds at most 30 products; check out or remove some first.";
+    UserNotFound => "user_not_found", "المستخدم غير موجود.", "User not found";
     CartNotFound => "cart_not_found", "السلة غير موجودة.", "Cart not found";
     ProductsUnavailable => "products_unavailable", "بعض المنتجات غير متاحة بالكمية المطلوبة.", "Some products are not available in the requested quantity.";
     OrderNotFound => "order_not_found", "الطلب غير موجود.", "Order not found";
