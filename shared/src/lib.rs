@@ -7,6 +7,7 @@
 //! - [`error`]: [`ApiError`], the one error type, and its `{error, code, fields?}` JSON shape.
 //! - [`i18n`]: Arabic/English negotiation and every user-facing message.
 //! - [`extract`]: validated JSON bodies, query parameters and path ids; the request language.
+//! - [`api`]: the route table that builds a function's router and its OpenAPI description together.
 //! - [`http`]: what wraps every router (404/405, panics, body limit, request log, localized errors).
 //! - [`telemetry`]: JSON logs.
 //! - [`clock`]: the current time and Belta's ISO dates.
@@ -16,6 +17,7 @@
 //! - [`mail`]: SES mail.
 //! - [`db`]: the single-table key layout, the table schema and DynamoDB error mapping.
 
+pub mod api;
 pub mod auth;
 pub mod aws;
 pub mod clock;

@@ -1,0 +1,290 @@
+//! One table per function that builds both its axum router and its OpenAPI paths, so a route and its
+//! documentation are declared together and cannot drift: [`Api::route`] takes an [`Op`] (method, path
+//! and what it takes and answers) with the handler that serves it.
+//!
+//! Lambda init pays for whatever `router()` does, so an [`Op`] holds only *how* to describe its
+//! schemas (plain `fn` pointers); the schemas are generated when [`Api::openapi`] is called (by
+//! `ops openapi` and the welcome function), never when a function starts.
+
+use std::collections::BTreeMap;
+
+use axum::{
+    Router,
+    handler::Handler,
+    routing::{MethodFilter, MethodRouter, on},
+};
+use utoipa::{
+    IntoParams, PartialSchema, ToSchema,
+    openapi::{
+        Components, Content, HttpMethod, OpenApi, OpenApiBuilder, Paths, RefOr, Required,
+        ResponseBuilder, Schema,
+        path::{Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn},
+        request_body::RequestBodyBuilder,
+        security::SecurityRequirement,
+    },
+};
+
+use crate::pagination::{Page, PageMeta};
+
+/// `{error, code, fields?}` in the request's language: every error the API answers.
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the platform's `ApiError` body; never built
+struct ErrorBody {
+    /// The message, in Arabic or English per `Accept-Language`.
+    error: String,
+    /// A stable code (`brand_not_found`).
+    code: String,
+    /// Validation errors: each field's messages.
+    fields: Option<BTreeMap<String, Vec<String>>>,
+}
+
+/// Named schemas collected while describing operations.
+type Schemas = Vec<(String, RefOr<Schema>)>;
+
+/// Describes a body or an answer: adds its named schemas and returns the schema to use.
+type Describe = fn(&mut Schemas) -> RefOr<Schema>;
+
+/// `T`'s schema, with `T` and every schema it refers to added as named components.
+fn describe<T: ToSchema>(schemas: &mut Schemas) -> RefOr<Schema> {
+    schemas.push((T::name().into_owned(), T::schema()));
+    T::schemas(schemas);
+    T::schema()
+}
+
+/// A Belta page of `V`s.
+fn describe_page<V: ToSchema>(schemas: &mut Schemas) -> RefOr<Schema> {
+    describe::<V>(schemas);
+    describe::<PageMeta>(schemas);
+    Page::<V>::schema()
+}
+
+fn describe_nothing(_: &mut Schemas) -> RefOr<Schema> {
+    RefOr::T(Schema::default())
+}
+
+/// One documented operation: method, path, and what it takes and answers.
+pub struct Op {
+    method: HttpMethod,
+    path: String,
+    summary: String,
+    staff: bool,
+    query: Option<fn() -> Vec<Parameter>>,
+    /// Query parameters left out of the documentation on a public route.
+    staff_only: &'static [&'static str],
+    body: Option<Describe>,
+    status: &'static str,
+    response: Describe,
+}
+
+impl Op {
+    fn new(method: HttpMethod, path: impl Into<String>, summary: impl Into<String>) -> Self {
+        Op {
+            method,
+            path: path.into(),
+            summary: summary.into(),
+            staff: false,
+            query: None,
+            staff_only: &[],
+            body: None,
+            status: "200",
+            response: describe_nothing,
+        }
+    }
+
+    pub fn get(path: impl Into<String>, summary: impl Into<String>) -> Self {
+        Op::new(HttpMethod::Get, path, summary)
+    }
+
+    pub fn post(path: impl Into<String>, summary: impl Into<String>) -> Self {
+        Op::new(HttpMethod::Post, path, summary)
+    }
+
+    pub fn patch(path: impl Into<String>, summary: impl Into<String>) -> Self {
+        Op::new(HttpMethod::Patch, path, summary)
+    }
+
+    pub fn delete(path: impl Into<String>, summary: impl Into<String>) -> Self {
+        Op::new(HttpMethod::Delete, path, summary)
+    }
+
+    /// Needs a staff token (401 without, 403 for a client).
+    pub fn staff(mut self) -> Self {
+        self.staff = true;
+        self
+    }
+
+    /// Takes the query parameters of `Q`, except those named in `staff_only` on a public route.
+    pub fn query<Q: IntoParams>(mut self, staff_only: &'static [&'static str]) -> Self {
+        self.query = Some(|| Q::into_params(|| Some(ParameterIn::Query)));
+        self.staff_only = staff_only;
+        self
+    }
+
+    /// Takes a JSON body of type `B`.
+    pub fn body<B: ToSchema>(mut self) -> Self {
+        self.body = Some(describe::<B>);
+        self
+    }
+
+    /// Answers 201 instead of 200.
+    pub fn created(mut self) -> Self {
+        self.status = "201";
+        self
+    }
+
+    /// Answers a JSON body of type `V`.
+    pub fn answers<V: ToSchema>(mut self) -> Self {
+        self.response = describe::<V>;
+        self
+    }
+
+    /// Answers a page of `V`s.
+    pub fn answers_page<V: ToSchema>(mut self) -> Self {
+        self.response = describe_page::<V>;
+        self
+    }
+
+    /// The OpenAPI operation, adding the schemas it names to `schemas`.
+    fn describe(&self, tag: &str, schemas: &mut Schemas) -> Operation {
+        let json = |schema: RefOr<Schema>| Content::new(Some(schema));
+        let error = || {
+            ResponseBuilder::new()
+                .description("`{error, code, fields?}` in the request's language")
+                .content(
+                    "application/json",
+                    json(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        ErrorBody::name(),
+                    ))),
+                )
+                .build()
+        };
+        let public = !self.staff;
+        let mut parameters: Vec<Parameter> = self
+            .query
+            .map(|params| params())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| !(public && self.staff_only.contains(&p.name.as_str())))
+            .collect();
+        if self.path.contains("{id}") {
+            parameters.push(
+                ParameterBuilder::new()
+                    .name("id")
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .description(Some("24 hexadecimal characters"))
+                    .build(),
+            );
+        }
+        let mut operation = OperationBuilder::new()
+            .tag(tag)
+            .summary(Some(self.summary.clone()))
+            .response(
+                self.status,
+                ResponseBuilder::new()
+                    .description("JSON in Belta's shape")
+                    .content("application/json", json((self.response)(schemas)))
+                    .build(),
+            )
+            .response("400", error())
+            .response("404", error())
+            .parameters(Some(parameters));
+        if let Some(body) = self.body {
+            operation = operation.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", json(body(schemas)))
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+        }
+        if self.staff {
+            operation = operation
+                .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
+                .response("401", error())
+                .response("403", error())
+                .response("409", error());
+        }
+        operation.build()
+    }
+}
+
+fn method_filter(method: &HttpMethod) -> MethodFilter {
+    match method {
+        HttpMethod::Get => MethodFilter::GET,
+        HttpMethod::Post => MethodFilter::POST,
+        HttpMethod::Put => MethodFilter::PUT,
+        HttpMethod::Patch => MethodFilter::PATCH,
+        HttpMethod::Delete => MethodFilter::DELETE,
+        HttpMethod::Head => MethodFilter::HEAD,
+        HttpMethod::Options => MethodFilter::OPTIONS,
+        HttpMethod::Trace => MethodFilter::TRACE,
+    }
+}
+
+/// A function's routes and their documentation, declared together over the function's state `S`.
+pub struct Api<S> {
+    /// The OpenAPI tag of its operations: the function's name.
+    tag: &'static str,
+    routes: BTreeMap<String, MethodRouter<S>>,
+    ops: Vec<Op>,
+}
+
+impl<S: Clone + Send + Sync + 'static> Api<S> {
+    pub fn new(tag: &'static str) -> Self {
+        Api {
+            tag,
+            routes: BTreeMap::new(),
+            ops: Vec::new(),
+        }
+    }
+
+    /// Serves `op` with `handler` and documents it.
+    pub fn route<H, T>(mut self, op: Op, handler: H) -> Self
+    where
+        H: Handler<T, S>,
+        T: 'static,
+    {
+        let method = method_filter(&op.method);
+        let routes = self.routes.remove(&op.path).unwrap_or_default();
+        self.routes
+            .insert(op.path.clone(), routes.merge(on(method, handler)));
+        self.ops.push(op);
+        self
+    }
+
+    pub fn merge(mut self, other: Api<S>) -> Self {
+        for (path, routes) in other.routes {
+            let mine = self.routes.remove(&path).unwrap_or_default();
+            self.routes.insert(path, mine.merge(routes));
+        }
+        self.ops.extend(other.ops);
+        self
+    }
+
+    pub fn router(&self) -> Router<S> {
+        self.routes
+            .iter()
+            .fold(Router::new(), |router, (path, routes)| {
+                router.route(path, routes.clone())
+            })
+    }
+
+    /// The OpenAPI description of every route, generated now.
+    pub fn openapi(&self) -> OpenApi {
+        let mut schemas = Schemas::new();
+        let mut paths = Paths::new();
+        for op in &self.ops {
+            let operation = op.describe(self.tag, &mut schemas);
+            paths.add_path_operation(op.path.clone(), vec![op.method.clone()], operation);
+        }
+        let mut components = Components::new();
+        components.schemas.extend(schemas);
+        components
+            .schemas
+            .insert(ErrorBody::name().into_owned(), ErrorBody::schema());
+        OpenApiBuilder::new()
+            .paths(paths)
+            .components(Some(components))
+            .build()
+    }
+}
