@@ -100,6 +100,14 @@ pub fn function_router(function: &str, deployment: &Deployment) -> Router {
         "labels" => catalog_router(deployment, labels::router),
         "tags" => catalog_router(deployment, tags::router),
         "offers" => catalog_router(deployment, offers::router),
+        "carts" => {
+            let config = orders::OrdersConfig::read(deployment.env()).expect("carts config");
+            carts::router(orders::OrdersState::new(config, &deployment.sdk_config))
+        }
+        "orders" => {
+            let config = orders::OrdersConfig::read(deployment.env()).expect("orders config");
+            orders_function::router(orders::OrdersState::new(config, &deployment.sdk_config))
+        }
         other => panic!("no router registered in tests/src/lib.rs for function {other:?}"),
     }
 }

@@ -4,12 +4,7 @@
 //! Every answer is the cart after the change (lines that can no longer be bought as they are moved to
 //! the draft cart first).
 
-use axum::{
-    Router,
-    extract::State,
-    response::Response,
-    routing::{get, post},
-};
+use axum::{extract::State, response::Response};
 use shared::{
     ApiError, ApiResult, Lang, Msg,
     auth::{Shopper, Staff},
@@ -17,27 +12,80 @@ use shared::{
     extract::{JsonBody, PathId, QueryParams},
 };
 
-use super::{change_carts, json, page, read_carts};
+use super::{Api, Op, change_carts, json, page, read_carts};
 use crate::{
     OrdersState,
     input::{CartListQuery, LineInput, LinesInput, StaffLineInput},
-    views,
+    views::{self, CartView, DraftView, StaffCartItem},
 };
 
-pub fn carts() -> Router<OrdersState> {
-    Router::new()
-        .route("/active-carts", get(active))
-        .route("/active-carts/add", post(add))
-        .route("/active-carts/add-multiple", post(add_multiple))
-        .route("/active-carts/remove", post(remove))
-        .route("/draft-carts", get(draft))
-        .route("/draft-carts/add", post(draft_add))
-        .route("/draft-carts/add-multiple", post(draft_add_multiple))
-        .route("/draft-carts/remove", post(draft_remove))
-        .route("/active-carts/staff", get(staff_list))
-        .route("/active-carts/staff/{id}", get(staff_get))
-        .route("/active-carts/staff/add", post(staff_add))
-        .route("/active-carts/staff/remove", post(staff_remove))
+pub fn carts() -> Api {
+    let cart = |op: Op| op.signed_in().answers::<CartView>();
+    let draft = |op: Op| op.signed_in().answers::<DraftView>();
+    Api::new("carts")
+        .route(cart(Op::get("/active-carts", "The client's active cart")), active)
+        .route(
+            cart(Op::post("/active-carts/add", "Add a product")).body::<LineInput>(),
+            add,
+        )
+        .route(
+            cart(Op::post(
+                "/active-carts/add-multiple",
+                "Add several products (a guest cart after login); what cannot be bought goes to the draft cart",
+            ))
+            .body::<LinesInput>(),
+            add_multiple,
+        )
+        .route(
+            cart(Op::post(
+                "/active-carts/remove",
+                "Remove units of a product (the line when no more are left)",
+            ))
+            .body::<LineInput>(),
+            remove,
+        )
+        .route(draft(Op::get("/draft-carts", "The client's draft cart")), draft_read)
+        .route(
+            draft(Op::post("/draft-carts/add", "Put a product in the draft cart")).body::<LineInput>(),
+            draft_add,
+        )
+        .route(
+            draft(Op::post("/draft-carts/add-multiple", "Put several products in the draft cart"))
+                .body::<LinesInput>(),
+            draft_add_multiple,
+        )
+        .route(
+            draft(Op::post("/draft-carts/remove", "Remove units of a product from the draft cart"))
+                .body::<LineInput>(),
+            draft_remove,
+        )
+        .route(
+            Op::get("/active-carts/staff", "Every non-empty cart (staff)")
+                .staff()
+                .query::<CartListQuery>(&[])
+                .answers_page::<StaffCartItem>(),
+            staff_list,
+        )
+        .route(
+            Op::get("/active-carts/staff/{id}", "A client's active cart, by user id (staff)")
+                .staff()
+                .answers::<CartView>(),
+            staff_get,
+        )
+        .route(
+            Op::post("/active-carts/staff/add", "Add a product to a client's cart (staff)")
+                .staff()
+                .body::<StaffLineInput>()
+                .answers::<CartView>(),
+            staff_add,
+        )
+        .route(
+            Op::post("/active-carts/staff/remove", "Remove a product from a client's cart (staff)")
+                .staff()
+                .body::<StaffLineInput>()
+                .answers::<CartView>(),
+            staff_remove,
+        )
 }
 
 #[tracing::instrument(skip_all)]
@@ -94,7 +142,7 @@ async fn remove(
 }
 
 #[tracing::instrument(skip_all)]
-async fn draft(
+async fn draft_read(
     State(state): State<OrdersState>,
     Shopper(user): Shopper,
     lang: Lang,

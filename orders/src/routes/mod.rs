@@ -23,6 +23,10 @@ use crate::{
 
 pub use carts::carts;
 pub use orders::orders;
+pub use shared::api::Op;
+
+/// A cart, checkout or order function's routes and their documentation.
+pub type Api = shared::api::Api<OrdersState>;
 
 /// How often a cart change is tried against a cart that keeps changing under it.
 const CART_ATTEMPTS: usize = 3;

@@ -6,34 +6,69 @@
 //! order to `delivered` or `cancelled`; cancelling gives back the stock, the offer units and the
 //! client's use of the offer in one transaction, then refunds the payment.
 
-use axum::{
-    Router,
-    extract::State,
-    response::Response,
-    routing::{get, post},
-};
+use axum::{extract::State, response::Response};
 use shared::{
     ApiError, ApiResult, Id, Lang, Msg,
     auth::{Shopper, Staff},
     extract::{JsonBody, PathId, QueryParams},
 };
 
-use super::{change_carts, json, page};
+use super::{Api, Op, change_carts, json, page};
 use crate::{
     OrdersState,
     input::{OrderListQuery, StatusInput},
     model::{Order, OrderStatus},
     store::StatusError,
-    views,
+    views::{self, CartView, OrderListItem, OrderView, StaffOrderItem},
 };
 
-pub fn orders() -> Router<OrdersState> {
-    Router::new()
-        .route("/orders", get(list))
-        .route("/orders/{id}", get(read))
-        .route("/orders/{id}/order-again", post(order_again))
-        .route("/orders/staff", get(staff_list))
-        .route("/orders/staff/{id}", get(staff_get).patch(staff_update))
+pub fn orders() -> Api {
+    Api::new("orders")
+        .route(
+            Op::get("/orders", "The client's orders, newest first")
+                .signed_in()
+                .query::<OrderListQuery>(&["userId"])
+                .answers_page::<OrderListItem>(),
+            list,
+        )
+        .route(
+            Op::get("/orders/{id}", "One of the client's orders")
+                .signed_in()
+                .answers::<OrderView>(),
+            read,
+        )
+        .route(
+            Op::post(
+                "/orders/{id}/order-again",
+                "Put an order's products in the active cart again, at today's prices",
+            )
+            .signed_in()
+            .answers::<CartView>(),
+            order_again,
+        )
+        .route(
+            Op::get("/orders/staff", "Every order, newest first (staff)")
+                .staff()
+                .query::<OrderListQuery>(&[])
+                .answers_page::<StaffOrderItem>(),
+            staff_list,
+        )
+        .route(
+            Op::get("/orders/staff/{id}", "Any order (staff)")
+                .staff()
+                .answers::<OrderView>(),
+            staff_get,
+        )
+        .route(
+            Op::patch(
+                "/orders/staff/{id}",
+                "Mark a confirmed order delivered, or cancel it (stock and offer units go back, the payment is refunded)",
+            )
+            .staff()
+            .body::<StatusInput>()
+            .answers::<OrderView>(),
+            staff_update,
+        )
 }
 
 fn order_or_404(order: Option<Order>) -> ApiResult<Order> {
