@@ -2,6 +2,8 @@
 .PHONY: dev test tools emulator bootstrap stop lint openapi build bench
 
 WATCH_PORT ?= 9000
+# devpay, the local payment provider; local.env's PAYMENT_API_URL names the same port.
+DEVPAY_PORT ?= 4243
 # The local admin `make dev` creates; override both for your own (documented defaults, local only).
 DEV_ADMIN_EMAIL ?= admin@belta.local
 DEV_ADMIN_PASSWORD ?= belta-admin-local
@@ -10,9 +12,10 @@ VENV_PATH := $(CURDIR)/.venv/bin:$(PATH)
 ## Run the whole API on http://127.0.0.1:$(WATCH_PORT) against the local emulator.
 dev: bootstrap
 	scripts/dev-env.sh
+	scripts/devpay.sh start $(DEVPAY_PORT) http://127.0.0.1:$(WATCH_PORT)/checkout/webhook
 	set -a && . ./local.env && set +a && ADMIN_PASSWORD='$(DEV_ADMIN_PASSWORD)' cargo run --quiet -p ops -- create-admin --email '$(DEV_ADMIN_EMAIL)'
 	set -a && . ./local.env && set +a && cargo run --quiet -p ops -- load-demo
-	@echo "Local admin: $(DEV_ADMIN_EMAIL) / $(DEV_ADMIN_PASSWORD)   API: http://127.0.0.1:$(WATCH_PORT)   mail: http://127.0.0.1:4566/moto-api/data.json"
+	@echo "Local admin: $(DEV_ADMIN_EMAIL) / $(DEV_ADMIN_PASSWORD)   API: http://127.0.0.1:$(WATCH_PORT)   mail: http://127.0.0.1:4566/moto-api/data.json   payments: http://127.0.0.1:$(DEVPAY_PORT)"
 	PATH="$(VENV_PATH)" cargo lambda watch --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --env-file .dev/dev.env
 
 ## Run every test against a private emulator on a free port.
@@ -27,11 +30,14 @@ tools:
 emulator: tools
 	scripts/emulator.sh start 4566
 
-## Create the table, bucket and mail identity in the emulator (idempotent).
+## Create the table, bucket, mail identity and payment secret (devpay's keys) in the emulator (idempotent).
 bootstrap: emulator
-	set -a && . ./local.env && set +a && cargo run --quiet -p ops -- bootstrap --local-public-uploads
+	scripts/devpay.sh keys
+	set -a && . ./local.env && . .dev/devpay-keys.env && set +a && cargo run --quiet -p ops -- bootstrap --local-public-uploads --local-payment-keys
 
+## Stop the emulator and devpay.
 stop:
+	scripts/devpay.sh stop $(DEVPAY_PORT)
 	scripts/emulator.sh stop 4566
 
 ## Formatting, clippy with warnings as errors, and cfn-lint.
@@ -47,7 +53,7 @@ openapi:
 ## Release arm64 binaries for Lambda in target/lambda/<function>/bootstrap.
 build:
 	scripts/tools.sh --build
-	PATH="$(VENV_PATH)" cargo lambda build --release --arm64 --workspace --exclude ops --exclude api-tests --exclude shared
+	PATH="$(VENV_PATH)" cargo lambda build --release --arm64 --workspace --exclude ops --exclude api-tests --exclude shared --exclude devpay
 
 ## Binary sizes and cold-start init times per function.
 bench:

@@ -1,5 +1,6 @@
 //! Creates what the API needs in an AWS account or in the local emulator: the table (exactly as
-//! template.yaml declares it), the upload bucket and the mail sender identity. Safe to run again.
+//! template.yaml declares it), the upload bucket and the mail sender identity, and locally the payment
+//! secret that lets the functions talk to devpay. Safe to run again.
 
 use aws_config::SdkConfig;
 use shared::{aws, config::EnvReader, db::schema};
@@ -102,4 +103,70 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// The local payment secret: `PAYMENT_SECRET_ID` names it, and it holds devpay's keys
+/// (`DEVPAY_SECRET_KEY`, `DEVPAY_WEBHOOK_SECRET`, generated once per checkout by `scripts/devpay.sh`).
+/// In AWS the secret holds Stripe's keys and is written by an operator, never by this tool.
+pub struct LocalPaymentKeys {
+    pub secret_id: String,
+    pub secret_key: String,
+    pub webhook_secret: String,
+}
+
+impl LocalPaymentKeys {
+    pub fn read(mut env: EnvReader) -> anyhow::Result<Self> {
+        let keys = LocalPaymentKeys {
+            secret_id: env.required("PAYMENT_SECRET_ID"),
+            secret_key: env.required("DEVPAY_SECRET_KEY"),
+            webhook_secret: env.required("DEVPAY_WEBHOOK_SECRET"),
+        };
+        env.finish()?;
+        Ok(keys)
+    }
+}
+
+/// Creates the payment secret, or brings its value up to date when it exists (the keys in `.dev/` may
+/// have been regenerated while the emulator kept running). Returns whether it was created.
+pub async fn ensure_local_payment_secret(
+    sdk: &SdkConfig,
+    keys: &LocalPaymentKeys,
+) -> anyhow::Result<bool> {
+    let value =
+        serde_json::json!({"secretKey": keys.secret_key, "webhookSecret": keys.webhook_secret})
+            .to_string();
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    match client
+        .create_secret()
+        .name(&keys.secret_id)
+        .secret_string(&value)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_exists_exception()) =>
+        {
+            client
+                .put_secret_value()
+                .secret_id(&keys.secret_id)
+                .secret_string(value)
+                .send()
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "Failed to update the payment secret {}: {}",
+                        keys.secret_id,
+                        aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+                    )
+                })?;
+            Ok(false)
+        }
+        Err(e) => anyhow::bail!(
+            "Failed to create the payment secret {}: {}",
+            keys.secret_id,
+            aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+        ),
+    }
 }

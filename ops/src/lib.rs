@@ -3,7 +3,8 @@
 //! - [`accounts`]: the first admin.
 //! - [`demo`]: the small bilingual demo catalogue `make dev` loads.
 //! - [`openapi`]: the API description, merged from every function's own.
-//! - [`bootstrap`]: creates the table, the upload bucket and the mail identity (idempotent).
+//! - [`bootstrap`]: creates the table, the upload bucket and the mail identity, and locally the payment
+//!   secret holding devpay's keys (idempotent).
 //! - [`bench_auth`]: DynamoDB requests and wall time of login, refresh and an authenticated call.
 //! - [`bench_catalog`]: the catalogue read model with thousands of products: requests, CPU, memory, reloads.
 //! - [`bench_upload`]: wall time and peak memory of a 5 MB upload in the real `upload` binary.

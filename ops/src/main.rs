@@ -19,6 +19,10 @@ enum Command {
         /// Local emulator only: let anyone read uploads/* (the bucket stands in for the CDN).
         #[arg(long)]
         local_public_uploads: bool,
+        /// Local emulator only: create the payment secret (PAYMENT_SECRET_ID) holding devpay's keys
+        /// (DEVPAY_SECRET_KEY, DEVPAY_WEBHOOK_SECRET).
+        #[arg(long)]
+        local_payment_keys: bool,
     },
     /// Create an admin account (TABLE_NAME; the password from ADMIN_PASSWORD, never from the command line).
     /// Does nothing when the email already has an account.
@@ -71,9 +75,22 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Bootstrap {
             local_public_uploads,
+            local_payment_keys,
         } => {
             let resources = bootstrap::Resources::read(EnvReader::from_env())?;
-            bootstrap::run(&aws::sdk_config().await, &resources, local_public_uploads).await?;
+            let payment_keys = local_payment_keys
+                .then(|| bootstrap::LocalPaymentKeys::read(EnvReader::from_env()))
+                .transpose()?;
+            let sdk = aws::sdk_config().await;
+            bootstrap::run(&sdk, &resources, local_public_uploads).await?;
+            if let Some(keys) = payment_keys {
+                let created = bootstrap::ensure_local_payment_secret(&sdk, &keys).await?;
+                println!(
+                    "payment secret {}: {}",
+                    keys.secret_id,
+                    if created { "created" } else { "updated" }
+                );
+            }
         }
         Command::CreateAdmin { email, name } => {
             let mut env = EnvReader::from_env();

@@ -115,6 +115,10 @@ pub enum ApiError {
     /// 429 with `Retry-After`: a rate limit was hit.
     #[error("too many requests: {msg:?}, retry after {retry_after_secs}s")]
     TooManyRequests { msg: Msg, retry_after_secs: u64 },
+    /// 502: a provider we depend on (the payment provider) refused our request; retrying will not help
+    /// until we fix our side, so no `Retry-After`. The provider's own words are logged, never shown.
+    #[error("bad gateway: {0:?}")]
+    BadGateway(Msg),
     /// 503 with `Retry-After`: a dependency is throttling us; the client may retry.
     #[error("service unavailable, retry after {retry_after_secs}s")]
     ServiceUnavailable { retry_after_secs: u64 },
@@ -136,6 +140,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::ServiceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -154,7 +159,8 @@ impl ApiError {
             | ApiError::NotFound(msg)
             | ApiError::Conflict(msg)
             | ApiError::PayloadTooLarge(msg)
-            | ApiError::UnsupportedMediaType(msg) => (msg, None, None),
+            | ApiError::UnsupportedMediaType(msg)
+            | ApiError::BadGateway(msg) => (msg, None, None),
             ApiError::MethodNotAllowed => (Msg::MethodNotAllowed, None, None),
             ApiError::TooManyRequests {
                 msg,

@@ -116,6 +116,9 @@ messages! {
     TooManyRequests => "too_many_requests", "طلبات كثيرة جدًا، حاول لاحقًا.", "Too many requests, try again later.";
     ServiceUnavailable => "service_unavailable", "الخدمة مشغولة مؤقتًا، حاول بعد قليل.", "The service is busy, try again shortly.";
     Internal => "internal_error", "حدث خطأ غير متوقع.", "Something went wrong on our side.";
+    PaymentProviderError => "payment_provider_error", "تعذّر على مزوّد الدفع تنفيذ الطلب. حاول لاحقًا.", "The payment provider could not handle the request. Try again later.";
+    PaymentSessionNotFound => "payment_session_not_found", "جلسة الدفع غير موجودة.", "The payment session was not found.";
+    BadWebhookSignature => "bad_webhook_signature", "توقيع الإشعار غير صالح.", "The webhook signature is invalid.";
     StaffOnly => "staff_only", "هذا المورد متاح لفريق العمل فقط.", "Only staff members can access this resource";
     InvalidCredentials => "invalid_email_or_password", "البريد الإلكتروني أو كلمة المرور غير صحيحة.", "Invalid Email or Password.";
     DuplicateEmail => "duplicate_email_error", "البريد الإلكتروني مستخدم بالفعل.", "Email already exists.";
