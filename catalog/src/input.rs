@@ -176,7 +176,7 @@ pub struct ProductInput {
     pub name_en: Option<String>,
     pub description_ar: Option<String>,
     pub description_en: Option<String>,
-    /// Image URLs, at most 20.
+    /// Image URLs, 1 to 20; required on create (the admin panel shows the first unguarded).
     pub cover_list: Option<Vec<String>>,
     /// Units in stock.
     pub quantity: Option<u64>,
@@ -203,11 +203,12 @@ impl Body for ProductInput {
             check_text(&mut errors, field, value.as_ref(), MAX_DESCRIPTION_CHARS);
         }
         if let Some(covers) = &self.cover_list {
-            if covers.len() > MAX_COVERS {
+            // At least one: the admin panel's product list shows `coverList[0]` unguarded.
+            if !(1..=MAX_COVERS).contains(&covers.len()) {
                 errors.add(
                     "coverList",
                     FieldIssue::Length {
-                        min: 0,
+                        min: 1,
                         max: MAX_COVERS,
                     },
                 );
@@ -247,6 +248,7 @@ impl ProductInput {
         require(&mut errors, "nameEn", self.name_en.is_some());
         require(&mut errors, "descriptionAr", self.description_ar.is_some());
         require(&mut errors, "descriptionEn", self.description_en.is_some());
+        require(&mut errors, "coverList", self.cover_list.is_some());
         require(&mut errors, "quantity", self.quantity.is_some());
         require(&mut errors, "price", self.price.is_some());
         require(&mut errors, "minPrice", self.min_price.is_some());

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use shared::{Id, Msg};
 
-use crate::{input::LinkInput, model::Product};
+use crate::{input::LinkInput, model::Product, views::ProductPaths};
 
 /// A brand, category, subcategory, label or tag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,7 +89,8 @@ pub enum Extra {
 /// What links to an entity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Children {
-    Products,
+    /// Products; a single staff read shows them with these references populated (as Belta did).
+    Products(ProductPaths),
     /// Entities of that kind (a category's subcategories).
     Entities(Kind),
 }
@@ -165,7 +166,7 @@ pub const BRAND: Spec = Spec {
     link_id: |body| body.brand_id,
     extra: Extra::Cover,
     parent: None,
-    children: Children::Products,
+    children: Children::Products(ProductPaths::SUBCATEGORY),
     public_products: true,
     not_found: Msg::BrandNotFound,
     on_delete: OnDelete::Refuse(Msg::BrandHasProducts),
@@ -201,7 +202,7 @@ pub const SUBCATEGORY: Spec = Spec {
     link_id: |body| body.subcategory_id,
     extra: Extra::Cover,
     parent: Some(Kind::Category),
-    children: Children::Products,
+    children: Children::Products(ProductPaths::BRAND),
     public_products: false,
     not_found: Msg::SubcategoryNotFound,
     on_delete: OnDelete::Refuse(Msg::SubcategoryHasProducts),
@@ -222,7 +223,7 @@ pub const LABEL: Spec = Spec {
     link_id: |body| body.label_id,
     extra: Extra::Color,
     parent: None,
-    children: Children::Products,
+    children: Children::Products(ProductPaths::BRAND_AND_SUBCATEGORY),
     public_products: false,
     not_found: Msg::LabelNotFound,
     on_delete: OnDelete::UnlinkProducts,
@@ -242,7 +243,7 @@ pub const TAG: Spec = Spec {
     link_id: |body| body.tag_id,
     extra: Extra::None,
     parent: None,
-    children: Children::Products,
+    children: Children::Products(ProductPaths::BRAND_AND_SUBCATEGORY),
     public_products: false,
     not_found: Msg::TagNotFound,
     on_delete: OnDelete::UnlinkProducts,

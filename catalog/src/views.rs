@@ -167,10 +167,61 @@ impl<'a> StaffEntity<'a> {
     }
 }
 
-/// Related records in a staff view: ids in lists, whole records in a single read.
-enum Related<T> {
-    Ids(Vec<Id>),
-    Records(Vec<T>),
+/// An entity as Mongoose gives a document it has not populated: its own references are ids
+/// (`products`, a category's `subcategories`, a subcategory's `category`). This is how an entity
+/// appears inside another record, so a populated relation keeps the shape Belta's admin panel reads
+/// (`label.products.includes(productId)`).
+#[derive(Serialize, ToSchema)]
+pub struct EntityDoc<'a> {
+    #[serde(flatten)]
+    entity: StaffEntity<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    products: Option<Vec<Id>>,
+    /// Categories only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subcategories: Option<Vec<Id>>,
+    /// Subcategories only; `null` when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<Option<Id>>,
+}
+
+/// The ids of `entity`'s children that the snapshot still holds, under the field its kind uses.
+fn child_ids(catalog: &Catalog, entity: &Entity) -> (Option<Vec<Id>>, Option<Vec<Id>>) {
+    let children = catalog.children(&entity.id);
+    match entity.kind.spec().children {
+        Children::Products(_) => {
+            let ids = children.iter().filter(|id| catalog.product(id).is_some());
+            (Some(ids.copied().collect()), None)
+        }
+        Children::Entities(kind) => {
+            let ids = children
+                .iter()
+                .filter(|id| catalog.entity(kind, id).is_some());
+            (None, Some(ids.copied().collect()))
+        }
+    }
+}
+
+fn entity_doc<'a>(catalog: &'a Catalog, entity: &'a Entity) -> EntityDoc<'a> {
+    let (products, subcategories) = child_ids(catalog, entity);
+    EntityDoc {
+        entity: StaffEntity::new(entity),
+        products,
+        subcategories,
+        category: entity.kind.spec().parent.map(|parent| {
+            entity
+                .category
+                .filter(|id| catalog.entity(parent, id).is_some())
+        }),
+    }
+}
+
+/// One reference: the id, or the record when the path is populated.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum EntityRef<'a> {
+    Id(Id),
+    Record(EntityDoc<'a>),
 }
 
 /// A staff view's products: ids, or records.
@@ -181,30 +232,12 @@ pub enum RelatedProducts<'a> {
     Records(Vec<StaffProduct<'a>>),
 }
 
-/// A staff view's brands, subcategories or labels: ids, or records.
+/// A staff view's brands, subcategories, labels or tags: ids, or records.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum RelatedEntities<'a> {
     Ids(Vec<Id>),
-    Records(Vec<StaffEntity<'a>>),
-}
-
-impl<'a> From<Related<StaffProduct<'a>>> for RelatedProducts<'a> {
-    fn from(related: Related<StaffProduct<'a>>) -> Self {
-        match related {
-            Related::Ids(ids) => RelatedProducts::Ids(ids),
-            Related::Records(records) => RelatedProducts::Records(records),
-        }
-    }
-}
-
-impl<'a> From<Related<StaffEntity<'a>>> for RelatedEntities<'a> {
-    fn from(related: Related<StaffEntity<'a>>) -> Self {
-        match related {
-            Related::Ids(ids) => RelatedEntities::Ids(ids),
-            Related::Records(records) => RelatedEntities::Records(records),
-        }
-    }
+    Records(Vec<EntityDoc<'a>>),
 }
 
 /// A staff read of an entity with its children (products, or a category's subcategories), and a
@@ -220,26 +253,12 @@ pub struct StaffEntityView<'a> {
     subcategories: Option<RelatedEntities<'a>>,
     /// Subcategories only; `null` when it has none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    category: Option<Option<StaffEntity<'a>>>,
+    category: Option<Option<EntityDoc<'a>>>,
 }
 
-/// The records `ids` name that `lookup` finds: as `view`s when `populate`, else as ids.
-fn related<'c, R: 'c, T>(
-    ids: &[Id],
-    populate: bool,
-    lookup: impl Fn(&Id) -> Option<&'c R>,
-    view: impl Fn(&'c R) -> T,
-) -> Related<T> {
-    let found = ids.iter().filter(|id| lookup(id).is_some());
-    if populate {
-        Related::Records(ids.iter().filter_map(&lookup).map(view).collect())
-    } else {
-        Related::Ids(found.copied().collect())
-    }
-}
-
-/// A staff read of an entity with its children: ids in lists, whole records when `populate`
-/// (a single read).
+/// A staff read of an entity with its children: ids in lists; in a single read (`populate`) the
+/// children as records, products with the relations Belta populated for that kind
+/// ([`Children::Products`]).
 pub fn entity_staff<'a>(
     catalog: &'a Catalog,
     entity: &'a Entity,
@@ -248,31 +267,34 @@ pub fn entity_staff<'a>(
 ) -> StaffEntityView<'a> {
     let spec = entity.kind.spec();
     let children = catalog.children(&entity.id);
-    let (products, subcategories) = match spec.children {
-        Children::Entities(kind) => {
-            let entities = related(
-                children,
-                populate,
-                |id| catalog.entity(kind, id),
-                StaffEntity::new,
-            );
-            (None, Some(entities.into()))
+    let (products, subcategories) = match (spec.children, populate) {
+        (Children::Entities(kind), true) => {
+            let records = children
+                .iter()
+                .filter_map(|id| catalog.entity(kind, id))
+                .map(|e| entity_doc(catalog, e));
+            (None, Some(RelatedEntities::Records(records.collect())))
         }
-        Children::Products => {
-            let products = related(
-                children,
-                populate,
-                |id| catalog.product(id),
-                |p| product_staff(catalog, p, false, now),
-            );
-            (Some(products.into()), None)
+        (Children::Products(paths), true) => {
+            let records = children
+                .iter()
+                .filter_map(|id| catalog.product(id))
+                .map(|p| product_staff(catalog, p, paths, now));
+            (Some(RelatedProducts::Records(records.collect())), None)
+        }
+        (_, false) => {
+            let (products, subcategories) = child_ids(catalog, entity);
+            (
+                products.map(RelatedProducts::Ids),
+                subcategories.map(RelatedEntities::Ids),
+            )
         }
     };
     let category = spec.parent.map(|parent| {
         entity
             .category
             .and_then(|id| catalog.entity(parent, &id))
-            .map(StaffEntity::new)
+            .map(|e| entity_doc(catalog, e))
     });
     StaffEntityView {
         entity: StaffEntity::new(entity),
@@ -382,8 +404,58 @@ pub fn product_public<'a>(
     }
 }
 
-/// A product as staff see it. Relations are whole records, except `labels`, which are ids in lists
-/// (as in Belta) and records when populated (a single read).
+/// Which of a product's references a staff view populates; the others stay ids, as in Mongoose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProductPaths {
+    pub offer: bool,
+    pub brand: bool,
+    pub subcategory: bool,
+    pub labels: bool,
+    pub tags: bool,
+}
+
+impl ProductPaths {
+    /// A single read and every write's answer: everything populated.
+    pub const ALL: ProductPaths = ProductPaths {
+        offer: true,
+        brand: true,
+        subcategory: true,
+        labels: true,
+        tags: true,
+    };
+    /// Belta's staff list looked up `offer`, `brand`, `subcategory` and `tags`; `labels` stayed ids.
+    pub const LIST: ProductPaths = ProductPaths {
+        labels: false,
+        ..ProductPaths::ALL
+    };
+    /// Only `brand` and `subcategory` (inside a label or tag).
+    pub const BRAND_AND_SUBCATEGORY: ProductPaths = ProductPaths {
+        offer: false,
+        labels: false,
+        tags: false,
+        ..ProductPaths::ALL
+    };
+    /// Only `brand` (inside a subcategory).
+    pub const BRAND: ProductPaths = ProductPaths {
+        subcategory: false,
+        ..ProductPaths::BRAND_AND_SUBCATEGORY
+    };
+    /// Only `subcategory` (inside a brand).
+    pub const SUBCATEGORY: ProductPaths = ProductPaths {
+        brand: false,
+        ..ProductPaths::BRAND_AND_SUBCATEGORY
+    };
+}
+
+/// A product's offer: its id, or the record when populated.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum OfferRef<'a> {
+    Id(Id),
+    Record(Box<StaffOffer<'a>>),
+}
+
+/// A product as staff see it, with the references [`ProductPaths`] names populated.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StaffProduct<'a> {
@@ -400,11 +472,11 @@ pub struct StaffProduct<'a> {
     orders_count: u64,
     purchase_count: u64,
     return_count: u64,
-    offer: Option<StaffOffer<'a>>,
-    brand: Option<StaffEntity<'a>>,
-    subcategory: Option<StaffEntity<'a>>,
+    offer: Option<OfferRef<'a>>,
+    brand: Option<EntityRef<'a>>,
+    subcategory: Option<EntityRef<'a>>,
     labels: RelatedEntities<'a>,
-    tags: Vec<StaffEntity<'a>>,
+    tags: RelatedEntities<'a>,
     quantity: u64,
     disabled: bool,
     price: Money,
@@ -418,21 +490,36 @@ pub struct StaffProduct<'a> {
 pub fn product_staff<'a>(
     catalog: &'a Catalog,
     product: &'a Product,
-    populate_labels: bool,
+    paths: ProductPaths,
     now: i64,
 ) -> StaffProduct<'a> {
-    let staff_entity = |kind: Kind, id: &Id| catalog.entity(kind, id).map(StaffEntity::new);
-    let labels = if populate_labels {
-        RelatedEntities::Records(
-            product
-                .labels
-                .iter()
-                .filter_map(|id| staff_entity(Kind::Label, id))
-                .collect(),
-        )
-    } else {
-        RelatedEntities::Ids(product.labels.clone())
+    let one = |kind: Kind, id: Option<Id>, populate: bool| {
+        let entity = catalog.entity(kind, &id?)?;
+        Some(if populate {
+            EntityRef::Record(entity_doc(catalog, entity))
+        } else {
+            EntityRef::Id(entity.id)
+        })
     };
+    let many = |kind: Kind, ids: &[Id], populate: bool| {
+        let found = ids.iter().filter_map(|id| catalog.entity(kind, id));
+        if populate {
+            RelatedEntities::Records(found.map(|e| entity_doc(catalog, e)).collect())
+        } else {
+            RelatedEntities::Ids(found.map(|e| e.id).collect())
+        }
+    };
+    let offer = product.offer.and_then(|id| catalog.offer(&id)).map(|o| {
+        if paths.offer {
+            OfferRef::Record(Box::new(StaffOffer::new(
+                o,
+                OfferProduct::Id(o.product),
+                now,
+            )))
+        } else {
+            OfferRef::Id(o.id)
+        }
+    });
     let c = &product.counters;
     StaffProduct {
         id: product.id,
@@ -447,20 +534,11 @@ pub fn product_staff<'a>(
         orders_count: c.orders_count,
         purchase_count: c.purchase_count,
         return_count: c.return_count,
-        offer: product
-            .offer
-            .and_then(|id| catalog.offer(&id))
-            .map(|o| StaffOffer::new(o, OfferProduct::Id(o.product), now)),
-        brand: product.brand.and_then(|id| staff_entity(Kind::Brand, &id)),
-        subcategory: product
-            .subcategory
-            .and_then(|id| staff_entity(Kind::Subcategory, &id)),
-        labels,
-        tags: product
-            .tags
-            .iter()
-            .filter_map(|id| staff_entity(Kind::Tag, id))
-            .collect(),
+        offer,
+        brand: one(Kind::Brand, product.brand, paths.brand),
+        subcategory: one(Kind::Subcategory, product.subcategory, paths.subcategory),
+        labels: many(Kind::Label, &product.labels, paths.labels),
+        tags: many(Kind::Tag, &product.tags, paths.tags),
         quantity: product.quantity,
         disabled: product.disabled,
         price: product.price,

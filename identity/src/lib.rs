@@ -47,7 +47,7 @@ pub use email::Email;
 pub use password::Password;
 pub use sessions::SessionStore;
 pub use tokens::{IssuerConfig, TokenIssuer};
-pub use users::{UserRecord, UserStore};
+pub use users::{Provider, UserRecord, UserStore};
 
 /// What only the issuing side reads (the verifier's settings are the platform's `VerifierConfig`).
 pub struct Config {

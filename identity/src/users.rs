@@ -36,6 +36,18 @@ pub struct UserRecord {
     /// SHA-256 (hex) of the pending password-reset grant, if a reset code was verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_grant_hash: Option<String>,
+    /// How the account signs in; accounts stored before this field existed are e-mail accounts.
+    #[serde(default)]
+    pub provider: Provider,
+}
+
+/// How an account signs in, as Belta's login body names it (`provider`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    #[default]
+    Email,
+    Github,
 }
 
 /// What staff lists show of a user: `{_id, fullName, email}`, nothing else.
@@ -125,6 +137,7 @@ impl UserStore {
             created_at: now,
             updated_at: now,
             reset_grant_hash: None,
+            provider: Provider::Email,
         };
         let item = serde_dynamo::to_item(&user).map_err(|e| StoreError::Other(e.into()))?;
         let put = |item, table: &str| {

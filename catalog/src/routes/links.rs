@@ -20,7 +20,7 @@ use crate::{
     kind::{Kind, ProductLink, Slot, Spec},
     model::{Product, Record},
     store::Change,
-    views::{self, StaffEntityView, StaffProduct},
+    views::{self, ProductPaths, StaffEntityView, StaffProduct},
 };
 
 /// When a product has at most one of `kind` (its brand): `/products/staff/link-<route>`
@@ -245,7 +245,7 @@ async fn change_product_link(
     Ok(json(views::product_staff(
         &catalog,
         product,
-        true,
+        ProductPaths::ALL,
         now_secs(),
     )))
 }

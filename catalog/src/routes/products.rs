@@ -30,7 +30,7 @@ use crate::{
     lists::{ProductListQuery, STAFF_ONLY, render},
     model::Record,
     store::Change,
-    views::{self, DeletedMessage, PublicProduct, StaffProduct},
+    views::{self, DeletedMessage, ProductPaths, PublicProduct, StaffProduct},
 };
 
 pub fn api() -> Api {
@@ -126,7 +126,7 @@ async fn staff_list(
     let now = now_secs();
     let page = query.run(&catalog, false, lang, now);
     Ok(json(render(page, |e| {
-        views::product_staff(&catalog, &e.product, false, now)
+        views::product_staff(&catalog, &e.product, ProductPaths::LIST, now)
     })))
 }
 
@@ -135,7 +135,7 @@ fn staff_view(catalog: &Catalog, id: &Id) -> ApiResult<Response> {
     Ok(json(views::product_staff(
         catalog,
         product,
-        true,
+        ProductPaths::ALL,
         now_secs(),
     )))
 }

@@ -7,7 +7,7 @@ use axum::{
 };
 use http::{HeaderValue, StatusCode, header};
 use identity::{
-    UserRecord,
+    Provider, UserRecord,
     accounts::LoginError,
     codes::{CheckCodeError, SendCodeError},
     grants::ResetError,
@@ -40,6 +40,8 @@ pub struct UserBody {
     pub email: String,
     pub confirmed: bool,
     pub role: Role,
+    /// `email` (`github` for GitHub accounts), as Belta's clients read it.
+    pub provider: Provider,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -52,6 +54,7 @@ impl From<&UserRecord> for UserBody {
             email: user.email.clone(),
             confirmed: user.confirmed,
             role: user.role,
+            provider: user.provider,
             created_at: iso_millis(user.created_at),
             updated_at: iso_millis(user.updated_at),
         }

@@ -42,6 +42,7 @@ async fn login_answers_belta_s_flat_body_with_real_expiry_dates() {
         ),
         (Some(email.as_str()), Some("client"), Some(false))
     );
+    assert_eq!(body["provider"], "email", "Belta's clients read provider");
     assert_eq!(body["tokenType"], "Bearer");
     assert_eq!(body["expiresIn"], 900);
     let now = time::OffsetDateTime::now_utc();

@@ -64,6 +64,7 @@ async fn refresh_rotates_and_answers_like_login_with_201() {
     assert_eq!(response.headers()["cache-control"], "no-store");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["_id"], login["_id"]);
+    assert_eq!(body["provider"], "email", "Belta's clients read provider");
     assert_ne!(body["refreshToken"], login["refreshToken"]);
     assert_eq!(
         app.get_as("/auth/me", &field(&body, "accessToken"))

@@ -127,7 +127,8 @@ async fn a_product_list_event_searches_in_arabic_and_answers_in_english() {
                 "/products/staff",
                 token,
                 serde_json::json!({"nameAr": name_ar, "nameEn": name_en, "descriptionAr": "و",
-                                   "descriptionEn": "d", "quantity": 1, "price": price, "minPrice": 0}),
+                                   "descriptionEn": "d", "coverList": ["https://cdn.example/p.png"],
+                                   "quantity": 1, "price": price, "minPrice": 0}),
             )
             .await;
         assert_eq!(response.status(), 201);
@@ -217,7 +218,7 @@ async fn every_catalogue_function_answers_its_sample_event() {
     let product = create(
         "/products/staff",
         serde_json::json!({"nameAr": "هاتف", "nameEn": "Phone", "descriptionAr": "و",
-        "descriptionEn": "d", "quantity": 1, "price": 100, "minPrice": 0}),
+        "descriptionEn": "d", "coverList": ["https://cdn.example/p.png"], "quantity": 1, "price": 100, "minPrice": 0}),
     )
     .await;
     let offer = create(

@@ -4,6 +4,7 @@ pub mod client;
 mod entities;
 mod links;
 mod offers;
+mod populated;
 mod products;
 
 use api_tests::{TestApp, spawn_app};

@@ -19,7 +19,7 @@ async fn priced_product(shop: &Shop, price: f64, min_price: f64) -> String {
     shop.create(
         "/products/staff",
         json!({"nameAr": "منتج", "nameEn": "Product", "descriptionAr": "و", "descriptionEn": "d",
-               "quantity": 3, "price": price, "minPrice": min_price}),
+               "coverList": ["https://cdn.example/p.png"], "quantity": 3, "price": price, "minPrice": min_price}),
     )
     .await
 }

@@ -106,6 +106,7 @@ async fn product_bodies_are_validated_like_create_on_patch_too() {
     assert_eq!(
         keys(&error["fields"]),
         [
+            "coverList",
             "descriptionAr",
             "descriptionEn",
             "minPrice",
