@@ -40,6 +40,7 @@ pub fn function_docs() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("tags", tags::api_doc()),
         ("offers", offers::api_doc()),
         ("carts", carts::api_doc()),
+        ("checkout", checkout::api_doc()),
         ("orders", orders_function::api_doc()),
     ]
 }

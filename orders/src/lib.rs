@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`model`]: the stored records; [`store`]: the only code that builds their keys and expressions
 //!   (its docs list the items), including the placement transaction.
+//! - [`checkout`]: a checkout's lines and the idempotent placement of a paid order.
 //! - [`cart`]: what a cart does (add, remove, the lines cap, moving lines to the draft cart), pure.
 //! - [`origin`]: the shop's own origins, which every redirect must be on.
 //! - [`input`], [`views`]: request bodies and response shapes.
@@ -17,6 +18,7 @@
 //! crate stays the only code that knows its items. Users are read through `identity`.
 
 pub mod cart;
+pub mod checkout;
 pub mod input;
 pub mod model;
 pub mod origin;

@@ -13,6 +13,8 @@ use shared::{
     http as shared_http,
 };
 
+use payments::{PaymentConfig, Payments};
+
 use crate::{origin::AllowedOrigins, store::OrdersStore};
 
 /// Where the payment page sends the browser back, and where it may go after that.
@@ -44,37 +46,44 @@ impl Redirects {
     }
 }
 
-/// A function's settings: the table, the token verifier, the body limit, and, for checkout, where
+/// A function's settings: the table, the token verifier, the body limit, and what it needs beyond:
+/// the payment provider (checkout takes payments, orders refunds them) and, for checkout, where
 /// browsers are sent.
 pub struct OrdersConfig {
     pub table: TableConfig,
     pub verifier: VerifierConfig,
     pub http: HttpConfig,
+    pub payments: Option<PaymentConfig>,
     pub redirects: Option<Redirects>,
 }
 
 impl OrdersConfig {
-    /// The `carts` and `orders` functions' settings.
-    pub fn read(mut env: EnvReader) -> Result<Self, ConfigError> {
-        let config = Self::read_common(&mut env, false);
-        env.finish()?;
-        Ok(config)
+    /// The `carts` function's settings.
+    pub fn read(env: EnvReader) -> Result<Self, ConfigError> {
+        Self::read_with(env, false, false)
     }
 
-    /// The `checkout` function's settings: also `ALLOWED_ORIGINS` and `PUBLIC_API_URL`.
-    pub fn read_checkout(mut env: EnvReader) -> Result<Self, ConfigError> {
-        let config = Self::read_common(&mut env, true);
-        env.finish()?;
-        Ok(config)
+    /// The `orders` function's settings: also the payment provider (`PAYMENT_*`), for refunds.
+    pub fn read_orders(env: EnvReader) -> Result<Self, ConfigError> {
+        Self::read_with(env, true, false)
     }
 
-    fn read_common(env: &mut EnvReader, redirects: bool) -> Self {
-        OrdersConfig {
-            table: TableConfig::read(env),
-            verifier: VerifierConfig::read(env),
-            http: HttpConfig::read(env),
-            redirects: redirects.then(|| Redirects::read(env)),
-        }
+    /// The `checkout` function's settings: the payment provider, `ALLOWED_ORIGINS` and
+    /// `PUBLIC_API_URL`.
+    pub fn read_checkout(env: EnvReader) -> Result<Self, ConfigError> {
+        Self::read_with(env, true, true)
+    }
+
+    fn read_with(mut env: EnvReader, payments: bool, redirects: bool) -> Result<Self, ConfigError> {
+        let config = OrdersConfig {
+            table: TableConfig::read(&mut env),
+            verifier: VerifierConfig::read(&mut env),
+            http: HttpConfig::read(&mut env),
+            payments: payments.then(|| PaymentConfig::read(&mut env)),
+            redirects: redirects.then(|| Redirects::read(&mut env)),
+        };
+        env.finish()?;
+        Ok(config)
     }
 }
 
@@ -86,25 +95,37 @@ pub struct OrdersState {
     pub(crate) catalog: CatalogStore,
     pub(crate) users: UserStore,
     pub(crate) redirects: Option<Arc<Redirects>>,
+    pub(crate) payments: Option<Payments>,
     http: HttpConfig,
 }
 
 impl OrdersState {
     pub fn new(config: OrdersConfig, sdk: &SdkConfig) -> Self {
-        OrdersState::with_client(config, aws::dynamodb(sdk))
+        OrdersState::with_client(config, aws::dynamodb(sdk), sdk)
     }
 
     /// With a given DynamoDB client (the benchmark's counts its requests).
-    pub fn with_client(config: OrdersConfig, db: aws_sdk_dynamodb::Client) -> Self {
+    pub fn with_client(
+        config: OrdersConfig,
+        db: aws_sdk_dynamodb::Client,
+        sdk: &SdkConfig,
+    ) -> Self {
         let table = config.table.table_name;
+        let payments = config.payments.map(|p| Payments::new(p, sdk));
         OrdersState {
             auth: Authenticator::new(&config.verifier, db.clone(), table.clone()),
             store: OrdersStore::new(db.clone(), table.clone()),
             catalog: CatalogStore::new(db.clone(), table.clone()),
             users: UserStore::new(db, table),
             redirects: config.redirects.map(Arc::new),
+            payments,
             http: config.http,
         }
+    }
+
+    /// The catalogue it prices from (the benchmark warms its snapshot).
+    pub fn catalog(&self) -> &CatalogStore {
+        &self.catalog
     }
 
     /// A function's router: `routes` with this state, wrapped like every router of the API.

@@ -3,6 +3,7 @@
 //! when another request changed them first.
 
 mod carts;
+mod checkout;
 mod orders;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::{
 };
 
 pub use carts::carts;
+pub use checkout::checkout;
 pub use orders::orders;
 pub use shared::api::Op;
 

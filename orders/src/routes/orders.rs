@@ -177,6 +177,11 @@ async fn staff_update(
     JsonBody(input): JsonBody<StatusInput>,
 ) -> ApiResult<Response> {
     let order = order_or_404(state.store.find_order(&id).await?)?;
+    if order.status == OrderStatus::Cancelled && input.status == OrderStatus::Cancelled {
+        // Cancelling again only retries the refund, in case the provider failed the first time.
+        super::refund_cancelled(&state, &order).await?;
+        return staff_view(&state, &order, lang).await;
+    }
     if !order.status.can_become(input.status) {
         return Err(ApiError::Conflict(Msg::OrderStatusLocked));
     }

@@ -2,7 +2,7 @@
 //! (`shop.shopper()`, `shop.as_staff()`, `shop.with_token(..)`), answering the catalogue client's
 //! [`Answer`].
 
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::catalog::{Shop, client::Answer};
@@ -175,4 +175,60 @@ pub fn lines(cart: &Value) -> Vec<(String, u64)> {
             )
         })
         .collect()
+}
+
+/// The store front's pages the browser is sent back to.
+pub fn store_page(path: &str) -> String {
+    format!("{}{path}", api_tests::STORE_ORIGIN)
+}
+
+impl Buyer<'_> {
+    pub async fn create_session(&self) -> Answer {
+        let body =
+            json!({"successUrl": store_page("/checkout/done"), "cancelUrl": store_page("/cart")});
+        self.call(Method::POST, "/checkout/create-session", Some(body))
+            .await
+    }
+}
+
+/// A browser on the payment page: opens a session for the client's cart, then pays or cancels.
+pub struct Payment {
+    /// The provider's session id.
+    pub session: String,
+    /// The payment page.
+    pub url: String,
+}
+
+impl Shop {
+    /// The client opens a payment session for their cart (200 required).
+    pub async fn checkout(&self, token: &str) -> Payment {
+        let answer = self.with_token(Some(token)).create_session().await.ok();
+        let url = answer["url"].as_str().unwrap().to_owned();
+        let session = url.rsplit('/').next().unwrap().to_owned();
+        Payment { session, url }
+    }
+
+    /// Clicks Pay on the payment page; returns where the provider sends the browser (our success URL).
+    pub async fn pay(&self, payment: &Payment) -> String {
+        let response = self
+            .app
+            .client
+            .post(self.app.devpay.pay_url(&payment.session))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "devpay's Pay");
+        response.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    /// Follows the success URL as the browser would: our API's answer (a 303 on success).
+    pub async fn come_back(&self, success_url: &str) -> reqwest::Response {
+        self.app.client.get(success_url).send().await.unwrap()
+    }
+
+    /// Every order, as staff see them.
+    pub async fn all_orders(&self) -> Vec<Value> {
+        let list = self.as_staff().staff_orders("?limit=100").await.ok();
+        list["data"].as_array().unwrap().clone()
+    }
 }
