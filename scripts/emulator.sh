@@ -27,7 +27,7 @@ case "$command" in
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
       echo "emulator: already running on 127.0.0.1:$port (pid $(cat "$pidfile"))"
     else
-      nohup .venv/bin/moto_server -H 127.0.0.1 -p "$port" > ".dev/moto-$port.log" 2>&1 &
+      nohup .venv/bin/python tools/moto_server.py -H 127.0.0.1 -p "$port" > ".dev/moto-$port.log" 2>&1 &
       echo $! > "$pidfile"
       echo "emulator: started on 127.0.0.1:$port (pid $!)"
     fi

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p .dev
-.venv/bin/moto_server -H 127.0.0.1 -p "$port" > ".dev/moto-private-$port.log" 2>&1 &
+.venv/bin/python tools/moto_server.py -H 127.0.0.1 -p "$port" > ".dev/moto-private-$port.log" 2>&1 &
 emulator=$!
 trap 'kill $emulator 2>/dev/null || true; wait $emulator 2>/dev/null || true' EXIT
 scripts/emulator.sh wait "http://127.0.0.1:$port"

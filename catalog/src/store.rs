@@ -108,6 +108,19 @@ enum Op {
     /// Moves a parent's `linkCount` (and its `rev`, so a concurrent replace of it fails); fails if the
     /// parent is gone.
     CountLinks { key: Key, delta: i64 },
+    /// Takes `units` from a product's stock; fails unless that many are left and it is enabled.
+    TakeStock { key: Key, units: u64 },
+    /// Puts `units` back into a product's stock; fails if the product is gone.
+    ReturnStock { key: Key, units: u64 },
+    /// Counts `units` sold at an offer's price; fails unless the offer still has that many of its
+    /// `offer_quantity` left (and `offer_quantity` is still what the caller read).
+    ConsumeOffer {
+        key: Key,
+        units: u64,
+        offer_quantity: u64,
+    },
+    /// Gives `units` back to an offer's `offerQuantity`; fails if the offer is gone.
+    ReleaseOffer { key: Key, units: u64 },
 }
 
 impl Change {
@@ -138,7 +151,43 @@ impl Change {
         })
     }
 
-    fn into_transact_item(self, table: &str) -> TransactWriteItem {
+    /// Takes `units` of the product `id` out of stock (an order). Moves its `rev` too, so a staff edit
+    /// computed from the record before the sale fails instead of writing the old stock back.
+    pub fn take_stock(id: Id, units: u64) -> Change {
+        Change(Op::TakeStock {
+            key: record_key(PRODUCT, &id),
+            units,
+        })
+    }
+
+    /// Puts `units` of the product `id` back into stock (a cancelled order).
+    pub fn return_stock(id: Id, units: u64) -> Change {
+        Change(Op::ReturnStock {
+            key: record_key(PRODUCT, &id),
+            units,
+        })
+    }
+
+    /// Counts `units` sold at the price of `offer` (as read), within its `offerQuantity`.
+    pub fn consume_offer(offer: &Offer, units: u64) -> Change {
+        Change(Op::ConsumeOffer {
+            key: record_key(OFFER, &offer.id),
+            units,
+            offer_quantity: offer.offer_quantity.into(),
+        })
+    }
+
+    /// Gives `units` back to the offer `id` (a cancelled order).
+    pub fn release_offer(id: Id, units: u64) -> Change {
+        Change(Op::ReleaseOffer {
+            key: record_key(OFFER, &id),
+            units,
+        })
+    }
+
+    /// The change as one item of a `TransactWriteItems`, for a transaction that spans the catalogue
+    /// and other items (an order's placement); put [`bump_version`] in the same transaction.
+    pub fn into_transact_item(self, table: &str) -> TransactWriteItem {
         let n = |v: i64| AttributeValue::N(v.to_string());
         let expect = "table, key and expressions are set";
         let builder = TransactWriteItem::builder();
@@ -180,9 +229,60 @@ impl Change {
                     .build()
                     .expect(expect),
             ),
+            Op::TakeStock { key, units } => builder.update(
+                Update::builder()
+                    .table_name(table)
+                    .set_key(Some(key.to_attributes()))
+                    .update_expression("ADD quantity :taken, rev :one")
+                    .condition_expression("quantity >= :units AND disabled = :false")
+                    .expression_attribute_values(":taken", n(-(units as i64)))
+                    .expression_attribute_values(":units", n(units as i64))
+                    .expression_attribute_values(":false", AttributeValue::Bool(false))
+                    .expression_attribute_values(":one", n(1))
+                    .build()
+                    .expect(expect),
+            ),
+            Op::ReturnStock { key, units } => {
+                builder.update(add_to(table, key, "quantity", units as i64))
+            }
+            Op::ReleaseOffer { key, units } => {
+                builder.update(add_to(table, key, "quantityPurchased", -(units as i64)))
+            }
+            Op::ConsumeOffer {
+                key,
+                units,
+                offer_quantity,
+            } => builder.update(
+                Update::builder()
+                    .table_name(table)
+                    .set_key(Some(key.to_attributes()))
+                    .update_expression("ADD quantityPurchased :units, rev :one")
+                    .condition_expression(
+                        "quantityPurchased <= :room AND offerQuantity = :offerQuantity",
+                    )
+                    .expression_attribute_values(":units", n(units as i64))
+                    .expression_attribute_values(":room", n(offer_quantity as i64 - units as i64))
+                    .expression_attribute_values(":offerQuantity", n(offer_quantity as i64))
+                    .expression_attribute_values(":one", n(1))
+                    .build()
+                    .expect(expect),
+            ),
         }
         .build()
     }
+}
+
+/// Adds `delta` to a record's `counter` (and moves its `rev`); fails if the record is gone.
+fn add_to(table: &str, key: Key, counter: &str, delta: i64) -> Update {
+    Update::builder()
+        .table_name(table)
+        .set_key(Some(key.to_attributes()))
+        .update_expression(format!("ADD {counter} :units, rev :one"))
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":units", AttributeValue::N(delta.to_string()))
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .build()
+        .expect("table, key and expressions are set")
 }
 
 /// The write that moves the catalogue version on; put it in every catalogue write transaction.

@@ -86,6 +86,16 @@ pub enum CreateLinkedError {
     Store(#[from] StoreError),
 }
 
+/// What staff lists show of a user: `{_id, fullName, email}`, nothing else.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct UserSummary {
+    #[serde(rename(serialize = "_id", deserialize = "id"))]
+    pub id: Id,
+    #[serde(rename = "fullName")]
+    pub full_name: String,
+    pub email: String,
+}
+
 impl UserRecord {
     pub fn email(&self) -> Email {
         Email::stored(self.email.clone())
@@ -350,6 +360,58 @@ impl UserStore {
     #[tracing::instrument(skip_all, fields(user = %id))]
     pub async fn get(&self, id: &Id) -> Result<Option<UserRecord>, StoreError> {
         get_record(&self.db, &self.table, &Self::key(id), "a user").await
+    }
+
+    /// Who each of `ids` is, for staff lists that show a user beside a cart or an order: only the id,
+    /// the full name and the email are read (a projection), never a hash or a grant. Unknown ids are
+    /// left out. One BatchGetItem per 100 ids (plus retries of what DynamoDB left unprocessed).
+    #[tracing::instrument(skip_all, fields(users = ids.len()))]
+    pub async fn summaries(
+        &self,
+        ids: &[Id],
+    ) -> Result<std::collections::HashMap<Id, UserSummary>, StoreError> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut unique: Vec<Id> = ids.to_vec();
+        unique.sort();
+        unique.dedup();
+        let mut found = std::collections::HashMap::new();
+        for chunk in unique.chunks(100) {
+            let keys = chunk
+                .iter()
+                .map(|id| Self::key(id).to_attributes())
+                .collect();
+            let mut request = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .projection_expression("id, fullName, email")
+                    .build()
+                    .expect("keys are set"),
+            );
+            while let Some(keys) = request.take() {
+                let output = self
+                    .db
+                    .batch_get_item()
+                    .request_items(&self.table, keys)
+                    .send()
+                    .await
+                    .store_context("Failed to read users")?;
+                for item in output
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default()
+                {
+                    let user: UserSummary = serde_dynamo::from_item(item)
+                        .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed user: {e}")))?;
+                    found.insert(user.id, user);
+                }
+                request = output
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys.is_empty());
+            }
+        }
+        Ok(found)
     }
 
     /// The account with this email: the email marker, then the user.

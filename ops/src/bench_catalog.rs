@@ -163,7 +163,7 @@ pub fn synthetic(products: usize) -> Synthetic {
 }
 
 /// Writes every record (25 per BatchWriteItem, several batches at once), then moves the version on.
-async fn store(db: &Client, table: &str, catalog: &Synthetic) -> anyhow::Result<()> {
+pub async fn store(db: &Client, table: &str, catalog: &Synthetic) -> anyhow::Result<()> {
     let items: Vec<_> = catalog
         .entities
         .iter()

@@ -8,6 +8,7 @@
 //!   secret holding devpay's keys (idempotent).
 //! - [`bench_auth`]: DynamoDB requests and wall time of login, refresh and an authenticated call.
 //! - [`bench_catalog`]: the catalogue read model with thousands of products: requests, CPU, memory, reloads.
+//! - [`bench_orders`]: cart read, add and order placement: DynamoDB requests and CPU per call.
 //! - [`bench_upload`]: wall time and peak memory of a 5 MB upload in the real `upload` binary.
 //! - [`bench`]: a stand-in for the Lambda runtime API that measures how long a function takes to start.
 
@@ -15,6 +16,7 @@ pub mod accounts;
 pub mod bench;
 pub mod bench_auth;
 pub mod bench_catalog;
+pub mod bench_orders;
 pub mod bench_upload;
 pub mod bootstrap;
 pub mod demo;

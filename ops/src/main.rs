@@ -57,6 +57,13 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         runs: usize,
     },
+    /// Cart read, add and order placement: DynamoDB requests and CPU per call (needs the emulator).
+    BenchOrders {
+        #[arg(long, default_value_t = 2000)]
+        products: usize,
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
     /// Wall time and peak memory of one upload of `--megabytes` through /upload/single in the `upload`
     /// binary (needs the emulator).
     BenchUpload {
@@ -163,6 +170,18 @@ async fn main() -> anyhow::Result<()> {
                 ops::bench_catalog::measure(&aws::sdk_config().await, products, runs).await?;
             for line in report.lines {
                 println!("- {line}");
+            }
+        }
+        Command::BenchOrders { products, runs } => {
+            let costs =
+                ops::bench_orders::measure(&aws::sdk_config().await, products, runs).await?;
+            println!("| operation | DynamoDB requests per call | our CPU per call |");
+            println!("|---|---|---|");
+            for cost in costs {
+                println!(
+                    "| {} | {:.2} | {:.2} ms |",
+                    cost.name, cost.requests_per_call, cost.cpu_ms_per_call
+                );
             }
         }
         Command::BenchUpload {

@@ -39,6 +39,9 @@ pub fn function_docs() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("labels", labels::api_doc()),
         ("tags", tags::api_doc()),
         ("offers", offers::api_doc()),
+        ("carts", carts::api_doc()),
+        ("checkout", checkout::api_doc()),
+        ("orders", orders_function::api_doc()),
     ]
 }
 

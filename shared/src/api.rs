@@ -68,6 +68,8 @@ pub struct Op {
     path: String,
     summary: String,
     staff: bool,
+    /// Needs a bearer token (every staff route, and the clients' own routes).
+    signed_in: bool,
     query: Option<fn() -> Vec<Parameter>>,
     /// Query parameters left out of the documentation on a public route.
     staff_only: &'static [&'static str],
@@ -83,6 +85,7 @@ impl Op {
             path: path.into(),
             summary: summary.into(),
             staff: false,
+            signed_in: false,
             query: None,
             staff_only: &[],
             body: None,
@@ -110,6 +113,19 @@ impl Op {
     /// Needs a staff token (401 without, 403 for a client).
     pub fn staff(mut self) -> Self {
         self.staff = true;
+        self.signed_in = true;
+        self
+    }
+
+    /// Needs a token of a signed-in user (401 without, 403 for a role the route does not serve).
+    pub fn signed_in(mut self) -> Self {
+        self.signed_in = true;
+        self
+    }
+
+    /// Answers 303 See Other (a browser sent on to another page), with no body.
+    pub fn redirects(mut self) -> Self {
+        self.status = "303";
         self
     }
 
@@ -197,7 +213,7 @@ impl Op {
                     .build(),
             ));
         }
-        if self.staff {
+        if self.signed_in {
             operation = operation
                 .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
                 .response("401", error())

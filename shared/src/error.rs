@@ -98,6 +98,14 @@ pub enum ApiError {
     /// 409: the request conflicts with the stored state (duplicate, concurrent change, delete rule).
     #[error("conflict: {0:?}")]
     Conflict(Msg),
+    /// 400 or 409 with a message *and* `fields` naming what it is about (the products of a cart that
+    /// cannot be bought as asked), for a rule broken by particular items rather than by a field's shape.
+    #[error("rejected ({status}): {msg:?} {fields:?}")]
+    Rejected {
+        status: StatusCode,
+        msg: Msg,
+        fields: FieldErrors,
+    },
     /// 413: the body (or one file in it) is over the configured limit.
     #[error("payload too large: {0:?}")]
     PayloadTooLarge(Msg),
@@ -128,6 +136,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Rejected { status, .. } => *status,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -143,6 +152,7 @@ impl ApiError {
         let status = self.status();
         let (msg, fields, retry_after_secs) = match self {
             ApiError::Validation(fields) => (Msg::ValidationFailed, Some(fields), None),
+            ApiError::Rejected { msg, fields, .. } => (msg, Some(fields), None),
             ApiError::BadRequest(msg)
             | ApiError::Unauthorized(msg)
             | ApiError::Forbidden(msg)

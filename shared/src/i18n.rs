@@ -166,6 +166,16 @@ messages! {
     SubcategoryDeleted => "subcategory_deleted", "تم حذف الفئة الفرعية بنجاح.", "Subcategory deleted successfully";
     LabelDeleted => "label_deleted", "تم حذف الملصق بنجاح.", "Label deleted successfully";
     OfferDeleted => "offer_deleted", "تم حذف العرض بنجاح.", "Offer deleted successfully";
+    ClientOnly => "client_only", "هذا الإجراء غير مسموح لهذا المستخدم.", "This action is not allowed for this user";
+    CartIsEmpty => "cart_is_empty", "السلة فارغة", "Cart is empty";
+    CartFull => "cart_full", "تتسع السلة لـ 30 منتجًا على الأكثر؛ ادفع ثمن بعضها أو احذف بعضها أولًا.", "A cart holds at most 30 products; check out or remove some first.";
+    UserNotFound => "user_not_found", "المستخدم غير موجود.", "User not found";
+    CartNotFound => "cart_not_found", "السلة غير موجودة.", "Cart not found";
+    ProductsUnavailable => "products_unavailable", "بعض المنتجات غير متاحة بالكمية المطلوبة.", "Some products are not available in the requested quantity.";
+    OrderNotFound => "order_not_found", "الطلب غير موجود.", "Order not found";
+    OrderStatusLocked => "order_status_locked", "لا يمكن تغيير حالة هذا الطلب إلى الحالة المطلوبة.", "This order cannot move to the requested status.";
+    CheckoutNotFound => "checkout_not_found", "جلسة الدفع غير موجودة.", "Checkout session not found";
+    PaymentNotConfirmed => "payment_not_confirmed", "لم يؤكد مزود الدفع هذه العملية بعد.", "The payment provider has not confirmed this payment.";
 }
 
 /// The JSON kind a field should have had, for "wrong type" messages.
@@ -199,6 +209,25 @@ pub enum FieldIssue {
     },
     OneOf(&'static [&'static str]),
     TooManyDecimals,
+    /// A URL whose origin is not one of the shop's own (no open redirect).
+    OriginNotAllowed,
+    /// A product that cannot be bought as asked, named in both languages.
+    Product {
+        name_ar: String,
+        name_en: String,
+        problem: ProductProblem,
+    },
+}
+
+/// Why a product of a cart cannot be bought as asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProductProblem {
+    /// Fewer left than asked for.
+    OutOfStock { available: u64 },
+    /// Deleted or disabled.
+    Unavailable,
+    /// More units at the offer price than the offer has left or allows one client.
+    OfferLimit { max: u64 },
 }
 
 impl FieldIssue {
@@ -251,6 +280,37 @@ impl FieldIssue {
                     "At most two decimal places are allowed.",
                 )
                 .into(),
+            FieldIssue::OriginNotAllowed => lang
+                .pick(
+                    "يجب أن يكون الرابط على أحد نطاقات المتجر.",
+                    "Must be a URL on one of the shop's own origins.",
+                )
+                .into(),
+            FieldIssue::Product {
+                name_ar,
+                name_en,
+                problem,
+            } => {
+                let name = lang.pick(name_ar, name_en);
+                match (problem, lang) {
+                    (ProductProblem::OutOfStock { available }, Lang::Ar) => {
+                        format!("{name}: المتبقي في المخزون {available} فقط.")
+                    }
+                    (ProductProblem::OutOfStock { available }, Lang::En) => {
+                        format!("{name}: only {available} left in stock.")
+                    }
+                    (ProductProblem::Unavailable, Lang::Ar) => format!("{name}: لم يعد متاحًا."),
+                    (ProductProblem::Unavailable, Lang::En) => {
+                        format!("{name}: no longer available.")
+                    }
+                    (ProductProblem::OfferLimit { max }, Lang::Ar) => {
+                        format!("{name}: {max} قطعة على الأكثر بسعر العرض.")
+                    }
+                    (ProductProblem::OfferLimit { max }, Lang::En) => {
+                        format!("{name}: at most {max} at the offer price.")
+                    }
+                }
+            }
         }
     }
 }

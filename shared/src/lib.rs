@@ -41,6 +41,6 @@ pub mod telemetry;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub use error::{ApiError, ApiResult, FieldErrors};
-pub use i18n::{FieldIssue, Lang, Msg};
+pub use i18n::{FieldIssue, Lang, Msg, ProductProblem};
 pub use id::Id;
 pub use money::Money;

@@ -35,6 +35,11 @@ pub const MAIL_FROM: &str = "no-reply@belta.test";
 pub const PUBLIC_BASE_URL: &str = "https://cdn.belta.test";
 /// The tests' token key (32+ bytes, like production's).
 pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+/// The store front's origin: the one origin checkout may send a browser back to.
+pub const STORE_ORIGIN: &str = "https://shop.belta.test";
+/// The keys devpay and the functions share (through the emulator's Secrets Manager).
+pub const PAYMENT_SECRET_KEY: &str = "sk_test_belta";
+pub const PAYMENT_WEBHOOK_SECRET: &str = "whsec_belta_tests";
 
 /// Where a test's functions run: its table and the emulator, plus settings a test overrides.
 #[derive(Clone)]
@@ -74,6 +79,14 @@ impl Deployment {
             ("JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
             ("UPLOAD_BUCKET".to_owned(), self.bucket.clone()),
             ("PUBLIC_BASE_URL".to_owned(), PUBLIC_BASE_URL.to_owned()),
+            ("ALLOWED_ORIGINS".to_owned(), STORE_ORIGIN.to_owned()),
+            // Where payments go; a spawned app overrides them with its own devpay and address.
+            (
+                "PAYMENT_API_URL".to_owned(),
+                "http://127.0.0.1:9".to_owned(),
+            ),
+            ("PAYMENT_SECRET_ID".to_owned(), "offline".to_owned()),
+            ("PUBLIC_API_URL".to_owned(), "http://127.0.0.1:9".to_owned()),
         ];
         vars.extend(self.overrides.iter().cloned());
         EnvReader::from_pairs(vars)
@@ -102,6 +115,20 @@ pub fn function_router(function: &str, deployment: &Deployment) -> Router {
         "labels" => catalog_router(deployment, labels::router),
         "tags" => catalog_router(deployment, tags::router),
         "offers" => catalog_router(deployment, offers::router),
+        "carts" => {
+            let config = orders::OrdersConfig::read(deployment.env()).expect("carts config");
+            carts::router(orders::OrdersState::new(config, &deployment.sdk_config))
+        }
+        "checkout" => {
+            let config =
+                orders::OrdersConfig::read_checkout(deployment.env()).expect("checkout config");
+            checkout::router(orders::OrdersState::new(config, &deployment.sdk_config))
+        }
+        "orders" => {
+            let config =
+                orders::OrdersConfig::read_orders(deployment.env()).expect("orders config");
+            orders_function::router(orders::OrdersState::new(config, &deployment.sdk_config))
+        }
         other => panic!("no router registered in tests/src/lib.rs for function {other:?}"),
     }
 }
@@ -126,6 +153,8 @@ pub struct TestApp {
     pub emulator: String,
     /// What this test's functions were configured with (to build one outside the HTTP server).
     pub deployment: Deployment,
+    /// The local payment provider the functions pay through; it posts its webhooks to this API.
+    pub devpay: devpay::DevPayHandle,
 }
 
 /// Creates a fresh table and serves the whole API on a free port.
@@ -171,6 +200,41 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         .await
         .expect("Failed to create the test bucket in the emulator");
 
+    // The API's address first: devpay sends its webhooks there, and checkout sends browsers back.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let devpay = devpay::DevPay::spawn(devpay::DevPayConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        secret_key: PAYMENT_SECRET_KEY.into(),
+        webhook_secret: PAYMENT_WEBHOOK_SECRET.into(),
+        webhook_url: Some(format!("{address}/checkout/webhook")),
+    })
+    .await
+    .expect("devpay starts");
+    let secret_id = format!("test-payments-{}", Id::new());
+    aws_sdk_secretsmanager::Client::new(&sdk_config)
+        .create_secret()
+        .name(&secret_id)
+        .secret_string(
+            serde_json::json!({"secretKey": PAYMENT_SECRET_KEY, "webhookSecret": PAYMENT_WEBHOOK_SECRET})
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("the emulator creates the payment secret");
+    let mut settings = vec![
+        ("PAYMENT_API_URL".to_owned(), devpay.base_url.clone()),
+        ("PAYMENT_SECRET_ID".to_owned(), secret_id),
+        ("PUBLIC_API_URL".to_owned(), address.clone()),
+    ];
+    settings.extend(
+        overrides
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+
     let functions_sdk_config = match functions_endpoint {
         Some(endpoint) => self::sdk_config(endpoint).await,
         None => sdk_config.clone(),
@@ -179,19 +243,12 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         table_name: table_name.clone(),
         bucket: bucket.clone(),
         sdk_config: functions_sdk_config,
-        overrides: overrides
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
+        overrides: settings,
     };
     // A fallback service sees the request as it came: no routing (and no path parameters) of its own.
     let api = Router::new().fallback_service(routes::gateway(|function| {
         function_router(function, &deployment)
     }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind a free port");
-    let address = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         axum::serve(listener, api)
             .await
@@ -211,6 +268,7 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         sdk_config,
         emulator,
         deployment,
+        devpay,
     }
 }
 

@@ -130,3 +130,25 @@ where
         }
     }
 }
+
+/// An authenticated user of role `client` (a shopper); 401 without credentials, 403 for staff, whose accounts have
+/// no cart or orders of their own.
+#[derive(Clone, Copy, Debug)]
+pub struct Shopper(pub AuthUser);
+
+impl<S> FromRequestParts<S> for Shopper
+where
+    Authenticator: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.role == Role::Client {
+            Ok(Shopper(user))
+        } else {
+            Err(ApiError::Forbidden(Msg::ClientOnly))
+        }
+    }
+}

@@ -10,10 +10,12 @@
 //! | one-time code | `OTP#<purpose>#<email>` | `OTP` | `identity::codes` |
 //! | catalogue record | `CATALOG#<KIND>` | `<id>` | `catalog::store` |
 //! | catalogue version | `CATALOG` | `VERSION` | `catalog::store` |
+//! | carts, checkouts, orders, offer uses | `USER#<id>`, `CHECKOUT#<session>` | see the store | `orders::store` |
 //!
-//! The catalogue's keys (`CATALOG#<KIND>`) are built by its store (`catalog::store`). The table has no
-//! secondary index: every listing is a consistent partition Query, and an index would only cost a write
-//! per item.
+//! The catalogue's keys (`CATALOG#<KIND>`) are built by its store (`catalog::store`). One generic index,
+//! [`GSI1`] (`GSI1PK`/`GSI1SK`, every attribute projected), serves the staff lists that span users
+//! (non-empty carts, every order); it is sparse: only items that set `GSI1PK` are in it. It is
+//! eventually consistent, so nothing that must see its own write reads through it.
 
 use std::collections::HashMap;
 
@@ -21,6 +23,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
+/// The generic secondary index and its keys.
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
 /// Epoch seconds after which DynamoDB may delete the item. Deletion is lazy (and never happens in the
 /// emulator), so code must always check expiry itself.
 pub const EXPIRES_AT: &str = "expiresAt";

@@ -4,14 +4,14 @@
 use aws_sdk_dynamodb::{
     Client,
     types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-        TimeToLiveSpecification,
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
     },
 };
 
 use super::{
     StoreResultExt,
-    keys::{EXPIRES_AT, PK, SK},
+    keys::{EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK},
 };
 
 fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
@@ -30,16 +30,30 @@ fn string_attribute(name: &str) -> AttributeDefinition {
         .expect("static attribute definition")
 }
 
-/// Creates the table (on-demand, `PK`/`SK`, TTL on `expiresAt`, no secondary index) if it does not exist yet.
+/// Creates the table (on-demand, `PK`/`SK`, `GSI1` with every attribute projected, TTL on `expiresAt`) if it does not exist yet.
 /// Returns whether it was created.
 pub async fn ensure_table(client: &Client, table_name: &str) -> anyhow::Result<bool> {
     let created = client
         .create_table()
         .table_name(table_name)
         .billing_mode(BillingMode::PayPerRequest)
-        .set_attribute_definitions(Some([PK, SK].map(string_attribute).to_vec()))
+        .set_attribute_definitions(Some(
+            [PK, SK, GSI1PK, GSI1SK].map(string_attribute).to_vec(),
+        ))
         .key_schema(key(PK, KeyType::Hash))
         .key_schema(key(SK, KeyType::Range))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(GSI1)
+                .key_schema(key(GSI1PK, KeyType::Hash))
+                .key_schema(key(GSI1SK, KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()?,
+        )
         .send()
         .await;
     match created {

@@ -277,3 +277,35 @@ async fn every_catalogue_function_answers_its_sample_event() {
     assert_eq!(offers["data"][0]["_id"], offer.as_str());
     assert_eq!(offers["data"][0]["product"]["finalPrice"], 75);
 }
+
+#[tokio::test]
+async fn the_carts_checkout_and_orders_functions_answer_their_sample_events() {
+    let shop = crate::catalog::Shop::open().await;
+    let coffee = shop.stocked("Coffee", 7.5, 3).await;
+    let edit = |event: String| {
+        event
+            .replace(
+                "REPLACED-BY-THE-TEST-WITH-A-CLIENT-ACCESS-TOKEN",
+                &shop.client,
+            )
+            .replace("REPLACED-BY-THE-TEST-WITH-A-PRODUCT-ID", &coffee)
+    };
+    let deployment = &shop.app.deployment;
+
+    let added = invoke_in(deployment, "carts", "carts-post-add.json", edit).await;
+    assert_eq!(added["statusCode"], 200, "{added}");
+    let cart = body_of(&added);
+    assert_eq!(cart["products"][0]["name"], "Coffee");
+    assert_eq!(cart["finalPrice"], 15);
+
+    let orders = invoke_in(deployment, "orders", "orders-get-list.json", edit).await;
+    assert_eq!(orders["statusCode"], 200, "{orders}");
+    assert_eq!(
+        body_of(&orders)["metadata"],
+        serde_json::json!({"total": 0, "page": 1, "limit": 5})
+    );
+
+    // A session the provider does not know places nothing and redirects nowhere.
+    let unknown = invoke_in(deployment, "checkout", "checkout-get-success.json", edit).await;
+    assert_eq!(unknown["statusCode"], 404, "{unknown}");
+}

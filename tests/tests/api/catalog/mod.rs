@@ -1,6 +1,6 @@
 //! The catalogue through its public and staff endpoints, against the emulator.
 
-mod client;
+pub mod client;
 mod entities;
 mod links;
 mod offers;

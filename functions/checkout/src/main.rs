@@ -1,0 +1,9 @@
+use shared::{aws, config::EnvReader, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let config = orders::OrdersConfig::read_checkout(EnvReader::from_env())?;
+    let state = orders::OrdersState::new(config, &aws::sdk_config().await);
+    lambda_http::run(checkout::router(state)).await
+}
