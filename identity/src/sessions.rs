@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::{
 };
 use shared::{
     Id,
-    auth::session::{SessionReader, SessionRecord},
+    auth::session::{RefreshConvention, SessionReader, SessionRecord},
     db::{StoreError, StoreResultExt, query_all},
 };
 
@@ -52,14 +52,16 @@ impl SessionStore {
         Ok(())
     }
 
-    /// Moves the session from generation `from` to `from + 1` and slides its expiry. Fails with
-    /// `ConditionFailed` when the session is gone, expired, or no longer at `from` (someone rotated first).
-    #[tracing::instrument(skip_all, fields(%user, %session, from))]
+    /// Moves the session from generation `from` to `from + 1`, slides its expiry, and binds it to
+    /// `convention` if unbound. Fails with `ConditionFailed` when the session is gone, expired, no
+    /// longer at `from` (someone rotated first), or bound to another convention.
+    #[tracing::instrument(skip_all, fields(%user, %session, from, convention = convention.as_str()))]
     pub async fn rotate(
         &self,
         user: &Id,
         session: &Id,
         from: u64,
+        convention: RefreshConvention,
         now: i64,
         lifetime_secs: i64,
     ) -> Result<SessionRecord, StoreError> {
@@ -69,11 +71,12 @@ impl SessionStore {
             .table_name(&self.table)
             .set_key(Some(SessionRecord::key(user, session).to_attributes()))
             .update_expression(
-                "SET generation = :next, rotatedAt = :now, lastUsedAt = :now, expiresAt = :expires",
+                "SET generation = :next, rotatedAt = :now, lastUsedAt = :now, expiresAt = :expires, refreshConvention = :convention",
             )
             .condition_expression(
-                "attribute_exists(PK) AND generation = :from AND expiresAt > :now",
+                "attribute_exists(PK) AND generation = :from AND expiresAt > :now AND (attribute_not_exists(refreshConvention) OR refreshConvention = :convention)",
             )
+            .expression_attribute_values(":convention", AttributeValue::S(convention.as_str().into()))
             .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
             .expression_attribute_values(":next", AttributeValue::N((from + 1).to_string()))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
@@ -85,6 +88,41 @@ impl SessionStore {
             .send()
             .await
             .store_context("Failed to rotate a session")?;
+        let item = output.attributes.ok_or_else(|| {
+            StoreError::Other(anyhow::anyhow!("UpdateItem returned no attributes"))
+        })?;
+        serde_dynamo::from_item(item)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed session item: {e}")))
+    }
+
+    /// Marks a use of the session at generation `at` without rotating it, binding it to `convention`
+    /// if unbound. Fails with `ConditionFailed` when the session is gone, expired, no longer at `at`,
+    /// or bound to another convention.
+    #[tracing::instrument(skip_all, fields(%user, %session, at, convention = convention.as_str()))]
+    pub async fn use_without_rotating(
+        &self,
+        user: &Id,
+        session: &Id,
+        at: u64,
+        convention: RefreshConvention,
+        now: i64,
+    ) -> Result<SessionRecord, StoreError> {
+        let output = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(SessionRecord::key(user, session).to_attributes()))
+            .update_expression("SET lastUsedAt = :now, refreshConvention = :convention")
+            .condition_expression(
+                "attribute_exists(PK) AND generation = :at AND expiresAt > :now AND (attribute_not_exists(refreshConvention) OR refreshConvention = :convention)",
+            )
+            .expression_attribute_values(":convention", AttributeValue::S(convention.as_str().into()))
+            .expression_attribute_values(":at", AttributeValue::N(at.to_string()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .store_context("Failed to use a session")?;
         let item = output.attributes.ok_or_else(|| {
             StoreError::Other(anyhow::anyhow!("UpdateItem returned no attributes"))
         })?;
