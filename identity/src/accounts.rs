@@ -11,6 +11,7 @@ use crate::{
     attempts::{LoginSource, ReserveError},
     email::Email,
     password::Password,
+    sessions::evicted_by_a_new_one,
     tokens::Issued,
     users::{CreateUserError, NewUser, UserRecord},
 };
@@ -107,7 +108,8 @@ impl Identity {
         Ok(signed_in?)
     }
 
-    /// Creates a session (one PutItem) and the tokens for it. `first_refresh_ttl_secs` shortens the
+    /// Creates a session and the tokens for it: one Query of the user's sessions and one PutItem, or a
+    /// transaction that also ends the least recently used beyond `MAX_SESSIONS_PER_USER`. `first_refresh_ttl_secs` shortens the
     /// first refresh token's life (one that travels in a URL and is exchanged at once).
     pub(crate) async fn open_session(
         &self,
@@ -118,7 +120,8 @@ impl Identity {
     ) -> Result<SignedIn, StoreError> {
         let lifetime = self.tokens.config.refresh_ttl_secs;
         let session = SessionRecord::new(user.id, user.role, user_agent, now, lifetime);
-        self.sessions.create(&session).await?;
+        let evicting = evicted_by_a_new_one(self.sessions.list(&user.id).await?);
+        self.sessions.create(&session, &evicting).await?;
         Ok(SignedIn {
             access: self.tokens.access(user.id, user.role, session.session_id)?,
             refresh: self.tokens.refresh_with_ttl(

@@ -8,13 +8,31 @@
 
 use aws_sdk_dynamodb::{
     Client,
-    types::{AttributeValue, Delete, DeleteRequest, ReturnValue, TransactWriteItem, WriteRequest},
+    types::{
+        AttributeValue, Delete, DeleteRequest, Put, ReturnValue, TransactWriteItem, WriteRequest,
+    },
 };
 use shared::{
     Id,
     auth::session::{RefreshConvention, SessionReader, SessionRecord},
     db::{StoreError, StoreResultExt, query_all},
 };
+
+/// Sessions a user may hold: a new login ends the least recently used beyond it, so that ending them
+/// all (a password reset) fits in one transaction with the change, with room to spare.
+pub const MAX_SESSIONS_PER_USER: usize = 20;
+
+/// The sessions to end so that `sessions` plus one new one stay within [`MAX_SESSIONS_PER_USER`]:
+/// the least recently used.
+pub fn evicted_by_a_new_one(mut sessions: Vec<SessionRecord>) -> Vec<SessionRecord> {
+    let room = MAX_SESSIONS_PER_USER - 1;
+    if sessions.len() <= room {
+        return Vec::new();
+    }
+    sessions.sort_by_key(|s| (s.last_used_at, s.created_at));
+    sessions.truncate(sessions.len() - room);
+    sessions
+}
 
 #[derive(Clone)]
 pub struct SessionStore {
@@ -38,17 +56,41 @@ impl SessionStore {
         self.reader.load(user, session).await
     }
 
-    #[tracing::instrument(skip_all, fields(user = %session.user_id, session = %session.session_id))]
-    pub async fn create(&self, session: &SessionRecord) -> Result<(), StoreError> {
+    /// Creates `session` and, in the same transaction, ends `evicting` (see [`evicted_by_a_new_one`]).
+    #[tracing::instrument(skip_all, fields(user = %session.user_id, session = %session.session_id, evicting = evicting.len()))]
+    pub async fn create(
+        &self,
+        session: &SessionRecord,
+        evicting: &[SessionRecord],
+    ) -> Result<(), StoreError> {
         let item = serde_dynamo::to_item(session).map_err(|e| StoreError::Other(e.into()))?;
-        self.db
-            .put_item()
+        if evicting.is_empty() {
+            self.db
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK)")
+                .send()
+                .await
+                .store_context("Failed to create a session")?;
+            return Ok(());
+        }
+        let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(anyhow::Error::from)?;
+        let mut writes = vec![TransactWriteItem::builder().put(put).build()];
+        for old in evicting {
+            writes.push(self.end_in_transaction(old)?);
+        }
+        self.db
+            .transact_write_items()
+            .set_transact_items(Some(writes))
             .send()
             .await
-            .store_context("Failed to create a session")?;
+            .map_err(|e| StoreError::from_transaction(e, "Failed to create a session"))?;
         Ok(())
     }
 
@@ -212,5 +254,31 @@ impl SessionStore {
             }
         }
         Ok(sessions.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::auth::Role;
+
+    use super::*;
+
+    #[test]
+    fn a_new_session_evicts_the_least_recently_used_beyond_the_cap() {
+        let user = Id::new();
+        let sessions: Vec<SessionRecord> = (0..MAX_SESSIONS_PER_USER as i64 + 2)
+            .map(|n| {
+                // Created in order, but the first one was used last.
+                let mut s = SessionRecord::new(user, Role::Client, None, 1000 + n, 3600);
+                s.last_used_at = if n == 0 { 9999 } else { 1000 + n };
+                s
+            })
+            .collect();
+        let ids = |list: &[SessionRecord]| list.iter().map(|s| s.session_id).collect::<Vec<_>>();
+
+        let evicted = evicted_by_a_new_one(sessions.clone());
+
+        assert_eq!(ids(&evicted), ids(&sessions[1..4]));
+        assert!(evicted_by_a_new_one(sessions[..MAX_SESSIONS_PER_USER - 1].to_vec()).is_empty());
     }
 }
