@@ -8,8 +8,10 @@ use shared::{
 
 use crate::{
     Identity,
+    attempts::{LoginSource, ReserveError},
     email::Email,
     password::Password,
+    sessions::evicted_by_a_new_one,
     tokens::Issued,
     users::{CreateUserError, NewUser, UserRecord},
 };
@@ -31,7 +33,7 @@ pub struct SignedIn {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    /// Too many failed logins for this email; locked for this long.
+    /// Too many attempts for this email (from this address, or from all); locked for this long.
     #[error("locked for {retry_after_secs}s")]
     Locked { retry_after_secs: u64 },
     /// Unknown email or wrong password: the same answer in about the same time.
@@ -63,39 +65,51 @@ impl Identity {
             .await
     }
 
-    /// Checks the password and opens a session for this device. 5 failures within 15 minutes lock the
-    /// email until the window passes; unknown emails are counted alike.
+    /// Checks the password and opens a session for this device. The attempt is reserved before the
+    /// check: 5 within 15 minutes per email and source address, 25 per email from all addresses
+    /// (`crate::attempts`); unknown emails are counted alike.
     #[tracing::instrument(skip_all)]
     pub async fn login(
         &self,
-        email: &Email,
+        source: &LoginSource<'_>,
         password: &Password,
         user_agent: Option<String>,
     ) -> Result<SignedIn, LoginError> {
         let now = now_secs();
-        let (user_id, attempts) = self.attempts.lookup(email).await?;
-        if let Some(retry_after_secs) = attempts.locked_for(now) {
-            return Err(LoginError::Locked { retry_after_secs });
-        }
-        let user = match user_id {
-            Some(id) => self.users.get(&id).await?,
-            None => None,
+        let (user_id, windows) = self.attempts.lookup(source).await?;
+        let reserve = self.attempts.reserve(source, &windows, now);
+        let user = async {
+            match user_id {
+                Some(id) => self.users.get(&id).await,
+                None => Ok(None),
+            }
         };
+        let (reservation, user) = tokio::join!(reserve, user);
+        let reservation = reservation.map_err(|e| match e {
+            ReserveError::Locked { retry_after_secs } => LoginError::Locked { retry_after_secs },
+            ReserveError::Store(e) => LoginError::Unexpected(e),
+        })?;
+        let user = user?;
         let matches = password
             .verify(user.as_ref().map(|u| u.password_hash.clone()))
             .await
             .map_err(StoreError::from)?;
         let Some(user) = user.filter(|_| matches) else {
-            self.attempts.record_failure(email, &attempts, now).await?;
             return Err(LoginError::InvalidCredentials);
         };
-        if attempts.failures > 0 {
-            self.attempts.clear(email).await?;
+        let (released, signed_in) = tokio::join!(
+            self.attempts.release(source, reservation),
+            self.open_session(user, user_agent, now, None)
+        );
+        if released.is_err() {
+            // Only leaves the attempt counted (the cause is logged): the login stands.
+            tracing::warn!("A login attempt was not released");
         }
-        Ok(self.open_session(user, user_agent, now, None).await?)
+        Ok(signed_in?)
     }
 
-    /// Creates a session (one PutItem) and the tokens for it. `first_refresh_ttl_secs` shortens the
+    /// Creates a session and the tokens for it: one Query of the user's sessions and one PutItem, or a
+    /// transaction that also ends the least recently used beyond `MAX_SESSIONS_PER_USER`. `first_refresh_ttl_secs` shortens the
     /// first refresh token's life (one that travels in a URL and is exchanged at once).
     pub(crate) async fn open_session(
         &self,
@@ -106,7 +120,8 @@ impl Identity {
     ) -> Result<SignedIn, StoreError> {
         let lifetime = self.tokens.config.refresh_ttl_secs;
         let session = SessionRecord::new(user.id, user.role, user_agent, now, lifetime);
-        self.sessions.create(&session).await?;
+        let evicting = evicted_by_a_new_one(self.sessions.list(&user.id).await?);
+        self.sessions.create(&session, &evicting).await?;
         Ok(SignedIn {
             access: self.tokens.access(user.id, user.role, session.session_id)?,
             refresh: self.tokens.refresh_with_ttl(

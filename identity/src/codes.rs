@@ -6,10 +6,17 @@
 //! transaction as its effect ([`CodeConsumption`], committed by `UserStore`), so two racing
 //! verifications cannot both win. Sending is limited per email and purpose to one per 60 s and 5 per
 //! hour. No fixed code, no binding to IP or user agent.
+//!
+//! Wrong codes are also counted per email and purpose across codes (the item
+//! `OTP#<purpose>#<email>` / `OTP_FAILURES`), since every send brings 5 fresh tries: after every 5
+//! wrong codes verifying pauses, 15 minutes the first time and twice as long each time after, and the
+//! owner is mailed. A guess is counted before it is compared, by a write conditioned on the count it
+//! read, so concurrent guesses cannot slip past the pause. Only a right code clears the count; it is
+//! forgotten a year after the last wrong one's pause. That bounds guesses to [`guesses_within`] a year.
 
 use aws_sdk_dynamodb::{
     Client,
-    types::{AttributeValue, TransactWriteItem, Update},
+    types::{AttributeValue, Delete, TransactWriteItem, Update},
 };
 use hmac::{Hmac, KeyInit, Mac};
 use rand::Rng;
@@ -34,6 +41,34 @@ pub const MAX_WRONG_TRIES: u32 = 5;
 pub const RESEND_AFTER_SECS: i64 = 60;
 pub const MAX_SENDS_PER_HOUR: usize = 5;
 const HOUR: i64 = 3600;
+/// Wrong codes (per email and purpose, across codes) after which verifying pauses.
+pub const WRONG_CODES_PER_PAUSE: u32 = 5;
+/// The first pause; each later one doubles.
+pub const FIRST_PAUSE_SECS: i64 = 15 * 60;
+/// The count of wrong codes outlives the last one (and its pause) by a year, so waiting never resets
+/// the bound.
+const FAILURES_KEPT_SECS: i64 = 366 * 24 * HOUR;
+const CODE_SK: &str = "OTP";
+const FAILURES_SK: &str = "OTP_FAILURES";
+
+/// The pause that the `failures`-th wrong code starts, if it starts one.
+pub fn pause_after(failures: u32) -> Option<i64> {
+    (failures > 0 && failures.is_multiple_of(WRONG_CODES_PER_PAUSE)).then(|| {
+        let doublings = (failures / WRONG_CODES_PER_PAUSE - 1).min(32);
+        FIRST_PAUSE_SECS.saturating_mul(1 << doublings)
+    })
+}
+
+/// The most codes an attacker can try for one email and purpose within `secs`, guessing whenever
+/// verifying is not paused (the README states it for a year).
+pub fn guesses_within(secs: i64) -> u32 {
+    let (mut guesses, mut at) = (0, 0i64);
+    while at <= secs {
+        guesses += 1;
+        at += pause_after(guesses).unwrap_or(0);
+    }
+    guesses
+}
 
 #[derive(Clone, Copy, Debug)]
 pub struct OtpConfig {
@@ -101,6 +136,15 @@ struct CodeRecord {
     expires_at: i64,
 }
 
+/// The item `OTP#<purpose>#<email>` / `OTP_FAILURES`: wrong codes across codes, and the pause.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FailureRecord {
+    failures: u32,
+    #[serde(default)]
+    paused_until: i64,
+}
+
 /// A code that was stored and must now be mailed (or withdrawn when the mail fails).
 pub struct PendingCode {
     email: Email,
@@ -117,11 +161,28 @@ impl PendingCode {
 }
 
 /// The conditional write that consumes a checked code; `UserStore` commits it with the code's effect.
-pub struct CodeConsumption(TransactWriteItem);
+pub struct CodeConsumption([TransactWriteItem; 2]);
 
 impl CodeConsumption {
-    pub(crate) fn into_write(self) -> TransactWriteItem {
+    /// The code's consumption and the clearing of the wrong-code count.
+    pub(crate) fn into_writes(self) -> [TransactWriteItem; 2] {
         self.0
+    }
+}
+
+/// A wrong code that paused verifying: its owner is to be told (when the email has an account).
+#[derive(Debug)]
+pub struct PauseNotice {
+    pub email: Email,
+    purpose: Purpose,
+    failures: u32,
+    pause_secs: i64,
+}
+
+impl PauseNotice {
+    /// The mail that tells the owner, in the client's language.
+    pub fn mail(&self, lang: Lang) -> Mail {
+        pause_mail(self, lang)
     }
 }
 
@@ -139,6 +200,13 @@ pub enum CheckCodeError {
     /// Wrong, expired, spent, out of tries, or never sent: the client cannot tell which.
     #[error("invalid code")]
     Invalid,
+    /// Invalid, and it paused verifying for this email and purpose: the owner is to be told. The
+    /// client gets the same answer as for `Invalid`.
+    #[error("invalid code; verifying paused")]
+    InvalidAndPaused(PauseNotice),
+    /// Verifying is paused after too many wrong codes, or a concurrent guess holds the count.
+    #[error("too many wrong codes; retry after {retry_after_secs}s")]
+    Paused { retry_after_secs: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -182,7 +250,90 @@ impl CodeStore {
     }
 
     fn key(purpose: Purpose, email: &Email) -> Key {
-        Key::new(format!("OTP#{}#{email}", purpose.as_str()), "OTP")
+        Key::new(Self::pk(purpose, email), CODE_SK)
+    }
+
+    fn pk(purpose: Purpose, email: &Email) -> String {
+        format!("OTP#{}#{email}", purpose.as_str())
+    }
+
+    fn failures_key(purpose: Purpose, email: &Email) -> Key {
+        Key::new(Self::pk(purpose, email), FAILURES_SK)
+    }
+
+    /// The code item and the wrong-code count, in one Query.
+    async fn load_with_failures(
+        &self,
+        purpose: Purpose,
+        email: &Email,
+    ) -> Result<(Option<CodeRecord>, FailureRecord), StoreError> {
+        let output = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(Self::pk(purpose, email)))
+            .consistent_read(true)
+            .send()
+            .await
+            .store_context("Failed to load a one-time code")?;
+        let (mut code, mut failures) = (None, FailureRecord::default());
+        let malformed = |e: serde_dynamo::Error| StoreError::Other(e.into());
+        for item in output.items.unwrap_or_default() {
+            match item
+                .get("SK")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+            {
+                Some(CODE_SK) => code = Some(serde_dynamo::from_item(item).map_err(malformed)?),
+                Some(FAILURES_SK) => failures = serde_dynamo::from_item(item).map_err(malformed)?,
+                _ => {}
+            }
+        }
+        Ok((code, failures))
+    }
+
+    /// Counts this guess as wrong before it is compared (a right code clears the count), conditioned
+    /// on the count `seen`, so two concurrent guesses cannot both be counted as the same one. Returns
+    /// the pause this guess starts if it turns out wrong.
+    async fn reserve_guess(
+        &self,
+        purpose: Purpose,
+        email: &Email,
+        seen: &FailureRecord,
+        now: i64,
+    ) -> Result<Option<i64>, CheckCodeError> {
+        let failures = seen.failures + 1;
+        let pause = pause_after(failures);
+        let update = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::failures_key(purpose, email).to_attributes()))
+            .update_expression("SET failures = :failures, pausedUntil = :until, expiresAt = :kept")
+            .condition_expression("attribute_not_exists(failures) OR failures = :seen")
+            .expression_attribute_values(":failures", AttributeValue::N(failures.to_string()))
+            .expression_attribute_values(":seen", AttributeValue::N(seen.failures.to_string()))
+            .expression_attribute_values(
+                ":until",
+                AttributeValue::N((now + pause.unwrap_or(0)).to_string()),
+            )
+            .expression_attribute_values(
+                ":kept",
+                AttributeValue::N((now + pause.unwrap_or(0) + FAILURES_KEPT_SECS).to_string()),
+            );
+        match update
+            .send()
+            .await
+            .store_context("Failed to count a code guess")
+        {
+            Ok(_) => Ok(pause),
+            // A concurrent guess was counted first: this one is not compared at all.
+            Err(StoreError::ConditionFailed) => Err(CheckCodeError::Paused {
+                retry_after_secs: 1,
+            }),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn load(
@@ -289,8 +440,9 @@ impl CodeStore {
         }
     }
 
-    /// Checks `code`. A wrong code costs one of the 5 tries; a right one is returned as the write that
-    /// consumes it, to be committed in one transaction with what the code unlocks.
+    /// Checks `code`. A wrong code costs one of the code's 5 tries and counts towards a pause; a
+    /// right one is returned as the write that consumes it (and clears the count), to be committed in
+    /// one transaction with what the code unlocks.
     #[tracing::instrument(skip_all, fields(?purpose))]
     pub async fn check(
         &self,
@@ -299,15 +451,28 @@ impl CodeStore {
         code: &OtpCode,
     ) -> Result<CodeConsumption, CheckCodeError> {
         let now = now_secs();
-        let record = self
-            .load(purpose, email)
-            .await?
-            .ok_or(CheckCodeError::Invalid)?;
-        let Some(stored) = record
-            .code_mac
-            .filter(|_| record.code_expires_at > now && record.attempts < MAX_WRONG_TRIES)
-        else {
-            return Err(CheckCodeError::Invalid);
+        let (record, failures) = self.load_with_failures(purpose, email).await?;
+        if failures.paused_until > now {
+            return Err(CheckCodeError::Paused {
+                retry_after_secs: (failures.paused_until - now) as u64,
+            });
+        }
+        let pause = self.reserve_guess(purpose, email, &failures, now).await?;
+        let wrong = || match pause {
+            Some(pause_secs) => CheckCodeError::InvalidAndPaused(PauseNotice {
+                email: email.clone(),
+                purpose,
+                failures: failures.failures + 1,
+                pause_secs,
+            }),
+            None => CheckCodeError::Invalid,
+        };
+        let Some(stored) = record.and_then(|record| {
+            record
+                .code_mac
+                .filter(|_| record.code_expires_at > now && record.attempts < MAX_WRONG_TRIES)
+        }) else {
+            return Err(wrong());
         };
         let presented = self.mac(purpose, email, &code.0);
         let matches: bool = presented.as_bytes().ct_eq(stored.as_bytes()).into();
@@ -327,7 +492,7 @@ impl CodeStore {
                 .await
                 .store_context("Failed to count a wrong code");
             return match counted {
-                Ok(_) | Err(StoreError::ConditionFailed) => Err(CheckCodeError::Invalid),
+                Ok(_) | Err(StoreError::ConditionFailed) => Err(wrong()),
                 Err(e) => Err(e.into()),
             };
         }
@@ -341,9 +506,15 @@ impl CodeStore {
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
             .build()
             .map_err(|e| StoreError::Other(e.into()))?;
-        Ok(CodeConsumption(
+        let clear = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::failures_key(purpose, email).to_attributes()))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        Ok(CodeConsumption([
             TransactWriteItem::builder().update(consume).build(),
-        ))
+            TransactWriteItem::builder().delete(clear).build(),
+        ]))
     }
 }
 
@@ -396,9 +567,76 @@ fn code_mail(to: &str, code: &str, purpose: Purpose, lang: Lang) -> Mail {
     }
 }
 
+fn pause_mail(notice: &PauseNotice, lang: Lang) -> Mail {
+    let minutes = notice.pause_secs / 60;
+    let failures = notice.failures;
+    let (subject, text) = match (notice.purpose, lang) {
+        (Purpose::EmailConfirmation, Lang::Ar) => (
+            "رموز خاطئة لتأكيد بريدك في متجر بلتا",
+            format!(
+                "أُدخل {failures} رمزًا خاطئًا لتأكيد بريدك الإلكتروني. أوقفنا التحقق من الرموز {minutes} دقيقة."
+            ),
+        ),
+        (Purpose::EmailConfirmation, Lang::En) => (
+            "Wrong codes for your Belta Shop email confirmation",
+            format!(
+                "{failures} wrong codes were entered to confirm your email. We paused checking codes for {minutes} minutes."
+            ),
+        ),
+        (Purpose::ResetPassword, Lang::Ar) => (
+            "رموز خاطئة لإعادة تعيين كلمة المرور في متجر بلتا",
+            format!(
+                "أُدخل {failures} رمزًا خاطئًا لإعادة تعيين كلمة مرورك. أوقفنا التحقق من الرموز {minutes} دقيقة."
+            ),
+        ),
+        (Purpose::ResetPassword, Lang::En) => (
+            "Wrong codes for your Belta Shop password reset",
+            format!(
+                "{failures} wrong codes were entered to reset your password. We paused checking codes for {minutes} minutes."
+            ),
+        ),
+    };
+    let safe = match lang {
+        Lang::Ar => {
+            "لم يُقبل أي رمز، وما زال بإمكانك الدخول بكلمة مرورك. إذا لم تكن أنت فلا حاجة لفعل شيء."
+        }
+        Lang::En => {
+            "No code was accepted and you can still sign in with your password. If it was not you, nothing needs to be done."
+        }
+    };
+    let dir = if lang == Lang::Ar { "rtl" } else { "ltr" };
+    Mail {
+        to: notice.email.as_str().to_owned(),
+        subject: subject.to_owned(),
+        html: format!(
+            "<div dir=\"{dir}\" lang=\"{}\"><p>{text}</p><p>{safe}</p></div>",
+            lang.tag()
+        ),
+        text: format!("{text}\n{safe}\n"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_fifth_wrong_code_pauses_twice_as_long_as_the_last() {
+        assert_eq!(pause_after(4), None);
+        assert_eq!(pause_after(5), Some(15 * 60));
+        assert_eq!(pause_after(10), Some(30 * 60));
+        assert_eq!(pause_after(15), Some(60 * 60));
+        assert!(pause_after(5000).is_some_and(|secs| secs > 0));
+    }
+
+    #[test]
+    fn a_year_allows_tens_of_guesses_per_email_and_purpose() {
+        const YEAR: i64 = 365 * 24 * HOUR;
+        assert_eq!(guesses_within(YEAR), 80);
+        assert_eq!(guesses_within(10 * YEAR), 95);
+        // The README's odds of guessing one code in a year: 80 / 10^4 and 80 / 10^6.
+        assert_eq!(f64::from(guesses_within(YEAR)) / 1e4, 0.008);
+    }
 
     #[test]
     fn codes_are_digits_of_the_configured_length() {

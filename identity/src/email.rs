@@ -5,8 +5,10 @@ use std::fmt;
 use shared::FieldIssue;
 
 /// Trimmed and lower-cased (`" Sara@Example.COM "` and `"sara@example.com"` are one account), and
-/// plausible: RFC 5321 lengths, one `@`, a dotted domain, no spaces or control characters. Whether the
-/// address works is proven by the one-time code, not by a regex.
+/// plausible: RFC 5321 lengths, one `@`, a dotted domain, no spaces or control characters, and none of
+/// `<>"(),;:\[]` — a bare address only, never a display name or a list that a mail service would
+/// deliver to another mailbox (`"1"<victim@corp.com>`). Whether the address works is proven by the
+/// one-time code, not by a regex.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -47,6 +49,10 @@ impl fmt::Display for Email {
     }
 }
 
+/// Characters that make an address more than a bare `local@domain`: `@` a second time, and RFC 5322's
+/// specials for display names, quoting, comments, lists and domain literals.
+const SPECIALS: &str = "@<>\"(),;:\\[]";
+
 fn is_plausible(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
@@ -54,7 +60,7 @@ fn is_plausible(email: &str) -> bool {
     let plain = |s: &str| {
         !s.is_empty()
             && s.chars()
-                .all(|c| !c.is_whitespace() && !c.is_control() && c != '@')
+                .all(|c| !c.is_whitespace() && !c.is_control() && !SPECIALS.contains(c))
     };
     email.len() <= 254
         && local.len() <= 64
@@ -90,6 +96,26 @@ mod tests {
             "a@b..co",
             "a@-b.co",
             &format!("{}@b.co", "x".repeat(65)),
+        ] {
+            assert_eq!(Email::parse(bad), Err(FieldIssue::Invalid), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_a_bare_address_is_accepted() {
+        for bad in [
+            "\"1\"<victim@corp.com>",
+            "1<victim@corp.com>",
+            "victim@corp.com>",
+            "Victim <victim@corp.com>",
+            "a@b.co,c@d.co",
+            "a@b.co;c@d.co",
+            "(comment)a@b.co",
+            "\"a b\"@b.co",
+            "a\\b@b.co",
+            "a:b@b.co",
+            "a@[127.0.0.1]",
+            "a\tb@b.co",
         ] {
             assert_eq!(Email::parse(bad), Err(FieldIssue::Invalid), "{bad}");
         }

@@ -5,7 +5,7 @@
 //! # Layout
 //! - [`email`], [`password`]: the parsed values every input becomes ([`Email`], [`Password`]).
 //! - [`users`]: the user item and its email marker ([`UserStore`]).
-//! - [`attempts`]: failed logins per email and the lockout ([`LoginAttempts`]).
+//! - [`attempts`]: login attempts per email and source address, and per email ([`LoginAttempts`]).
 //! - [`sessions`]: opening, rotating and ending sessions ([`SessionStore`]).
 //! - [`codes`]: one-time codes, their limits and their consumption ([`CodeStore`]).
 //! - [`tokens`]: signing access, refresh and reset tokens ([`TokenIssuer`], [`IssuerConfig`]).

@@ -3,10 +3,18 @@
 //!
 //! [`Identity::rotate`] spends the presented token and hands out the next one; [`Identity::keep`]
 //! (blazex, whose clients keep the refresh token they logged in with) only issues an access token.
+//!
+//! A session's first refresh binds it to the convention it used (any of the four may start: the seed
+//! systems' clients have no login of their own here). Afterwards a token presented at another
+//! convention's route is refused, so a token from the rotating routes cannot escape rotation at the
+//! one that never rotates; and a stale token there is reuse, like anywhere else: it ends the session.
 
 use shared::{
     Id,
-    auth::{session::SessionRecord, tokens::TokenKind},
+    auth::{
+        session::{RefreshConvention, SessionRecord},
+        tokens::TokenKind,
+    },
     clock::now_secs,
     db::StoreError,
 };
@@ -72,21 +80,32 @@ impl Identity {
     /// - it is exactly one generation further and was rotated within the grace window: a concurrent
     ///   refresh won the race; the caller gets tokens for the current generation (one chain, never two);
     /// - anything older, or the grace window passed: the token was replayed, the session is revoked.
-    #[tracing::instrument(skip_all)]
-    pub async fn rotate(&self, token: &str) -> Result<Rotated, RefreshError> {
+    /// - the session is bound to another convention and the token is current: refused, nothing ends.
+    #[tracing::instrument(skip_all, fields(convention = convention.as_str()))]
+    pub async fn rotate(
+        &self,
+        token: &str,
+        convention: RefreshConvention,
+    ) -> Result<Rotated, RefreshError> {
         let presented = self.presented(token)?;
         let (user_id, session_id) = (presented.user, presented.session);
         let now = now_secs();
         let lifetime = self.tokens.config.refresh_ttl_secs;
         let (rotated, user) = tokio::join!(
-            self.sessions
-                .rotate(&user_id, &session_id, presented.generation, now, lifetime),
+            self.sessions.rotate(
+                &user_id,
+                &session_id,
+                presented.generation,
+                convention,
+                now,
+                lifetime
+            ),
             self.users.get(&user_id)
         );
         let user = user?;
         let session = match rotated {
             Ok(session) => session,
-            Err(StoreError::ConditionFailed) => self.lost_race(&presented, now).await?,
+            Err(StoreError::ConditionFailed) => self.lost_race(&presented, convention, now).await?,
             Err(other) => return Err(other.into()),
         };
         let user = self.still_there(user, &presented).await?;
@@ -100,17 +119,33 @@ impl Identity {
         })
     }
 
-    /// A new access token for the session of `token`, which stays valid.
+    /// A new access token for the session of `token`, which stays valid (blazex's convention). A
+    /// token older than its session's generation is reuse and ends the session; one whose session is
+    /// bound to another convention is refused.
     #[tracing::instrument(skip_all)]
     pub async fn keep(&self, token: &str) -> Result<Kept, RefreshError> {
         let presented = self.presented(token)?;
-        let (session, user) = tokio::try_join!(
-            self.sessions.load(&presented.user, &presented.session),
+        let now = now_secs();
+        let convention = RefreshConvention::Blazex;
+        let (used, user) = tokio::join!(
+            self.sessions.use_without_rotating(
+                &presented.user,
+                &presented.session,
+                presented.generation,
+                convention,
+                now
+            ),
             self.users.get(&presented.user)
-        )?;
-        let session = match session {
-            Some(s) if s.is_live(now_secs()) && s.generation == presented.generation => s,
-            _ => return Err(RefreshError::Rejected),
+        );
+        let user = user?;
+        let session = match used {
+            Ok(session) => session,
+            Err(StoreError::ConditionFailed) => {
+                // Never a grace window here: nothing on this route rotates.
+                self.lost_race(&presented, convention, now).await?;
+                return Err(RefreshError::Rejected);
+            }
+            Err(other) => return Err(other.into()),
         };
         let user = self.still_there(user, &presented).await?;
         Ok(Kept {
@@ -127,24 +162,36 @@ impl Identity {
         Ok(self.tokens.access(user.id, user.role, session.session_id)?)
     }
 
-    /// The session after a rotation that did not happen: the winner's generation inside the grace
-    /// window, or a replay that revokes the session.
+    /// The session after a refresh whose conditional write failed: the winner's generation inside the
+    /// grace window (same convention); a refusal when a current token came to another convention's
+    /// route; otherwise a replay that revokes the session.
     async fn lost_race(
         &self,
         presented: &Presented,
+        convention: RefreshConvention,
         now: i64,
     ) -> Result<SessionRecord, RefreshError> {
         let current = self
             .sessions
             .load(&presented.user, &presented.session)
             .await?;
+        let same_convention =
+            |s: &SessionRecord| s.refresh_convention.is_none_or(|bound| bound == convention);
         match current {
             Some(s)
                 if s.is_live(now)
+                    && same_convention(&s)
+                    && convention != RefreshConvention::Blazex
                     && s.generation == presented.generation + 1
                     && now - s.rotated_at < self.tokens.config.refresh_grace_secs =>
             {
                 Ok(s)
+            }
+            Some(s) if s.is_live(now) && s.generation == presented.generation => {
+                tracing::info!(user = %presented.user, session = %presented.session,
+                    bound = ?s.refresh_convention, presented_at = convention.as_str(),
+                    "refresh refused: the session is bound to another convention");
+                Err(RefreshError::Rejected)
             }
             Some(s) if s.is_live(now) => {
                 tracing::warn!(user = %presented.user, session = %presented.session,

@@ -8,13 +8,31 @@
 
 use aws_sdk_dynamodb::{
     Client,
-    types::{AttributeValue, Delete, DeleteRequest, ReturnValue, TransactWriteItem, WriteRequest},
+    types::{
+        AttributeValue, Delete, DeleteRequest, Put, ReturnValue, TransactWriteItem, WriteRequest,
+    },
 };
 use shared::{
     Id,
-    auth::session::{SessionReader, SessionRecord},
+    auth::session::{RefreshConvention, SessionReader, SessionRecord},
     db::{StoreError, StoreResultExt, query_all},
 };
+
+/// Sessions a user may hold: a new login ends the least recently used beyond it, so that ending them
+/// all (a password reset) fits in one transaction with the change, with room to spare.
+pub const MAX_SESSIONS_PER_USER: usize = 20;
+
+/// The sessions to end so that `sessions` plus one new one stay within [`MAX_SESSIONS_PER_USER`]:
+/// the least recently used.
+pub fn evicted_by_a_new_one(mut sessions: Vec<SessionRecord>) -> Vec<SessionRecord> {
+    let room = MAX_SESSIONS_PER_USER - 1;
+    if sessions.len() <= room {
+        return Vec::new();
+    }
+    sessions.sort_by_key(|s| (s.last_used_at, s.created_at));
+    sessions.truncate(sessions.len() - room);
+    sessions
+}
 
 #[derive(Clone)]
 pub struct SessionStore {
@@ -38,28 +56,54 @@ impl SessionStore {
         self.reader.load(user, session).await
     }
 
-    #[tracing::instrument(skip_all, fields(user = %session.user_id, session = %session.session_id))]
-    pub async fn create(&self, session: &SessionRecord) -> Result<(), StoreError> {
+    /// Creates `session` and, in the same transaction, ends `evicting` (see [`evicted_by_a_new_one`]).
+    #[tracing::instrument(skip_all, fields(user = %session.user_id, session = %session.session_id, evicting = evicting.len()))]
+    pub async fn create(
+        &self,
+        session: &SessionRecord,
+        evicting: &[SessionRecord],
+    ) -> Result<(), StoreError> {
         let item = serde_dynamo::to_item(session).map_err(|e| StoreError::Other(e.into()))?;
-        self.db
-            .put_item()
+        if evicting.is_empty() {
+            self.db
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK)")
+                .send()
+                .await
+                .store_context("Failed to create a session")?;
+            return Ok(());
+        }
+        let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(anyhow::Error::from)?;
+        let mut writes = vec![TransactWriteItem::builder().put(put).build()];
+        for old in evicting {
+            writes.push(self.end_in_transaction(old)?);
+        }
+        self.db
+            .transact_write_items()
+            .set_transact_items(Some(writes))
             .send()
             .await
-            .store_context("Failed to create a session")?;
+            .map_err(|e| StoreError::from_transaction(e, "Failed to create a session"))?;
         Ok(())
     }
 
-    /// Moves the session from generation `from` to `from + 1` and slides its expiry. Fails with
-    /// `ConditionFailed` when the session is gone, expired, or no longer at `from` (someone rotated first).
-    #[tracing::instrument(skip_all, fields(%user, %session, from))]
+    /// Moves the session from generation `from` to `from + 1`, slides its expiry, and binds it to
+    /// `convention` if unbound. Fails with `ConditionFailed` when the session is gone, expired, no
+    /// longer at `from` (someone rotated first), or bound to another convention.
+    #[tracing::instrument(skip_all, fields(%user, %session, from, convention = convention.as_str()))]
     pub async fn rotate(
         &self,
         user: &Id,
         session: &Id,
         from: u64,
+        convention: RefreshConvention,
         now: i64,
         lifetime_secs: i64,
     ) -> Result<SessionRecord, StoreError> {
@@ -69,11 +113,12 @@ impl SessionStore {
             .table_name(&self.table)
             .set_key(Some(SessionRecord::key(user, session).to_attributes()))
             .update_expression(
-                "SET generation = :next, rotatedAt = :now, lastUsedAt = :now, expiresAt = :expires",
+                "SET generation = :next, rotatedAt = :now, lastUsedAt = :now, expiresAt = :expires, refreshConvention = :convention",
             )
             .condition_expression(
-                "attribute_exists(PK) AND generation = :from AND expiresAt > :now",
+                "attribute_exists(PK) AND generation = :from AND expiresAt > :now AND (attribute_not_exists(refreshConvention) OR refreshConvention = :convention)",
             )
+            .expression_attribute_values(":convention", AttributeValue::S(convention.as_str().into()))
             .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
             .expression_attribute_values(":next", AttributeValue::N((from + 1).to_string()))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
@@ -85,6 +130,41 @@ impl SessionStore {
             .send()
             .await
             .store_context("Failed to rotate a session")?;
+        let item = output.attributes.ok_or_else(|| {
+            StoreError::Other(anyhow::anyhow!("UpdateItem returned no attributes"))
+        })?;
+        serde_dynamo::from_item(item)
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed session item: {e}")))
+    }
+
+    /// Marks a use of the session at generation `at` without rotating it, binding it to `convention`
+    /// if unbound. Fails with `ConditionFailed` when the session is gone, expired, no longer at `at`,
+    /// or bound to another convention.
+    #[tracing::instrument(skip_all, fields(%user, %session, at, convention = convention.as_str()))]
+    pub async fn use_without_rotating(
+        &self,
+        user: &Id,
+        session: &Id,
+        at: u64,
+        convention: RefreshConvention,
+        now: i64,
+    ) -> Result<SessionRecord, StoreError> {
+        let output = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(SessionRecord::key(user, session).to_attributes()))
+            .update_expression("SET lastUsedAt = :now, refreshConvention = :convention")
+            .condition_expression(
+                "attribute_exists(PK) AND generation = :at AND expiresAt > :now AND (attribute_not_exists(refreshConvention) OR refreshConvention = :convention)",
+            )
+            .expression_attribute_values(":convention", AttributeValue::S(convention.as_str().into()))
+            .expression_attribute_values(":at", AttributeValue::N(at.to_string()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .store_context("Failed to use a session")?;
         let item = output.attributes.ok_or_else(|| {
             StoreError::Other(anyhow::anyhow!("UpdateItem returned no attributes"))
         })?;
@@ -174,5 +254,31 @@ impl SessionStore {
             }
         }
         Ok(sessions.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::auth::Role;
+
+    use super::*;
+
+    #[test]
+    fn a_new_session_evicts_the_least_recently_used_beyond_the_cap() {
+        let user = Id::new();
+        let sessions: Vec<SessionRecord> = (0..MAX_SESSIONS_PER_USER as i64 + 2)
+            .map(|n| {
+                // Created in order, but the first one was used last.
+                let mut s = SessionRecord::new(user, Role::Client, None, 1000 + n, 3600);
+                s.last_used_at = if n == 0 { 9999 } else { 1000 + n };
+                s
+            })
+            .collect();
+        let ids = |list: &[SessionRecord]| list.iter().map(|s| s.session_id).collect::<Vec<_>>();
+
+        let evicted = evicted_by_a_new_one(sessions.clone());
+
+        assert_eq!(ids(&evicted), ids(&sessions[1..4]));
+        assert!(evicted_by_a_new_one(sessions[..MAX_SESSIONS_PER_USER - 1].to_vec()).is_empty());
     }
 }

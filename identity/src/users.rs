@@ -484,7 +484,7 @@ impl UserStore {
         let written = self
             .db
             .transact_write_items()
-            .transact_items(code.into_write())
+            .set_transact_items(Some(code.into_writes().into()))
             .transact_items(TransactWriteItem::builder().update(effect).build())
             .send()
             .await

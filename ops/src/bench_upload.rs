@@ -64,7 +64,7 @@ pub async fn prepare(sdk: &SdkConfig) -> anyhow::Result<(Vec<(String, String)>, 
         IssuerConfig::read(&mut env),
     );
     let session = SessionRecord::new(user.id, Role::Employee, None, now_secs(), 3600);
-    SessionStore::new(db, &table).create(&session).await?;
+    SessionStore::new(db, &table).create(&session, &[]).await?;
     let token = tokens
         .access(user.id, Role::Employee, session.session_id)?
         .token;

@@ -1,4 +1,5 @@
-//! Request extractors: a validated JSON body, validated query parameters, an id in the path, the language.
+//! Request extractors: a validated JSON body, validated query parameters, an id in the path, the language,
+//! the source address.
 //!
 //! Each turns a bad request into an [`ApiError`] that names what is wrong, so handlers only ever see
 //! well-formed, validated values. Unknown JSON fields are ignored (Belta's clients send some) and, since
@@ -264,5 +265,23 @@ mod tests {
         ] {
             assert_eq!(is_json_media_type(value), expected, "{value}");
         }
+    }
+}
+
+/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`, which lambda_http
+/// puts in the request's extensions); `None` when the request did not come through API Gateway. Not a
+/// header: a client cannot choose it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        use lambda_http::request::RequestContext;
+        Ok(SourceIp(match parts.extensions.get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+            _ => None,
+        }))
     }
 }

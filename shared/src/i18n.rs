@@ -126,6 +126,7 @@ messages! {
     EmailAlreadyConfirmed => "email_already_confirmed", "هذا البريد الإلكتروني مؤكد بالفعل. لا يلزم اتخاذ أي إجراء آخر.", "This email is already verified. No further action is needed.";
     SamePassword => "same_password", "لا يمكن أن تكون كلمة المرور الجديدة نفس كلمة المرور الحالية.", "The new password cannot be the same as your current password.";
     TooManyLoginAttempts => "too_many_login_attempts", "محاولات دخول فاشلة كثيرة، حاول لاحقًا.", "Too many failed login attempts, try again later.";
+    TooManyWrongCodes => "too_many_wrong_codes", "أُدخلت رموز خاطئة كثيرة، انتظر قبل المحاولة مرة أخرى.", "Too many wrong codes, wait before trying again.";
     TooManyCodes => "too_many_codes", "طلبت رموزًا كثيرة، انتظر قبل طلب رمز جديد.", "Too many codes requested, wait before asking for another.";
     OAuthNotConfigured => "oauth_not_configured", "تسجيل الدخول بهذا المزوّد غير مفعّل.", "Sign-in with this provider is not enabled.";
     RedirectNotAllowed => "redirect_not_allowed", "عنوان إعادة التوجيه غير مسموح به.", "The redirect address is not allowed.";

@@ -250,9 +250,13 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         function_router(function, &deployment)
     }));
     tokio::spawn(async move {
-        axum::serve(listener, api)
-            .await
-            .expect("test server failed")
+        // With the peer's address, which the API Gateway stand-in passes on as `sourceIp`.
+        axum::serve(
+            listener,
+            api.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("test server failed")
     });
 
     TestApp {
@@ -454,6 +458,15 @@ impl TestApp {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// A client whose requests come from `address` (any of 127.0.0.0/8), which API Gateway's
+    /// stand-in reports as the source address.
+    pub fn client_from(&self, address: &str) -> reqwest::Client {
+        reqwest::Client::builder()
+            .local_address(address.parse::<std::net::IpAddr>().expect("an IP address"))
+            .build()
+            .unwrap()
     }
 
     pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {

@@ -4,15 +4,18 @@
 //! Matching is done here with `matchit` (the router axum and cargo-lambda use) and the request goes to
 //! the function's router untouched, exactly as Lambda would receive it.
 
-use std::{collections::BTreeMap, convert::Infallible, sync::Arc};
+use std::{collections::BTreeMap, convert::Infallible, net::SocketAddr, sync::Arc};
 
 use axum::{
     Router,
     body::Body,
-    extract::Request,
+    extract::{ConnectInfo, Request},
     response::{IntoResponse, Response},
 };
 use http::StatusCode;
+use lambda_http::{
+    aws_lambda_events::apigw::ApiGatewayV2httpRequestContext, request::RequestContext,
+};
 use tower::{ServiceExt, service_fn, util::BoxCloneSyncService};
 
 use crate::watch_routes;
@@ -38,9 +41,13 @@ pub fn gateway(
             .expect("watch routes do not conflict");
     }
     let matcher = Arc::new(matcher);
-    BoxCloneSyncService::new(service_fn(move |request: Request<Body>| {
+    BoxCloneSyncService::new(service_fn(move |mut request: Request<Body>| {
         let matcher = matcher.clone();
         async move {
+            let context = request_context(&request);
+            request
+                .extensions_mut()
+                .insert(RequestContext::ApiGatewayV2(context));
             let target = matcher.at(request.uri().path()).ok().and_then(|found| {
                 let targets = found.value;
                 targets
@@ -62,4 +69,16 @@ pub fn gateway(
             })
         }
     }))
+}
+
+/// What API Gateway tells a function about a request: here, its method, path and source address.
+fn request_context(request: &Request<Body>) -> ApiGatewayV2httpRequestContext {
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.http.method = request.method().clone();
+    context.http.path = Some(request.uri().path().to_owned());
+    context.http.source_ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip().to_string());
+    context
 }

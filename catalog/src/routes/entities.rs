@@ -225,6 +225,14 @@ async fn delete(
     {
         return Err(ApiError::Conflict(blocked));
     }
+    // Every product the deletion rewrites is checked before the first write.
+    for product in catalog
+        .children(&id)
+        .iter()
+        .filter_map(|p| catalog.product(p))
+    {
+        guard_modify(&user, product)?;
+    }
     // Only a kind whose products are unlinked can still have children here: they leave every product
     // they are on, in the same transaction as the deletion. A larger following is first unlinked in
     // full transactions, each one consistent on its own. The last one also holds the entity, its

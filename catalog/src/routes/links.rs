@@ -231,7 +231,8 @@ async fn change_product_link(
     let mut revised = product.clone();
     let parent = toggle(&mut revised)?;
     revised.touch(now_millis());
-    entity_or_404(&catalog, kind, &parent)?;
+    // The parent's link count changes too.
+    guard_modify(user, entity_or_404(&catalog, kind, &parent)?)?;
     state
         .store
         .apply(vec![
@@ -276,6 +277,8 @@ async fn link_parent(
     let parent = toggle_single(&mut revised.category, parent)?;
     revised.touch(now_millis());
     let parent = entity_or_404(&catalog, parent_kind, &parent)?;
+    // The parent's link count changes too.
+    guard_modify(&user, parent)?;
     state
         .store
         .apply(vec![

@@ -68,7 +68,9 @@ pub fn offers() -> Api {
     offers::api()
 }
 
-/// Belta's rule: only an admin may change or delete a record marked `employeeReadOnly`.
+/// Belta's rule: only an admin may change or delete a record marked `employeeReadOnly`. A request
+/// passes it for every record it writes, not only the one it names (a product's offer, the products a
+/// deleted label leaves, the brand a link counts on).
 pub fn guard_modify(user: &AuthUser, record: &impl Record) -> ApiResult<()> {
     if record.employee_read_only() && user.role != Role::Admin {
         return Err(ApiError::Forbidden(Msg::OnlyAdminCanModify));

@@ -193,6 +193,7 @@ async fn delete(
     guard_modify(&user, product)?;
     let mut changes = vec![Change::delete(product)];
     if let Some(offer) = product.offer.and_then(|o| catalog.offer(&o)) {
+        guard_modify(&user, offer)?;
         changes.push(Change::delete(offer));
     }
     for (kind, parent) in product.parents() {

@@ -2,12 +2,14 @@
 
 use axum::{Json, extract::State, response::Response};
 use http::{HeaderMap, StatusCode, header};
-use identity::{Email, Password, Purpose, UserRecord, accounts::Registration};
+use identity::{
+    Email, Password, Purpose, UserRecord, accounts::Registration, attempts::LoginSource,
+};
 use serde::Deserialize;
 use shared::{
     ApiError, ApiResult, FieldErrors, FieldIssue, Lang, Msg,
     auth::{AuthUser, MaybeAuthUser, Role},
-    extract::{JsonBody, Validate},
+    extract::{JsonBody, SourceIp, Validate},
 };
 use utoipa::ToSchema;
 
@@ -120,8 +122,8 @@ impl From<LoginRequest> for Credentials {
 }
 
 /// Logs in and opens a session for this device. An unknown email and a wrong password get the same
-/// answer in about the same time; 5 failures within 15 minutes lock the account (429) until the window
-/// passes. An unconfirmed user is mailed an `email_confirmation` code, as Belta does.
+/// answer in about the same time; 5 attempts within 15 minutes from one address, or 25 from all, lock
+/// the email (429) until the window passes (a successful one gives its attempt back). An unconfirmed user is mailed an `email_confirmation` code, as Belta does.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginBody), (status = 400), (status = 401), (status = 429)))]
 #[tracing::instrument(skip_all)]
@@ -129,16 +131,21 @@ pub async fn login(
     State(state): State<AppState>,
     lang: Lang,
     headers: HeaderMap,
+    SourceIp(address): SourceIp,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
     let credentials = Credentials::from(body);
+    let source = LoginSource {
+        email: &credentials.email,
+        address: address.as_deref(),
+    };
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let signed_in = state
         .identity
-        .login(&credentials.email, &credentials.password, user_agent)
+        .login(&source, &credentials.password, user_agent)
         .await
         .map_err(IntoApiError::into_api)?;
     let user = &signed_in.user;

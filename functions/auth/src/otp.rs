@@ -5,7 +5,11 @@
 
 use axum::{Json, extract::State, response::Response};
 use http::StatusCode;
-use identity::{Email, OtpCode, Purpose, grants::Redeemed};
+use identity::{
+    Email, OtpCode, Purpose,
+    codes::{CheckCodeError, PauseNotice},
+    grants::Redeemed,
+};
 use serde::Deserialize;
 use shared::{
     ApiError, ApiResult, FieldErrors, Lang, Msg,
@@ -165,13 +169,14 @@ pub async fn send_for_guest(
 pub async fn verify_for_user(
     State(state): State<AppState>,
     caller: AuthUser,
+    lang: Lang,
     JsonBody(body): JsonBody<VerifyBody>,
 ) -> ApiResult<Response> {
     let purpose = body.purpose;
     let code = OtpCode::try_from(body)?;
     let user = current_user(&state, &caller).await?;
     let redeemed = state.identity.redeem_code(&user, purpose, &code).await;
-    Ok(redeemed_answer(redeemed.map_err(IntoApiError::into_api)?))
+    redeemed_answer(&state, redeemed, lang).await
 }
 
 /// Verifies a code for an email given in the body. Unknown emails get the same 401 as a wrong code.
@@ -180,6 +185,7 @@ pub async fn verify_for_user(
 #[tracing::instrument(skip_all)]
 pub async fn verify_for_guest(
     State(state): State<AppState>,
+    lang: Lang,
     JsonBody(body): JsonBody<GuestVerifyBody>,
 ) -> ApiResult<Response> {
     let GuestVerify {
@@ -191,16 +197,44 @@ pub async fn verify_for_guest(
         .identity
         .redeem_guest_code(&email, purpose, &code)
         .await;
-    Ok(redeemed_answer(redeemed.map_err(IntoApiError::into_api)?))
+    redeemed_answer(&state, redeemed, lang).await
 }
 
-/// `{success: true}`, plus the `resetPasswordToken` of an opened reset grant.
-fn redeemed_answer(redeemed: Redeemed) -> Response {
-    match redeemed {
+/// `{success: true}`, plus the `resetPasswordToken` of an opened reset grant; or the error's answer,
+/// after telling the owner when the wrong code paused verifying.
+async fn redeemed_answer(
+    state: &AppState,
+    redeemed: Result<Redeemed, CheckCodeError>,
+    lang: Lang,
+) -> ApiResult<Response> {
+    let redeemed = match redeemed {
+        Err(CheckCodeError::InvalidAndPaused(notice)) => {
+            tell_owner(state, &notice, lang).await?;
+            Err(CheckCodeError::Invalid)
+        }
+        other => other,
+    };
+    Ok(match redeemed.map_err(IntoApiError::into_api)? {
         Redeemed::Confirmed => no_store(StatusCode::OK, Success { success: true }),
         Redeemed::ResetGrant(token) => no_store(
             StatusCode::OK,
             serde_json::json!({"success": true, "resetPasswordToken": token.token}),
         ),
+    })
+}
+
+/// Mails the owner of `notice`'s email (if it has an account) that wrong codes paused verifying.
+/// Best effort: a failed mail is logged, the answer stays the wrong code's.
+async fn tell_owner(state: &AppState, notice: &PauseNotice, lang: Lang) -> ApiResult<()> {
+    if state
+        .identity
+        .users
+        .find_by_email(&notice.email)
+        .await?
+        .is_some()
+        && state.mailer.send(notice.mail(lang)).await.is_err()
+    {
+        tracing::warn!("Failed to tell an owner that wrong codes paused verifying");
     }
+    Ok(())
 }

@@ -7,6 +7,9 @@
 //! - blazex `GET /v1/auth/refresh-token` (header `x-refresh-token`): never rotates, because its clients
 //!   keep the refresh token they logged in with.
 //! - Hesabe `POST /api/v1/token-refresh {refreshToken}`.
+//!
+//! A session's first refresh binds it to its route's convention; another convention's route then
+//! refuses its tokens (401 in that route's shape).
 
 use axum::{
     Json,
@@ -19,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::{
     ApiResult,
+    auth::session::RefreshConvention,
     clock::now_secs,
     extract::{JsonBody, Validate},
 };
@@ -67,7 +71,7 @@ pub async fn belta(
         refresh,
     } = state
         .identity
-        .rotate(&body.token)
+        .rotate(&body.token, RefreshConvention::Belta)
         .await
         .map_err(IntoApiError::into_api)?;
     Ok(no_store(
@@ -187,7 +191,11 @@ pub async fn drf(State(state): State<AppState>, request: Request) -> Response {
         }
         Err(response) => return response,
     };
-    match state.identity.rotate(token.trim()).await {
+    match state
+        .identity
+        .rotate(token.trim(), RefreshConvention::Drf)
+        .await
+    {
         Ok(Rotated {
             access, refresh, ..
         }) => no_store(
@@ -244,7 +252,8 @@ fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
 }
 
 /// blazex's refresh: a new access token, and the *same* refresh token back (its clients never expect a
-/// new one, so this route never invalidates the token it was given).
+/// new one, so this route never invalidates the token it was given). A session refreshed at another
+/// route first is refused here; a stale token (its session moved on) ends the session.
 #[utoipa::path(get, path = "/v1/auth/refresh-token", tag = "seed refresh clients",
     params(("x-refresh-token" = String, Header, description = "The refresh token")),
     responses((status = 200, description = "`{status: 200, message, data: {tokens: {accessToken, refreshToken}}}`"), (status = 401)))]
@@ -311,7 +320,11 @@ pub async fn hesabe(
         Ok(_) => return hesabe_error(StatusCode::BAD_REQUEST, "refreshToken is required"),
         Err(_) => return hesabe_error(StatusCode::BAD_REQUEST, "Invalid request body"),
     };
-    match state.identity.rotate(token.trim()).await {
+    match state
+        .identity
+        .rotate(token.trim(), RefreshConvention::Hesabe)
+        .await
+    {
         Ok(Rotated {
             access, refresh, ..
         }) => {

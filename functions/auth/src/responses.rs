@@ -147,7 +147,13 @@ impl IntoApiError for SendCodeError {
 impl IntoApiError for CheckCodeError {
     fn into_api(self) -> ApiError {
         match self {
-            CheckCodeError::Invalid => ApiError::Unauthorized(Msg::InvalidOtp),
+            CheckCodeError::Invalid | CheckCodeError::InvalidAndPaused(_) => {
+                ApiError::Unauthorized(Msg::InvalidOtp)
+            }
+            CheckCodeError::Paused { retry_after_secs } => ApiError::TooManyRequests {
+                msg: Msg::TooManyWrongCodes,
+                retry_after_secs,
+            },
             CheckCodeError::Store(cause) => cause.into(),
         }
     }

@@ -15,6 +15,32 @@ use crate::{
     id::Id,
 };
 
+/// The four refresh conventions the auth function serves. A session's first refresh binds it to one,
+/// so a token cannot leave the rotating routes for the one that never rotates (blazex).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshConvention {
+    /// `POST /auth/refresh-token`, rotating.
+    Belta,
+    /// `POST /api/refresh-token/` (Django simplejwt), rotating.
+    Drf,
+    /// `GET /v1/auth/refresh-token`, never rotating.
+    Blazex,
+    /// `POST /api/v1/token-refresh`, rotating.
+    Hesabe,
+}
+
+impl RefreshConvention {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefreshConvention::Belta => "belta",
+            RefreshConvention::Drf => "drf",
+            RefreshConvention::Blazex => "blazex",
+            RefreshConvention::Hesabe => "hesabe",
+        }
+    }
+}
+
 /// The sort key prefix shared by a user's sessions.
 const SESSION_PREFIX: &str = "SESSION#";
 
@@ -37,6 +63,9 @@ pub struct SessionRecord {
     pub last_used_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// The refresh convention the session's first refresh used; every later refresh must use it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_convention: Option<RefreshConvention>,
     /// Unix seconds; sliding: each refresh pushes it to now + the refresh token's lifetime. Also the TTL.
     pub expires_at: i64,
 }
@@ -63,6 +92,7 @@ impl SessionRecord {
             created_at: now,
             last_used_at: now,
             user_agent: user_agent.map(|ua| ua.chars().take(256).collect()),
+            refresh_convention: None,
             expires_at: now + lifetime_secs,
         }
     }

@@ -209,6 +209,116 @@ async fn five_failed_logins_lock_the_account_with_retry_after() {
     );
 }
 
+/// A login through `client`, as status and error code.
+async fn login_from(
+    app: &api_tests::TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> (StatusCode, String) {
+    post_login(
+        client.clone(),
+        app.url("/auth/login"),
+        email.to_owned(),
+        password.to_owned(),
+    )
+    .await
+}
+
+async fn post_login(
+    client: reqwest::Client,
+    url: String,
+    email: String,
+    password: String,
+) -> (StatusCode, String) {
+    let response = client
+        .post(url)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("request sent");
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
+}
+
+/// Fails before the reservation: every concurrent guess read the same open window and was checked.
+#[tokio::test]
+async fn twenty_concurrent_wrong_passwords_get_at_most_five_checks() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.register(&email, "password-123").await;
+    let (first, _) = login_from(&app, &app.client, &email, "wrong-password").await;
+    assert_eq!(first, StatusCode::UNAUTHORIZED);
+
+    let mut guesses = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let url = app.url("/auth/login");
+        guesses.spawn(post_login(
+            app.client.clone(),
+            url,
+            email.clone(),
+            "wrong-password".into(),
+        ));
+    }
+    let answers = guesses.join_all().await;
+
+    let checked = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(
+        checked <= 4,
+        "{checked} more checked after the first: {answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|(status, code)| *status == StatusCode::UNAUTHORIZED
+                || (*status == StatusCode::TOO_MANY_REQUESTS && code == "too_many_login_attempts")),
+        "{answers:?}"
+    );
+}
+
+/// Fails before the per-address key: failures from anywhere locked the owner out everywhere.
+#[tokio::test]
+async fn failures_from_one_address_do_not_lock_the_owner_out_elsewhere_but_the_email_has_a_ceiling()
+{
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.register(&email, "password-123").await;
+    let attacker = app.client_from("127.0.0.2");
+    for _ in 1..=5 {
+        login_from(&app, &attacker, &email, "wrong-password").await;
+    }
+    let (locked, code) = login_from(&app, &attacker, &email, "password-123").await;
+    assert_eq!(
+        (locked, code.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_login_attempts")
+    );
+
+    let (owner, _) = login_from(&app, &app.client_from("127.0.0.3"), &email, "password-123").await;
+    assert_eq!(
+        owner,
+        StatusCode::OK,
+        "the owner's address has its own window"
+    );
+
+    // Guesses spread over addresses: the email's ceiling of 25 attempts a window holds them all.
+    for address in 10..15 {
+        let client = app.client_from(&format!("127.0.1.{address}"));
+        for _ in 1..=5 {
+            login_from(&app, &client, &email, "wrong-password").await;
+        }
+    }
+    let (ceiling, code) =
+        login_from(&app, &app.client_from("127.0.2.1"), &email, "password-123").await;
+    assert_eq!(
+        (ceiling, code.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_login_attempts")
+    );
+}
+
 #[tokio::test]
 async fn a_successful_login_clears_earlier_failures() {
     let app = spawn_app().await;

@@ -93,21 +93,119 @@ async fn a_resend_within_a_minute_waits_and_the_hourly_limit_holds() {
     );
 }
 
+/// A code that is not `code`.
+fn wrong_for(code: &str) -> &'static str {
+    if code == "000000" { "111111" } else { "000000" }
+}
+
+/// Sets attributes of one of `email`'s items for email confirmation (`OTP` or `OTP_FAILURES`), as if
+/// time had passed.
+async fn age(app: &TestApp, email: &str, sk: &str, set: &str, value: AttributeValue) {
+    app.dynamodb
+        .update_item()
+        .table_name(&app.table_name)
+        .set_key(Some(
+            Key::new(format!("OTP#email_confirmation#{email}"), sk).to_attributes(),
+        ))
+        .update_expression(format!("SET {set} = :value"))
+        .expression_attribute_values(":value", value)
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn five_wrong_codes_burn_the_code() {
     let app = spawn_app().await;
     let (email, access) = login_unconfirmed(&app).await;
     let me = Auth::anonymous(&app).with(&access);
     let code = app.last_code(&email).await;
-    let wrong = if code == "000000" { "111111" } else { "000000" };
     for attempt in 1..=5 {
-        let answer = me.verify_otp(wrong, CONFIRMATION).await;
+        let answer = me.verify_otp(wrong_for(&code), CONFIRMATION).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
     }
+    // The pause that five wrong codes start is over; the code itself stays burnt.
+    let past = AttributeValue::N((now_secs() - 1).to_string());
+    age(&app, &email, "OTP_FAILURES", "pausedUntil", past).await;
 
     let right = me.verify_otp(&code, CONFIRMATION).await;
 
     right.fails(StatusCode::UNAUTHORIZED, "invalid_otp");
+}
+
+/// Fails before the count across codes: every resend brought five fresh tries and nothing paused.
+#[tokio::test]
+async fn wrong_codes_across_resends_pause_verifying_longer_each_time_and_tell_the_owner() {
+    let app = spawn_app().await;
+    let (email, access) = login_unconfirmed(&app).await;
+    let me = Auth::anonymous(&app).with(&access).in_lang("en");
+    let mails_before = app.mails_to(&email).await.len();
+    let code = app.last_code(&email).await;
+
+    for attempt in 1..=5 {
+        let answer = me.verify_otp(wrong_for(&code), CONFIRMATION).await;
+        answer.fails(StatusCode::UNAUTHORIZED, "invalid_otp");
+        assert!(attempt < 5 || app.mails_to(&email).await.len() == mails_before + 1);
+    }
+    let mails = app.mails_to(&email).await;
+    assert_eq!(
+        mails.last().unwrap().subject,
+        "Wrong codes for your Belta Shop email confirmation",
+        "the owner is told when verifying pauses"
+    );
+    let paused = me.verify_otp(&code, CONFIRMATION).await;
+    let retry_after = paused.retry_after();
+    paused.fails(StatusCode::TOO_MANY_REQUESTS, "too_many_wrong_codes");
+    assert!((895..=900).contains(&retry_after), "{retry_after}");
+
+    // The pause is over and a minute has passed: a resend brings a new code, but not five fresh tries
+    // before the next, twice as long, pause.
+    let past = || AttributeValue::N((now_secs() - 61).to_string());
+    age(&app, &email, "OTP_FAILURES", "pausedUntil", past()).await;
+    age(
+        &app,
+        &email,
+        "OTP",
+        "sends",
+        AttributeValue::L(vec![past()]),
+    )
+    .await;
+    me.send_otp(Some(CONFIRMATION)).await.ok();
+    let code = app.last_code(&email).await;
+    for _ in 1..=5 {
+        let answer = me.verify_otp(wrong_for(&code), CONFIRMATION).await;
+        answer.fails(StatusCode::UNAUTHORIZED, "invalid_otp");
+    }
+    let paused = me.verify_otp(&code, CONFIRMATION).await;
+    let retry_after = paused.retry_after();
+    paused.fails(StatusCode::TOO_MANY_REQUESTS, "too_many_wrong_codes");
+    assert!((1795..=1800).contains(&retry_after), "{retry_after}");
+    assert_eq!(app.mails_to(&email).await.len(), mails_before + 3);
+
+    // A right code after the pause works and clears the count.
+    age(&app, &email, "OTP_FAILURES", "pausedUntil", past()).await;
+    age(
+        &app,
+        &email,
+        "OTP",
+        "sends",
+        AttributeValue::L(vec![past()]),
+    )
+    .await;
+    me.send_otp(Some(CONFIRMATION)).await.ok();
+    let code = app.last_code(&email).await;
+    me.verify_otp(&code, CONFIRMATION).await.ok();
+    let failures = app
+        .dynamodb
+        .get_item()
+        .table_name(&app.table_name)
+        .set_key(Some(
+            Key::new(format!("OTP#email_confirmation#{email}"), "OTP_FAILURES").to_attributes(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(failures.item.is_none(), "a right code clears the count");
 }
 
 #[tokio::test]

@@ -137,3 +137,62 @@ async fn the_hesabe_route_answers_its_envelope() {
         (json!(false), Value::Null)
     );
 }
+
+/// Fails before the binding: a rotated Belta token kept working at blazex, where it never rotates, and
+/// a stale one there was refused without ending the session.
+#[tokio::test]
+async fn a_session_refreshed_at_a_rotating_route_is_refused_at_blazex_and_a_stale_token_there_ends_it()
+ {
+    let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
+    let (_, login) = app.signed_in(Role::Client).await;
+    let first = field(&login, "refreshToken");
+    let rotated = auth.refresh(&first).await.created();
+    let (current, access) = (
+        field(&rotated, "refreshToken"),
+        field(&rotated, "accessToken"),
+    );
+
+    let elsewhere = auth.blazex_refresh(Some(&current)).await;
+
+    assert_eq!(elsewhere.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(elsewhere.body["detail"], "Invalid token");
+    assert_eq!(
+        auth.with(&access).me().await.status,
+        StatusCode::OK,
+        "refused, but the session lives on"
+    );
+    assert_eq!(
+        auth.hesabe_refresh(&json!({"refreshToken": current}))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "another rotating convention is refused too"
+    );
+    auth.refresh(&current).await.created();
+
+    let stale = auth.blazex_refresh(Some(&first)).await;
+
+    assert_eq!(stale.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        auth.with(&access).me().await.status,
+        StatusCode::UNAUTHORIZED,
+        "a stale token at blazex is reuse: the session ended"
+    );
+}
+
+#[tokio::test]
+async fn a_session_first_refreshed_at_blazex_stays_there() {
+    let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
+    let (_, login) = app.signed_in(Role::Client).await;
+    let token = field(&login, "refreshToken");
+    auth.blazex_refresh(Some(&token)).await.ok();
+
+    let rotating = auth.refresh(&token).await;
+
+    assert_eq!(rotating.status, StatusCode::UNAUTHORIZED);
+    let again = auth.blazex_refresh(Some(&token)).await.ok();
+    let access = field(&again["data"]["tokens"], "accessToken");
+    assert_eq!(auth.with(&access).me().await.status, StatusCode::OK);
+}

@@ -273,3 +273,48 @@ async fn sessions_are_listed_per_device_and_can_be_ended_one_by_one() {
     let foreign = on_laptop.end_session(&Id::new().to_string()).await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
 }
+
+/// Fails before the cap: sessions piled up without end, and ending them all stopped fitting one
+/// transaction with a password change.
+#[tokio::test]
+async fn a_login_beyond_the_session_cap_ends_the_least_recently_used_session() {
+    let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
+    let (email, login) = app.signed_in(Role::Client).await;
+    let user: Id = field(&login, "_id").parse().unwrap();
+    let store = identity::SessionStore::new(app.dynamodb.clone(), &app.table_name);
+    let cap = identity::sessions::MAX_SESSIONS_PER_USER;
+    let now = shared::clock::now_secs();
+    let mut older = Vec::new();
+    for n in 1..cap as i64 {
+        let mut session = SessionRecord::new(user, Role::Client, None, now - 5000 + n, 86_400);
+        session.last_used_at = now - 5000 + n;
+        store.create(&session, &[]).await.unwrap();
+        older.push(session.session_id.to_string());
+    }
+
+    let newest = auth.login(&email, "password-123").await.ok();
+
+    let listed = auth
+        .with(&field(&newest, "accessToken"))
+        .sessions()
+        .await
+        .ok();
+    let ids: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| field(s, "_id"))
+        .collect();
+    assert_eq!(ids.len(), cap, "{ids:?}");
+    assert!(
+        !ids.contains(&older[0]),
+        "the least recently used one ended"
+    );
+    assert!(ids.contains(&older[1]));
+    assert_eq!(
+        auth.with(&field(&login, "accessToken")).me().await.status,
+        StatusCode::OK,
+        "the first login was used more recently than the ones added"
+    );
+}

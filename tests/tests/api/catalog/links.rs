@@ -446,3 +446,82 @@ async fn a_product_takes_at_most_thirty_tags_and_is_still_deleted_in_one_go() {
         );
     }
 }
+
+/// Fails before every touched record was checked: each of these went through for an employee.
+#[tokio::test]
+async fn an_employee_cannot_change_a_read_only_record_through_another_one() {
+    let shop = Shop::open().await;
+    let forbidden = |(status, error): (StatusCode, serde_json::Value), why: &str| {
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("only_admin_can_modify")),
+            "{why}: {error}"
+        );
+    };
+    let read_only_tag = shop
+        .create(
+            "/tags/staff",
+            json!({"nameAr": "و", "nameEn": "Locked tag", "employeeReadOnly": true}),
+        )
+        .await;
+    let product = shop.product("م", "P", 10.0).await;
+    let link = json!({"tagId": read_only_tag, "productId": product});
+    forbidden(
+        shop.employee(Method::POST, "/tags/staff/link", Some(link))
+            .await,
+        "linking to a read-only tag",
+    );
+
+    let read_only_category = shop
+        .create(
+            "/categories/staff",
+            json!({"nameAr": "ف", "nameEn": "Locked", "cover": "https://cdn.example/c.png", "employeeReadOnly": true}),
+        )
+        .await;
+    let subcategory = shop.subcategory("ف ف", "Sub").await;
+    let link = json!({"subcategoryId": subcategory, "categoryId": read_only_category});
+    forbidden(
+        shop.employee(Method::POST, "/subcategories/staff/link", Some(link))
+            .await,
+        "linking to a read-only category",
+    );
+
+    let tag = shop.tag("وسم", "Tag").await;
+    let read_only_product = shop.read_only_product("م م", "Locked P", 10.0).await;
+    shop.link(
+        "/tags/staff/link",
+        json!({"tagId": tag, "productId": read_only_product}),
+    )
+    .await;
+    forbidden(
+        shop.employee(Method::DELETE, &format!("/tags/staff/{tag}"), None)
+            .await,
+        "deleting a tag rewrites a read-only product",
+    );
+    let staff = shop
+        .admin_ok(
+            Method::GET,
+            &format!("/products/staff/{read_only_product}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        staff["tags"].as_array().map(Vec::len),
+        Some(1),
+        "still tagged"
+    );
+
+    shop.create(
+        "/offers",
+        json!({"productId": product, "type": "percent", "value": 0.1, "offerQuantity": 10,
+            "maxPerClient": 2, "employeeReadOnly": true}),
+    )
+    .await;
+    forbidden(
+        shop.employee(Method::DELETE, &format!("/products/staff/{product}"), None)
+            .await,
+        "deleting a product deletes its read-only offer",
+    );
+    shop.admin_ok(Method::GET, &format!("/products/staff/{product}"), None)
+        .await;
+}
