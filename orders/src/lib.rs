@@ -7,7 +7,6 @@
 //!   (its docs list the items), including the placement transaction.
 //! - [`checkout`]: a checkout's lines and the idempotent placement of a paid order.
 //! - [`cart`]: what a cart does (add, remove, the lines cap, moving lines to the draft cart), pure.
-//! - [`origin`]: the shop's own origins, which every redirect must be on.
 //! - [`input`], [`views`]: request bodies and response shapes.
 //! - [`routes`]: each function's routes, declared with their OpenAPI.
 //! - [`OrdersState`], [`OrdersConfig`]: what the three functions run with.
@@ -21,7 +20,6 @@ pub mod cart;
 pub mod checkout;
 pub mod input;
 pub mod model;
-pub mod origin;
 pub mod routes;
 mod state;
 pub mod store;

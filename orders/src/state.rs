@@ -11,11 +11,12 @@ use shared::{
     aws,
     config::{ConfigError, EnvReader, HttpConfig, TableConfig},
     http as shared_http,
+    origin::{AllowedOrigins, origin_of},
 };
 
 use payments::{PaymentConfig, Payments};
 
-use crate::{origin::AllowedOrigins, store::OrdersStore};
+use crate::store::OrdersStore;
 
 /// Where the payment page sends the browser back, and where it may go after that.
 #[derive(Clone, Debug)]
@@ -28,15 +29,12 @@ pub struct Redirects {
 
 impl Redirects {
     fn read(env: &mut EnvReader) -> Self {
-        let origins = env.required("ALLOWED_ORIGINS");
-        let allowed_origins = AllowedOrigins::parse(&origins).unwrap_or_else(|entry| {
-            env.problem(format!(
-                "ALLOWED_ORIGINS must be a comma-separated list of origins (got {entry:?})"
-            ));
-            AllowedOrigins::parse("").expect("an empty list parses")
-        });
+        let allowed_origins = AllowedOrigins::read(env);
+        if allowed_origins.is_empty() {
+            env.problem("ALLOWED_ORIGINS is missing");
+        }
         let public_api_url = env.required("PUBLIC_API_URL");
-        if !public_api_url.is_empty() && crate::origin::origin_of(&public_api_url).is_none() {
+        if !public_api_url.is_empty() && origin_of(&public_api_url).is_none() {
             env.problem("PUBLIC_API_URL must be an absolute http(s) URL");
         }
         Redirects {

@@ -8,6 +8,7 @@
 //! - [`i18n`]: Arabic/English negotiation and every user-facing message.
 //! - [`extract`]: validated JSON bodies, query parameters and path ids; the request language.
 //! - [`api`]: the route table that builds a function's router and its OpenAPI description together.
+//! - [`origin`]: the shop's own origins, so no redirect goes elsewhere.
 //! - [`http`]: what wraps every router (404/405, panics, body limit, request log, localized errors).
 //! - [`telemetry`]: JSON logs.
 //! - [`clock`]: the current time and Belta's ISO dates.
@@ -30,6 +31,7 @@ pub mod i18n;
 pub mod id;
 pub mod mail;
 pub mod money;
+pub mod origin;
 pub mod pagination;
 pub mod telemetry;
 

@@ -1,6 +1,9 @@
 //! Where the providers are, who we are to them, and where browsers may be sent back to.
 
-use shared::config::EnvReader;
+use shared::{
+    config::EnvReader,
+    origin::{AllowedOrigins, origin_of},
+};
 
 /// One provider's endpoints and client id; `None` in [`OAuthConfig`] when its client id is unset.
 #[derive(Clone, Debug)]
@@ -37,7 +40,7 @@ pub struct GoogleConfig {
 pub struct OAuthConfig {
     /// `ALLOWED_ORIGINS`: comma-separated origins (`https://shop.example.com`) redirect targets must be
     /// on; the template sets it from `CorsAllowedOrigins`. Empty: every target is refused.
-    pub allowed_origins: Vec<String>,
+    pub allowed_origins: AllowedOrigins,
     /// `OAUTH_CALLBACK_BASE_URL`: the API's public base URL, where the providers send the browser back
     /// (`<base>/auth/github/callback`, `<base>/v1/auth/google/callback`). Required with a provider.
     pub callback_base_url: String,
@@ -48,39 +51,17 @@ pub struct OAuthConfig {
     pub google: Option<GoogleConfig>,
 }
 
-/// `scheme://host[:port]` of an absolute http(s) URL, lower-cased; `None` for anything else.
-pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    // Credentials in a URL (`https://shop.example.com@evil.test`) would make the real host another.
-    if authority.is_empty() || authority.contains(['@', '\\']) || url.contains(['\r', '\n', ' ']) {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
-
 impl OAuthConfig {
     /// Whether `url` may receive a browser after sign-in.
     pub fn allows(&self, url: &str) -> bool {
-        origin_of(url).is_some_and(|origin| self.allowed_origins.contains(&origin))
+        self.allowed_origins.allows(url)
     }
 
     pub fn read(env: &mut EnvReader) -> Self {
         let or = |env: &EnvReader, name: &str, default: &str| {
             env.optional(name).unwrap_or_else(|| default.to_owned())
         };
-        let allowed_origins: Vec<String> = env
-            .optional("ALLOWED_ORIGINS")
-            .unwrap_or_default()
-            .split(',')
-            .map(|o| o.trim().trim_end_matches('/'))
-            .filter(|o| !o.is_empty())
-            .map(|o| origin_of(o).unwrap_or_else(|| o.to_owned()))
-            .collect();
+        let allowed_origins = AllowedOrigins::read(env);
         let github = env
             .optional("GITHUB_CLIENT_ID")
             .map(|client_id| GithubConfig {
@@ -175,10 +156,10 @@ mod tests {
     #[test]
     fn only_exact_allowed_origins_pass() {
         let config = OAuthConfig {
-            allowed_origins: vec![
-                "https://shop.example.com".into(),
-                "http://localhost:3000".into(),
-            ],
+            allowed_origins: AllowedOrigins::parse(
+                "https://shop.example.com,http://localhost:3000",
+            )
+            .unwrap(),
             ..OAuthConfig::default()
         };
         for ok in [
@@ -213,6 +194,6 @@ mod tests {
         let config = OAuthConfig::read(&mut env);
         env.finish().unwrap();
         assert!(config.github.is_none() && config.google.is_none());
-        assert_eq!(config.allowed_origins, ["http://localhost:3000"]);
+        assert!(config.allows("http://localhost:3000/auth/login"));
     }
 }

@@ -1,6 +1,8 @@
 //! The shop's own origins (`ALLOWED_ORIGINS`, the list the API's CORS allows): every URL the API
 //! sends a browser to (`successUrl`, `cancelUrl`, `redirectUrl`) must be on one, so the API is never
-//! an open redirect.
+//! an open redirect. Checkout and sign-in both use it.
+
+use crate::config::EnvReader;
 
 /// The origin (`scheme://host[:port]`, lower case) of an absolute http(s) URL; `None` for anything
 /// else, including URLs with credentials (`https://shop@evil.example`) or backslashes, which browsers
@@ -25,10 +27,26 @@ pub fn origin_of(url: &str) -> Option<String> {
 }
 
 /// The origins a URL may be on.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct AllowedOrigins(Vec<String>);
 
 impl AllowedOrigins {
+    /// `ALLOWED_ORIGINS` (comma-separated; the template sets it from `CorsAllowedOrigins`), recording a
+    /// problem for an entry that is not an origin. Unset, it allows nothing.
+    pub fn read(env: &mut EnvReader) -> Self {
+        let list = env.optional("ALLOWED_ORIGINS").unwrap_or_default();
+        AllowedOrigins::parse(&list).unwrap_or_else(|entry| {
+            env.problem(format!(
+                "ALLOWED_ORIGINS must be a comma-separated list of origins (got {entry:?})"
+            ));
+            AllowedOrigins::default()
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// From a comma-separated list; `Err` names an entry that is not an origin.
     pub fn parse(list: &str) -> Result<Self, String> {
         let mut origins = Vec::new();
