@@ -15,8 +15,8 @@ use shared::{
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    binding_cookie, browser_matches, finish, pkce_pair, random_token, redirect, sha256_hex,
-    with_query,
+    Callback, CallbackQuery, accept_callback, binding_cookie, finish, pkce_pair, random_token,
+    redirect, sha256_hex, user_agent, with_query,
 };
 use crate::{
     AppState,
@@ -41,13 +41,6 @@ pub struct StartQuery {
 }
 
 impl Validate for StartQuery {}
-
-fn user_agent(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
 
 /// Starts a GitHub sign-in: 302 to GitHub's consent page with a signed `state` and a PKCE challenge,
 /// and a cookie binding the sign-in to this browser. All three targets are required and must be on
@@ -115,17 +108,6 @@ fn target_issue(target: &Option<String>) -> Option<FieldIssue> {
     }
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    /// Set by GitHub when the user denied access.
-    error: Option<String>,
-}
-
-impl Validate for CallbackQuery {}
-
 /// Where GitHub sends the browser back. A state that is not ours, expired or already used: 400 (there
 /// is no trustworthy place to send the browser). Otherwise always a redirect to one of the three targets.
 #[utoipa::path(get, path = "/auth/github/callback", tag = "auth", params(CallbackQuery),
@@ -136,26 +118,11 @@ pub async fn callback(
     headers: HeaderMap,
     QueryParams(query): QueryParams<CallbackQuery>,
 ) -> ApiResult<Response> {
-    let pending = state
-        .oauth
-        .take_pending(
-            &state.identity.oauth,
-            Provider::Github,
-            query.state.as_deref(),
-        )
-        .await?;
-    let failure = pending.failure_url.clone().unwrap_or_default();
-    if !browser_matches(&headers, &pending.binding_hash) {
-        tracing::warn!("GitHub callback from another browser than the one that started it");
-        return Ok(finish(&failure));
-    }
-    let code = match (query.code, query.error) {
-        (Some(code), None) => code,
-        (_, error) => {
-            tracing::info!(denied = error.is_some(), "GitHub sign-in not granted");
-            return Ok(finish(&failure));
-        }
+    let (pending, code) = match accept_callback(&state, Provider::Github, &headers, query).await? {
+        Callback::Granted { pending, code } => (pending, code),
+        Callback::Refused(redirect) => return Ok(redirect),
     };
+    let failure = pending.failure_url.clone().unwrap_or_default();
     match complete(&state, &pending, &code, user_agent(&headers)).await {
         Ok(location) => Ok(finish(&location)),
         Err(error) => {

@@ -14,11 +14,11 @@ use shared::{
     clock::now_secs,
     extract::{JsonBody, QueryParams, Validate},
 };
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::{
-    binding_cookie, browser_matches, config::GoogleConfig, finish, jwks::IdTokenError, pkce_pair,
-    random_token, sha256_hex, with_query,
+    Callback, CallbackQuery, accept_callback, binding_cookie, config::GoogleConfig, finish,
+    jwks::IdTokenError, pkce_pair, random_token, sha256_hex, user_agent, with_query,
 };
 use crate::{
     AppState,
@@ -113,13 +113,6 @@ async fn sign_in(
         .identity
         .sign_in_verified(identity, user_agent)
         .await?)
-}
-
-fn user_agent(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -220,16 +213,6 @@ pub async fn consent_url(State(state): State<AppState>) -> ApiResult<Response> {
     Ok(response)
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-}
-
-impl Validate for CallbackQuery {}
-
 /// Seed 002's callback: exchanges the code (with the PKCE verifier), checks the ID token, and sends the
 /// browser to `GOOGLE_AUTH_REDIRECT_URL?accessToken=&refreshToken=` (seed 002's convention), or with
 /// `error=google_auth_failed`. A state that is not ours, expired or used: 400.
@@ -242,22 +225,11 @@ pub async fn callback(
     QueryParams(query): QueryParams<CallbackQuery>,
 ) -> ApiResult<Response> {
     let google = google(&state)?;
-    let pending = state
-        .oauth
-        .take_pending(
-            &state.identity.oauth,
-            Provider::Google,
-            query.state.as_deref(),
-        )
-        .await?;
-    let failure = pending.failure_url.clone().unwrap_or_default();
-    if !browser_matches(&headers, &pending.binding_hash) {
-        tracing::warn!("Google callback from another browser than the one that started it");
-        return Ok(finish(&failure));
-    }
-    let (Some(code), None) = (query.code, query.error) else {
-        return Ok(finish(&failure));
+    let (pending, code) = match accept_callback(&state, Provider::Google, &headers, query).await? {
+        Callback::Granted { pending, code } => (pending, code),
+        Callback::Refused(redirect) => return Ok(redirect),
     };
+    let failure = pending.failure_url.clone().unwrap_or_default();
     let exchanged = exchange(&state, google, &code, &pending.pkce_verifier).await;
     let signed_in = match exchanged {
         Ok(id_token) => sign_in(&state, google, &id_token, user_agent(&headers)).await,

@@ -154,6 +154,67 @@ pub fn finish(location: &str) -> Response {
     redirect(location, Some(clear_binding_cookie()))
 }
 
+/// The query a provider sends the browser back with.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    /// Set by the provider when the user denied access.
+    error: Option<String>,
+}
+
+impl shared::extract::Validate for CallbackQuery {}
+
+/// What a provider's callback goes on with.
+pub enum Callback {
+    /// The sign-in this browser started, and the provider's code.
+    Granted {
+        pending: identity::oauth::PendingLogin,
+        code: String,
+    },
+    /// The redirect to the failure target: another browser, or access not granted.
+    Refused(Response),
+}
+
+/// The part every callback shares: the `state` names a pending sign-in of `provider` (else the 400
+/// of [`OAuthState::take_pending`]: there is no trustworthy place to send the browser), started by
+/// this browser, and the provider granted a code.
+pub async fn accept_callback(
+    state: &crate::AppState,
+    provider: Provider,
+    headers: &HeaderMap,
+    query: CallbackQuery,
+) -> shared::ApiResult<Callback> {
+    let pending = state
+        .oauth
+        .take_pending(&state.identity.oauth, provider, query.state.as_deref())
+        .await?;
+    let failure = || Callback::Refused(finish(pending.failure_url.as_deref().unwrap_or_default()));
+    if !browser_matches(headers, &pending.binding_hash) {
+        tracing::warn!(
+            ?provider,
+            "callback from another browser than the one that started it"
+        );
+        return Ok(failure());
+    }
+    match (query.code, query.error) {
+        (Some(code), None) => Ok(Callback::Granted { pending, code }),
+        (_, error) => {
+            tracing::info!(?provider, denied = error.is_some(), "sign-in not granted");
+            Ok(failure())
+        }
+    }
+}
+
+/// The browser's `User-Agent`, recorded on the session it opens.
+pub fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
