@@ -130,11 +130,7 @@ impl SessionStore {
             .send()
             .await
             .store_context("Failed to rotate a session")?;
-        let item = output.attributes.ok_or_else(|| {
-            StoreError::Other(anyhow::anyhow!("UpdateItem returned no attributes"))
-        })?;
-        serde_dynamo::from_item(item)
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed session item: {e}")))
+        updated_session(output.attributes)
     }
 
     /// Marks a use of the session at generation `at` without rotating it, binding it to `convention`
@@ -165,11 +161,7 @@ impl SessionStore {
             .send()
             .await
             .store_context("Failed to use a session")?;
-        let item = output.attributes.ok_or_else(|| {
-            StoreError::Other(anyhow::anyhow!("UpdateItem returned no attributes"))
-        })?;
-        serde_dynamo::from_item(item)
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed session item: {e}")))
+        updated_session(output.attributes)
     }
 
     /// Ends one session. Ending a session that is already gone is not an error.
@@ -255,6 +247,16 @@ impl SessionStore {
         }
         Ok(sessions.len())
     }
+}
+
+/// The session an `UpdateItem` with `ReturnValue::AllNew` left.
+fn updated_session(
+    attributes: Option<std::collections::HashMap<String, AttributeValue>>,
+) -> Result<SessionRecord, StoreError> {
+    let item = attributes
+        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("UpdateItem returned no attributes")))?;
+    serde_dynamo::from_item(item)
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed session item: {e}")))
 }
 
 #[cfg(test)]
