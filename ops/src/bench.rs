@@ -20,7 +20,30 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::config::{
     ConfigBag, Intercept, RuntimeComponents, interceptors::BeforeTransmitInterceptorContextRef,
 };
+use identity::{Email, Password, UserStore, users::NewUser};
 use tokio::{io::AsyncReadExt, net::TcpListener, process::Command, time::timeout};
+
+/// The password of the account [`client_account`] creates.
+pub const CLIENT_PASSWORD: &str = "bench-password";
+
+/// A confirmed client account with [`CLIENT_PASSWORD`] for a benchmark to sign in with; its e-mail.
+pub async fn client_account(db: aws_sdk_dynamodb::Client, table: String) -> anyhow::Result<String> {
+    let email = format!("bench-{}@bench.example", shared::Id::new());
+    UserStore::new(db, table)
+        .create(NewUser {
+            email: Email::parse(&email).map_err(|_| anyhow::anyhow!("bench email"))?,
+            full_name: "Bench".into(),
+            password_hash: Password::parse(CLIENT_PASSWORD.into())
+                .map_err(|_| anyhow::anyhow!("bench password"))?
+                .hash()
+                .await?,
+            role: shared::auth::Role::Client,
+            confirmed: true,
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(email)
+}
 
 /// The JWT key every benchmark gives the functions it runs (32+ bytes, like production's).
 pub const JWT_SECRET: &str = "bench-secret-bench-secret-bench-secret";

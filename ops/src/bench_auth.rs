@@ -10,9 +10,8 @@ use std::{
 use aws_config::SdkConfig;
 use axum::body::Body;
 use http::Request;
-use identity::{Email, Password, UserStore, users::NewUser};
 use serde_json::{Value, json};
-use shared::{Id, auth::Role, aws, config::EnvReader, db::schema};
+use shared::{Id, aws, config::EnvReader, db::schema};
 use tower::ServiceExt;
 
 /// One operation's numbers over all runs.
@@ -46,20 +45,7 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
         aws_sdk_secretsmanager::Client::new(sdk),
     ));
 
-    let email = format!("bench-{}@bench.example", Id::new());
-    UserStore::new(plain_db, table)
-        .create(NewUser {
-            email: Email::parse(&email).map_err(|_| anyhow::anyhow!("bench email"))?,
-            full_name: "Bench".into(),
-            password_hash: Password::parse("bench-password".into())
-                .map_err(|_| anyhow::anyhow!("bench password"))?
-                .hash()
-                .await?,
-            role: Role::Client,
-            confirmed: true,
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let email = crate::bench::client_account(plain_db, table).await?;
 
     let call = |request: Request<Body>| {
         let router = router.clone();
@@ -93,7 +79,7 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
     for _ in 0..runs {
         let (requests, wall, body) = call(post(
             "/auth/login",
-            json!({"email": email, "password": "bench-password"}),
+            json!({"email": email, "password": crate::bench::CLIENT_PASSWORD}),
         ))
         .await?;
         login = (login.0 + requests, [login.1, vec![wall]].concat());

@@ -11,10 +11,9 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use axum::body::Body;
 use http::Request;
-use identity::{Email, Password, UserStore, users::NewUser};
 use orders::{OrdersConfig, OrdersState};
 use serde_json::{Value, json};
-use shared::{Id, auth::Role, aws, config::EnvReader, db::schema};
+use shared::{Id, aws, config::EnvReader, db::schema};
 use tower::ServiceExt;
 
 use crate::{bench::counted_dynamodb, bench_catalog};
@@ -58,20 +57,7 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     let bought: Vec<Id> = catalog.products.iter().take(3).map(|p| p.id).collect();
     bench_catalog::store(&plain_db, &table, &catalog).await?;
 
-    let email = format!("bench-{}@bench.example", Id::new());
-    UserStore::new(plain_db.clone(), table.clone())
-        .create(NewUser {
-            email: Email::parse(&email).map_err(|_| anyhow::anyhow!("bench email"))?,
-            full_name: "Bench".into(),
-            password_hash: Password::parse("bench-password".into())
-                .map_err(|_| anyhow::anyhow!("bench password"))?
-                .hash()
-                .await?,
-            role: Role::Client,
-            confirmed: true,
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let email = crate::bench::client_account(plain_db.clone(), table.clone()).await?;
     let env = || {
         EnvReader::from_pairs([
             ("TABLE_NAME", table.as_str()),
@@ -83,7 +69,7 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     let login = Request::post("/auth/login")
         .header("content-type", "application/json")
         .body(Body::from(
-            json!({"email": email, "password": "bench-password"}).to_string(),
+            json!({"email": email, "password": crate::bench::CLIENT_PASSWORD}).to_string(),
         ))?;
     let response = auth.oneshot(login).await?;
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
