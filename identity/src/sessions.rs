@@ -195,14 +195,12 @@ impl SessionStore {
     /// Every session of a user, live or expired-but-not-yet-deleted.
     #[tracing::instrument(skip_all, fields(%user))]
     pub async fn list(&self, user: &Id) -> Result<Vec<SessionRecord>, StoreError> {
-        let (partition, prefix) = SessionRecord::partition(user);
         let query = self
             .db
             .query()
             .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", AttributeValue::S(partition))
-            .expression_attribute_values(":prefix", AttributeValue::S(prefix.into()));
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(SessionRecord::partition(user)));
         query_all(query, "sessions").await
     }
 

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use shared::{Id, config::EnvReader, db::schema};
 
+pub mod iam;
 pub mod routes;
 
 /// The workspace's Cargo.toml, which holds the watch router.
@@ -48,6 +49,8 @@ pub struct Deployment {
     pub bucket: String,
     pub sdk_config: SdkConfig,
     pub overrides: Vec<(String, String)>,
+    /// Where each function's DynamoDB requests are checked against its IAM policy ([`iam`]).
+    pub iam: Option<std::sync::Arc<iam::IamProxy>>,
 }
 
 impl Deployment {
@@ -68,6 +71,16 @@ impl Deployment {
             bucket: "offline".into(),
             sdk_config,
             overrides: Vec::new(),
+            iam: None,
+        }
+    }
+
+    /// The AWS configuration `function` runs with: its DynamoDB requests limited to what its policy
+    /// in template.yaml allows.
+    pub fn sdk_config_for(&self, function: &str) -> SdkConfig {
+        match &self.iam {
+            Some(iam) => iam.config_for(&self.sdk_config, function),
+            None => self.sdk_config.clone(),
         }
     }
 
@@ -102,41 +115,63 @@ pub fn function_router(function: &str, deployment: &Deployment) -> Router {
         }
         "upload" => {
             let config = upload::Config::read(deployment.env()).expect("upload config");
-            upload::router(upload::AppState::new(config, &deployment.sdk_config))
+            upload::router(upload::AppState::new(
+                config,
+                &deployment.sdk_config_for(function),
+            ))
         }
         "auth" => {
             let config = auth::Config::read(deployment.env()).expect("auth config");
-            auth::router(auth::AppState::new(config, &deployment.sdk_config))
+            auth::router(auth::AppState::new(
+                config,
+                &deployment.sdk_config_for(function),
+            ))
         }
-        "products" => catalog_router(deployment, products::router),
-        "brands" => catalog_router(deployment, brands::router),
-        "categories" => catalog_router(deployment, categories::router),
-        "subcategories" => catalog_router(deployment, subcategories::router),
-        "labels" => catalog_router(deployment, labels::router),
-        "tags" => catalog_router(deployment, tags::router),
-        "offers" => catalog_router(deployment, offers::router),
+        "products" => catalog_router(function, deployment, products::router),
+        "brands" => catalog_router(function, deployment, brands::router),
+        "categories" => catalog_router(function, deployment, categories::router),
+        "subcategories" => catalog_router(function, deployment, subcategories::router),
+        "labels" => catalog_router(function, deployment, labels::router),
+        "tags" => catalog_router(function, deployment, tags::router),
+        "offers" => catalog_router(function, deployment, offers::router),
         "carts" => {
             let config = orders::OrdersConfig::read(deployment.env()).expect("carts config");
-            carts::router(orders::OrdersState::new(config, &deployment.sdk_config))
+            carts::router(orders::OrdersState::new(
+                config,
+                &deployment.sdk_config_for(function),
+            ))
         }
         "checkout" => {
             let config =
                 orders::OrdersConfig::read_checkout(deployment.env()).expect("checkout config");
-            checkout::router(orders::OrdersState::new(config, &deployment.sdk_config))
+            checkout::router(orders::OrdersState::new(
+                config,
+                &deployment.sdk_config_for(function),
+            ))
         }
         "orders" => {
             let config =
                 orders::OrdersConfig::read_orders(deployment.env()).expect("orders config");
-            orders_function::router(orders::OrdersState::new(config, &deployment.sdk_config))
+            orders_function::router(orders::OrdersState::new(
+                config,
+                &deployment.sdk_config_for(function),
+            ))
         }
         other => panic!("no router registered in tests/src/lib.rs for function {other:?}"),
     }
 }
 
 /// The catalogue functions share their configuration and state type.
-fn catalog_router(deployment: &Deployment, router: fn(catalog::CatalogState) -> Router) -> Router {
+fn catalog_router(
+    function: &str,
+    deployment: &Deployment,
+    router: fn(catalog::CatalogState) -> Router,
+) -> Router {
     let config = catalog::CatalogConfig::read(deployment.env()).expect("catalogue config");
-    router(catalog::CatalogState::new(config, &deployment.sdk_config))
+    router(catalog::CatalogState::new(
+        config,
+        &deployment.sdk_config_for(function),
+    ))
 }
 
 /// A running API and handles on the emulator behind it.
@@ -239,11 +274,13 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         Some(endpoint) => self::sdk_config(endpoint).await,
         None => sdk_config.clone(),
     };
+    let iam = iam::IamProxy::start(functions_endpoint.unwrap_or(&emulator).to_owned()).await;
     let deployment = Deployment {
         table_name: table_name.clone(),
         bucket: bucket.clone(),
         sdk_config: functions_sdk_config,
         overrides: settings,
+        iam: Some(std::sync::Arc::new(iam)),
     };
     // A fallback service sees the request as it came: no routing (and no path parameters) of its own.
     let api = Router::new().fallback_service(routes::gateway(|function| {

@@ -4,7 +4,12 @@
 //! lives happens in every function (ARCHITECTURE.md §5), so it is platform. The identity crate owns every
 //! *write* (`identity::sessions::SessionStore`: open, rotate, end) and builds its keys and queries only
 //! through [`SessionRecord::key`] and [`SessionRecord::partition`], so this module stays the one place
-//! that knows where a session lives: `USER#<user>` / `SESSION#<session>`, beside the user's profile.
+//! that knows where a session lives: `SESSION#<user>` / `<session>`.
+//!
+//! Sessions have a partition of their own, away from `USER#<user>` (the profile, carts and orders):
+//! every function checks sessions, and IAM can only limit a function by partition key prefix
+//! (`dynamodb:LeadingKeys`), so this is what lets the catalogue and upload functions check a session
+//! without being able to read a user's profile.
 
 use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
@@ -41,8 +46,8 @@ impl RefreshConvention {
     }
 }
 
-/// The sort key prefix shared by a user's sessions.
-const SESSION_PREFIX: &str = "SESSION#";
+/// The partition key prefix of sessions; a user's sessions share one partition.
+pub const SESSION_PARTITION_PREFIX: &str = "SESSION#";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -99,12 +104,12 @@ impl SessionRecord {
 
     /// The key of one session.
     pub fn key(user: &Id, session: &Id) -> Key {
-        Key::new(format!("USER#{user}"), format!("{SESSION_PREFIX}{session}"))
+        Key::new(Self::partition(user), session.to_string())
     }
 
-    /// Where a user's sessions are: their partition key and the sort key prefix they share.
-    pub fn partition(user: &Id) -> (String, &'static str) {
-        (Self::key(user, user).pk, SESSION_PREFIX)
+    /// The partition holding every session of a user, and nothing else.
+    pub fn partition(user: &Id) -> String {
+        format!("{SESSION_PARTITION_PREFIX}{user}")
     }
 
     pub fn is_live(&self, now: i64) -> bool {
@@ -145,12 +150,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sessions_live_beside_their_user() {
+    fn a_users_sessions_share_a_partition_apart_from_the_profile() {
         let user: Id = "682b7173f5c8c863ab931a45".parse().unwrap();
         let session: Id = "682b7173f5c8c863ab931a46".parse().unwrap();
         let key = SessionRecord::key(&user, &session);
-        assert_eq!(key.pk, "USER#682b7173f5c8c863ab931a45");
-        assert_eq!(key.sk, "SESSION#682b7173f5c8c863ab931a46");
-        assert_eq!(SessionRecord::partition(&user), (key.pk, "SESSION#"));
+        assert_eq!(key.pk, "SESSION#682b7173f5c8c863ab931a45");
+        assert_eq!(key.sk, "682b7173f5c8c863ab931a46");
+        assert_eq!(SessionRecord::partition(&user), key.pk);
     }
 }

@@ -6,7 +6,7 @@
 //! | user | `USER#<id>` | `PROFILE` | `identity::users` |
 //! | unique email | `EMAIL#<normalized>` | `EMAIL` | `identity::users` |
 //! | failed logins | `EMAIL#<normalized>` | `LOGIN_ATTEMPTS` | `identity::attempts` |
-//! | session | `USER#<id>` | `SESSION#<sid>` | [`crate::auth::session`] |
+//! | session | `SESSION#<id>` | `<sid>` | [`crate::auth::session`] |
 //! | one-time code | `OTP#<purpose>#<email>` | `OTP` | `identity::codes` |
 //! | catalogue record | `CATALOG#<KIND>` | `<id>` | `catalog::store` |
 //! | catalogue version | `CATALOG` | `VERSION` | `catalog::store` |

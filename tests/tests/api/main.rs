@@ -8,6 +8,7 @@ mod checkout;
 mod consistency;
 mod events;
 mod harness;
+mod iam;
 mod openapi;
 mod orders;
 mod shared_http;

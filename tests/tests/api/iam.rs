@@ -1,0 +1,143 @@
+//! Each function's table permissions in template.yaml name only the partitions it uses.
+//!
+//! The other half, that no function needs more than its policy grants, is proved by every test: the
+//! functions' DynamoDB traffic goes through `api_tests::iam::IamProxy`, which refuses what IAM would.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use api_tests::{
+    iam::{Check, Resource, allows, policies},
+    spawn_app,
+};
+
+/// Partition key prefixes (`dynamodb:LeadingKeys`) each function may touch, and why.
+fn needed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
+    let catalog = ["CATALOG", "CATALOG#*", "SESSION#*"].as_slice();
+    [
+        // Identity's partitions: profiles, e-mail markers, login counters, codes, OAuth, sessions.
+        (
+            "auth",
+            [
+                "USER#*",
+                "EMAIL#*",
+                "LOGIN#*",
+                "OTP#*",
+                "OAUTH#*",
+                "OAUTHSTATE#*",
+                "OAUTHPROOF#*",
+                "SESSION#*",
+            ]
+            .as_slice(),
+        ),
+        // The session check only.
+        ("upload", ["SESSION#*"].as_slice()),
+        ("products", catalog),
+        ("brands", catalog),
+        ("categories", catalog),
+        ("subcategories", catalog),
+        ("labels", catalog),
+        ("tags", catalog),
+        ("offers", catalog),
+        // Carts (and the user summaries staff see) live under USER#; CARTS is the index's staff list.
+        (
+            "carts",
+            ["CATALOG", "CATALOG#*", "USER#*", "SESSION#*", "CARTS"].as_slice(),
+        ),
+        // Placing an order writes the checkout item, the order, the cart, stock and offers.
+        (
+            "checkout",
+            ["CATALOG", "CATALOG#*", "USER#*", "CHECKOUT#*", "SESSION#*"].as_slice(),
+        ),
+        (
+            "orders",
+            ["CATALOG", "CATALOG#*", "USER#*", "SESSION#*", "ORDERS"].as_slice(),
+        ),
+        ("welcome", [].as_slice()),
+    ]
+    .into_iter()
+    .map(|(function, prefixes)| (function, prefixes.iter().copied().collect()))
+    .collect()
+}
+
+#[test]
+fn each_function_s_policy_names_only_the_partitions_it_uses() {
+    let granted: BTreeMap<&str, BTreeSet<&str>> = policies()
+        .iter()
+        .map(|(function, statements)| {
+            let prefixes = statements
+                .iter()
+                .flat_map(|s| s.leading_keys.iter().flatten())
+                .map(String::as_str)
+                .collect();
+            (function.as_str(), prefixes)
+        })
+        .collect();
+    assert_eq!(granted, needed());
+}
+
+#[test]
+fn every_table_permission_is_limited_to_partitions_and_none_can_scan() {
+    for (function, statements) in policies() {
+        for statement in statements {
+            assert!(
+                statement.leading_keys.is_some(),
+                "{function}: {:?} on {:?} has no dynamodb:LeadingKeys condition",
+                statement.actions,
+                statement.resources
+            );
+            // LeadingKeys cannot limit these: a Scan names no partition, so `ForAllValues` passes.
+            for unbounded in ["dynamodb:*", "dynamodb:Scan", "dynamodb:PartiQLSelect"] {
+                assert!(
+                    !statement.actions.iter().any(|a| a == unbounded),
+                    "{function} is granted {unbounded}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_catalogue_and_upload_functions_cannot_read_profiles_or_email_markers() {
+    let profile = |action: &str| Check {
+        action: action.into(),
+        resource: Resource::Table,
+        keys: vec!["USER#682b7173f5c8c863ab931a45".into()],
+    };
+    let email_marker = Check {
+        action: "dynamodb:Query".into(),
+        resource: Resource::Table,
+        keys: vec!["EMAIL#someone@example.com".into()],
+    };
+    for (function, statements) in policies() {
+        if ["auth", "carts", "checkout", "orders"].contains(&function.as_str()) {
+            continue;
+        }
+        assert!(
+            !allows(statements, &profile("dynamodb:GetItem")),
+            "{function} can read a user's profile"
+        );
+        assert!(
+            !allows(statements, &email_marker),
+            "{function} can read e-mail markers"
+        );
+    }
+    assert!(!allows(&policies()["carts"], &email_marker));
+}
+
+#[tokio::test]
+async fn a_function_s_request_outside_its_policy_is_refused_like_iam_would() {
+    let app = spawn_app().await;
+    let products = aws_sdk_dynamodb::Client::new(&app.deployment.sdk_config_for("products"));
+    let key = shared::db::Key::new("USER#682b7173f5c8c863ab931a45", "PROFILE");
+
+    let error = products
+        .get_item()
+        .table_name(&app.table_name)
+        .set_key(Some(key.to_attributes()))
+        .send()
+        .await
+        .expect_err("products may not read profiles");
+
+    let service = error.into_service_error();
+    assert_eq!(service.meta().code(), Some("AccessDeniedException"));
+}
