@@ -202,6 +202,15 @@ async fn bodies_are_validated_per_kind_and_unknown_fields_are_never_stored() {
         .await
         .fails(StatusCode::BAD_REQUEST, "validation_failed");
     assert!(error["fields"]["id"].is_array());
+    // A sign where a hex digit belongs used to name another id (`+9` read as 0x09): 404, not 400.
+    admin
+        .staff_get(Tag, "0000000000000000000000+9")
+        .await
+        .fails(StatusCode::BAD_REQUEST, "validation_failed");
+    admin
+        .public_get(Tag, "+00000000000000000000000")
+        .await
+        .fails(StatusCode::BAD_REQUEST, "validation_failed");
     admin
         .update(Tag, "000000000000000000000009", &json!({"nameEn": "y"}))
         .await
