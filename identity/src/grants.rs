@@ -25,6 +25,13 @@ pub enum Redeemed {
     ResetGrant(Issued),
 }
 
+/// A reset token whose grant was pending when checked ([`Identity::pending_reset`]); redeeming it
+/// checks again, in the transaction.
+pub struct PendingReset {
+    user: UserRecord,
+    grant: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ResetError {
     /// Not a reset token, or its grant is spent or replaced.
@@ -112,9 +119,10 @@ impl Identity {
         }
     }
 
-    /// Redeems a reset token once: sets `password` and ends every session of the account.
+    /// Checks a reset token and that its grant is still pending: the request's authentication, made
+    /// before its body is read.
     #[tracing::instrument(skip_all)]
-    pub async fn reset_password(&self, token: &str, password: &Password) -> Result<(), ResetError> {
+    pub async fn pending_reset(&self, token: &str) -> Result<PendingReset, ResetError> {
         let claims = self
             .verifier
             .verify(token, TokenKind::Reset)
@@ -129,6 +137,17 @@ impl Identity {
         if !bool::from(pending.as_bytes().ct_eq(grant.as_bytes())) {
             return Err(ResetError::Rejected);
         }
+        Ok(PendingReset { user, grant })
+    }
+
+    /// Redeems a pending reset once: sets `password` and ends every session of the account.
+    #[tracing::instrument(skip_all)]
+    pub async fn reset_password(
+        &self,
+        reset: PendingReset,
+        password: &Password,
+    ) -> Result<(), ResetError> {
+        let PendingReset { user, grant } = reset;
         let current = Some(user.password_hash.clone());
         if password.verify(current).await.map_err(StoreError::from)? {
             return Err(ResetError::SamePassword);

@@ -41,13 +41,20 @@ impl TryFrom<ResetBody> for Password {
 pub async fn reset_password(
     State(state): State<AppState>,
     parts: Parts,
-    JsonBody(body): JsonBody<ResetBody>,
+    body: Result<JsonBody<ResetBody>, ApiError>,
 ) -> ApiResult<Json<Success>> {
-    let password = Password::try_from(body)?;
+    // Authentication first, as everywhere: without a valid token the body is never looked at.
     let token = bearer_token(&parts).ok_or(ApiError::Unauthorized(Msg::Unauthorized))??;
+    let reset = state
+        .identity
+        .pending_reset(token)
+        .await
+        .map_err(IntoApiError::into_api)?;
+    let JsonBody(body) = body?;
+    let password = Password::try_from(body)?;
     state
         .identity
-        .reset_password(token, &password)
+        .reset_password(reset, &password)
         .await
         .map_err(IntoApiError::into_api)?;
     Ok(success())

@@ -75,7 +75,7 @@ impl<'a> Auth<'a> {
         Answer::read(request.send().await.expect("request sent")).await
     }
 
-    async fn post(&self, path: &str, body: &Value) -> Answer {
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
         self.send(self.request(Method::POST, path).json(body)).await
     }
 

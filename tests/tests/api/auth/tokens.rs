@@ -2,7 +2,7 @@
 
 use api_tests::{StoreBarrier, TestApp, spawn_app, spawn_app_behind, spawn_app_with};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 use shared::{
     Id,
     auth::{Role, session::SessionRecord},
@@ -317,4 +317,20 @@ async fn a_login_beyond_the_session_cap_ends_the_least_recently_used_session() {
         StatusCode::OK,
         "the first login was used more recently than the ones added"
     );
+}
+
+#[tokio::test]
+async fn reset_password_checks_the_token_before_the_body() {
+    let app = spawn_app().await;
+    let auth = Auth::anonymous(&app);
+    let (_, login) = app.signed_in(Role::Client).await;
+
+    // Before: 400 validation_failed, which told an unauthenticated caller about the body's rules.
+    auth.post("/auth/reset-password", &json!({}))
+        .await
+        .fails(StatusCode::UNAUTHORIZED, "unauthorized");
+    auth.with(&field(&login, "accessToken"))
+        .post("/auth/reset-password", &json!({"password": 5}))
+        .await
+        .fails(StatusCode::UNAUTHORIZED, "unauthorized");
 }
