@@ -78,8 +78,7 @@ fn is_json_media_type(content_type: &str) -> bool {
 /// Deserializes a JSON body: malformed JSON is a 400 `malformed_json`; valid JSON that is not an object
 /// names `body`; a field that does not fit `T` is named with its problem (see [`de`]).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: de::Json =
-        serde_json::from_slice(bytes).map_err(|_| ApiError::BadRequest(Msg::MalformedJson))?;
+    let value = de::Json::parse(bytes).map_err(|_| ApiError::BadRequest(Msg::MalformedJson))?;
     // serde would read a JSON array into a struct field by field; every body of this API is an object.
     if !matches!(value, de::Json::Object(_)) {
         return Err(FieldErrors::single("body", FieldIssue::WrongType(JsonKind::Object)).into());

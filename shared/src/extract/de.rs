@@ -145,15 +145,21 @@ pub enum Input {
     Query(Vec<(String, String)>),
 }
 
-/// A parsed JSON document. Unlike `serde_json::Value` an object keeps its keys in order, duplicates
-/// included.
+/// A parsed JSON document ([`Json::parse`]). Unlike `serde_json::Value` an object keeps its keys in
+/// order, duplicates included, and a number with a fraction or an exponent knows how many decimal
+/// places its text really has.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Json {
     Null,
     Bool(bool),
     Unsigned(u64),
     Signed(i64),
-    Float(f64),
+    /// A number that is not integral; `decimals` counts its significant fraction digits as written
+    /// (`19.999999999` has 9, though as an `f64` it is within float noise of 20).
+    Float {
+        value: f64,
+        decimals: u32,
+    },
     String(String),
     Array(Vec<Json>),
     Object(Vec<(String, Json)>),
@@ -191,7 +197,11 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_f64<E>(self, n: f64) -> Result<Json, E> {
-        Ok(Json::Float(n))
+        // Settled from the text by `Json::parse`.
+        Ok(Json::Float {
+            value: n,
+            decimals: u32::MAX,
+        })
     }
 
     fn visit_str<E>(self, s: &str) -> Result<Json, E> {
@@ -220,14 +230,88 @@ impl<'de> Visitor<'de> for JsonVisitor {
 }
 
 impl Json {
-    fn as_f64(&self) -> Option<f64> {
-        match *self {
-            Json::Unsigned(n) => Some(n as f64),
-            Json::Signed(n) => Some(n as f64),
-            Json::Float(n) => Some(n),
-            _ => None,
+    /// Parses JSON text, reading numbers with a fraction or an exponent again from their text: an
+    /// integral one (`1.0`, `1e2`) becomes an integer, as JSON Schema counts it, and the others keep
+    /// their real number of decimal places, which the `f64` serde_json gives cannot tell.
+    pub fn parse(text: &[u8]) -> Result<Json, serde_json::Error> {
+        let mut json: Json = serde_json::from_slice(text)?;
+        json.settle_numbers(&mut number_literals(text).into_iter());
+        Ok(json)
+    }
+
+    /// Walks the tree in document order, the order of `literals`.
+    fn settle_numbers<'t>(&mut self, literals: &mut impl Iterator<Item = &'t str>) {
+        match self {
+            Json::Unsigned(_) | Json::Signed(_) => {
+                literals.next();
+            }
+            Json::Float { value, decimals } => {
+                let literal = literals.next().expect("one literal per number");
+                *decimals = decimal_places(literal);
+                // Integral and exactly representable: an integer (below 2^53 an f64 is exact).
+                if *decimals == 0 && value.abs() < 9_007_199_254_740_992.0 {
+                    *self = if *value < 0.0 {
+                        Json::Signed(*value as i64)
+                    } else {
+                        Json::Unsigned(*value as u64)
+                    };
+                }
+            }
+            Json::Array(items) => items.iter_mut().for_each(|i| i.settle_numbers(literals)),
+            Json::Object(fields) => fields
+                .iter_mut()
+                .for_each(|(_, v)| v.settle_numbers(literals)),
+            Json::Null | Json::Bool(_) | Json::String(_) => {}
         }
     }
+}
+
+/// The number literals of JSON text, in document order (strings, keys included, are skipped).
+fn number_literals(text: &[u8]) -> Vec<&str> {
+    let mut literals = Vec::new();
+    let mut at = 0;
+    while at < text.len() {
+        match text[at] {
+            b'"' => {
+                at += 1;
+                while at < text.len() && text[at] != b'"' {
+                    at += if text[at] == b'\\' { 2 } else { 1 };
+                }
+                at += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = at;
+                while at < text.len()
+                    && matches!(text[at], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
+                    at += 1;
+                }
+                // Valid JSON (already parsed) is ASCII here.
+                literals.push(std::str::from_utf8(&text[start..at]).unwrap_or_default());
+            }
+            _ => at += 1,
+        }
+    }
+    literals
+}
+
+/// How many decimal places a JSON number literal has, exactly: `1.50` has 1, `1e2` and `100e-2` 0,
+/// `1.5e-3` 4.
+fn decimal_places(literal: &str) -> u32 {
+    let unsigned = literal.trim_start_matches('-');
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i64>().unwrap_or(0)),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let significant = digits.trim_end_matches('0');
+    if significant.trim_start_matches('0').is_empty() {
+        return 0;
+    }
+    let trailing_zeros = (digits.len() - significant.len()) as i64;
+    let places = fraction.len() as i64 - exponent - trailing_zeros;
+    places.clamp(0, i64::from(u32::MAX)) as u32
 }
 
 /// Deserializes `T` from `input`; the error names the field and the problem.
@@ -259,7 +343,7 @@ impl Input {
             Input::Json(Json::Bool(b)) => visitor.visit_bool(b),
             Input::Json(Json::Unsigned(n)) => visitor.visit_u64(n),
             Input::Json(Json::Signed(n)) => visitor.visit_i64(n),
-            Input::Json(Json::Float(n)) => visitor.visit_f64(n),
+            Input::Json(Json::Float { value, .. }) => visitor.visit_f64(value),
             Input::Json(Json::String(s)) | Input::Text(s) => visitor.visit_string(s),
             Input::Json(Json::Array(items)) => {
                 let mut seq = SeqDeserializer::new(items.into_iter().map(Input::Json));
@@ -285,9 +369,17 @@ impl Input {
                 text.parse::<Id>()?;
             }
             (Money::SERDE_NAME, Input::Json(json)) => {
-                if let Some(units) = json.as_f64() {
-                    Money::from_units(units)?;
-                }
+                let units = match *json {
+                    Json::Unsigned(n) => n as f64,
+                    Json::Signed(n) => n as f64,
+                    // Decided on the text: as an f64, 19.999999999 is within float noise of 20.
+                    Json::Float { decimals, .. } if decimals > 2 => {
+                        return Err(Problem::TooManyDecimals.into());
+                    }
+                    Json::Float { value, .. } => value,
+                    _ => return Ok(()),
+                };
+                Money::from_units(units)?;
             }
             _ => {}
         }
@@ -446,7 +538,7 @@ mod tests {
     use super::*;
 
     fn parsed(body: &Value) -> Input {
-        Input::Json(serde_json::from_str(&body.to_string()).unwrap())
+        Input::Json(Json::parse(body.to_string().as_bytes()).unwrap())
     }
 
     #[derive(Debug, Deserialize, PartialEq)]
@@ -553,6 +645,19 @@ mod tests {
                 at("price", Problem::TooManyDecimals),
             ),
             (with("price", json!(1e13)), at("price", Problem::OutOfRange)),
+            // Within float noise of 20 and 10: decided on the text, not on the f64.
+            (
+                with("price", json!(19.999999999)),
+                at("price", Problem::TooManyDecimals),
+            ),
+            (
+                with("price", json!(10.000000001)),
+                at("price", Problem::TooManyDecimals),
+            ),
+            (
+                with("count", json!(1.5)),
+                at("count", Problem::WrongType(JsonKind::Integer)),
+            ),
             (
                 with("price", json!("1")),
                 at("price", Problem::WrongType(JsonKind::Number)),
@@ -573,7 +678,7 @@ mod tests {
     fn good_json_deserializes_and_unknown_fields_are_ignored() {
         let body = json!({
             "email": "a@b.co", "count": 2, "share": 1, "gift": false, "tags": ["x"],
-            "address": {"city": "Cairo"}, "productId": "682B7173F5C8C863AB931A45",
+            "address": {"city": "Cairo"}, "productId": "682b7173f5c8c863ab931a45",
             "price": 19.99, "kind": "sale", "role": "admin"
         });
         let order: Order = deserialize(parsed(&body)).unwrap();
@@ -594,12 +699,43 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_read_from_their_text() {
+        for (literal, places) in [
+            ("1", 0),
+            ("1.0", 0),
+            ("1.50", 1),
+            ("-0.05", 2),
+            ("1e2", 0),
+            ("100e-2", 0),
+            ("1.5e-3", 4),
+            ("19.999999999", 9),
+            ("0.0", 0),
+        ] {
+            assert_eq!(decimal_places(literal), places, "{literal}");
+        }
+        let body = br#"{"email": "a@b.co", "count": 1.0, "price": 100e-2, "note": "1.234", "tags": ["7.5"]}"#;
+        let order: Order = deserialize(Input::Json(Json::parse(body).unwrap())).unwrap();
+        assert_eq!(
+            order.count, 1,
+            "an integral number is an integer, as in JSON Schema"
+        );
+        assert_eq!(order.price, Some(Money::from_minor(100)));
+        let body = br#"{"email": "a\"1.234", "count": 2e0, "price": 0.125}"#;
+        let error = deserialize::<Order>(Input::Json(Json::parse(body).unwrap())).unwrap_err();
+        assert_eq!(
+            error.problem,
+            Problem::TooManyDecimals,
+            "strings never shift the numbers"
+        );
+    }
+
+    #[test]
     fn a_key_sent_twice_reaches_the_type_twice_and_is_refused() {
         let body = r#"{"email": "a@b.co", "count": 1, "count": 2}"#;
-        let error = deserialize::<Order>(Input::Json(serde_json::from_str(body).unwrap()));
+        let error = deserialize::<Order>(Input::Json(Json::parse(body.as_bytes()).unwrap()));
         assert_eq!(error.unwrap_err().problem, Problem::Invalid);
         let body = r#"{"email": "a@b.co", "count": "x", "count": 2}"#;
-        let error = deserialize::<Order>(Input::Json(serde_json::from_str(body).unwrap()));
+        let error = deserialize::<Order>(Input::Json(Json::parse(body.as_bytes()).unwrap()));
         assert_eq!(
             error.unwrap_err(),
             FieldProblem {
