@@ -15,7 +15,11 @@ use crate::{
     kind::{Extra, Kind},
     model::{Entity, Offer, OfferType, Product},
 };
-use shared::{FieldErrors, FieldIssue, Id, Money, extract::Validate};
+use shared::{
+    FieldErrors, FieldIssue, Id, Money,
+    extract::Validate,
+    text::{self, Lines},
+};
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 5_000;
@@ -28,22 +32,27 @@ pub const MAX_LINKS_PER_PRODUCT: usize = 30;
 const MAX_QUANTITY: u64 = 1_000_000_000;
 const MAX_PRICE_MINOR: i64 = 100_000_000_000;
 
-fn check_text(errors: &mut FieldErrors, field: &str, value: Option<&String>, max: usize) {
-    check_length(errors, field, value, 1, max);
+/// A required name (one line) or description (many), when sent.
+fn check_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&String>,
+    lines: Lines,
+    max: usize,
+) {
+    check_length(errors, field, value, lines, 1, max);
 }
 
 fn check_length(
     errors: &mut FieldErrors,
     field: &str,
     value: Option<&String>,
+    lines: Lines,
     min: usize,
     max: usize,
 ) {
-    if let Some(value) = value {
-        let chars = value.trim().chars().count();
-        if !(min..=max).contains(&chars) {
-            errors.add(field, FieldIssue::Length { min, max });
-        }
+    if let Some(Err(issue)) = value.map(|v| text::check(v, lines, min, max)) {
+        errors.add(field, issue);
     }
 }
 
@@ -112,8 +121,20 @@ impl Validate for EntityInput {}
 impl Body for EntityInput {
     fn check(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
-        check_text(&mut errors, "nameAr", self.name_ar.as_ref(), MAX_NAME_CHARS);
-        check_text(&mut errors, "nameEn", self.name_en.as_ref(), MAX_NAME_CHARS);
+        check_text(
+            &mut errors,
+            "nameAr",
+            self.name_ar.as_ref(),
+            Lines::One,
+            MAX_NAME_CHARS,
+        );
+        check_text(
+            &mut errors,
+            "nameEn",
+            self.name_en.as_ref(),
+            Lines::One,
+            MAX_NAME_CHARS,
+        );
         check_url(&mut errors, "cover", self.cover.as_ref());
         if self.color.as_deref().is_some_and(|c| !is_color(c.trim())) {
             errors.add("color", FieldIssue::Invalid);
@@ -194,13 +215,31 @@ impl Validate for ProductInput {}
 impl Body for ProductInput {
     fn check(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
-        check_text(&mut errors, "nameAr", self.name_ar.as_ref(), MAX_NAME_CHARS);
-        check_text(&mut errors, "nameEn", self.name_en.as_ref(), MAX_NAME_CHARS);
+        check_text(
+            &mut errors,
+            "nameAr",
+            self.name_ar.as_ref(),
+            Lines::One,
+            MAX_NAME_CHARS,
+        );
+        check_text(
+            &mut errors,
+            "nameEn",
+            self.name_en.as_ref(),
+            Lines::One,
+            MAX_NAME_CHARS,
+        );
         for (field, value) in [
             ("descriptionAr", &self.description_ar),
             ("descriptionEn", &self.description_en),
         ] {
-            check_text(&mut errors, field, value.as_ref(), MAX_DESCRIPTION_CHARS);
+            check_text(
+                &mut errors,
+                field,
+                value.as_ref(),
+                Lines::Many,
+                MAX_DESCRIPTION_CHARS,
+            );
         }
         if let Some(covers) = &self.cover_list {
             // At least one: the admin panel's product list shows `coverList[0]` unguarded.
@@ -348,6 +387,7 @@ impl Body for OfferInput {
             &mut errors,
             "nameAr",
             self.name_ar.as_ref(),
+            Lines::One,
             0,
             MAX_NAME_CHARS,
         );
@@ -355,6 +395,7 @@ impl Body for OfferInput {
             &mut errors,
             "nameEn",
             self.name_en.as_ref(),
+            Lines::One,
             0,
             MAX_NAME_CHARS,
         );

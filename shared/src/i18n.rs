@@ -210,6 +210,8 @@ pub enum FieldIssue {
     },
     OneOf(&'static [&'static str]),
     TooManyDecimals,
+    /// Control, bidirectional-override or invisible characters in text people read (`crate::text`).
+    HiddenCharacters,
     /// A URL whose origin is not one of the shop's own (no open redirect).
     OriginNotAllowed,
     /// A product that cannot be bought as asked, named in both languages.
@@ -279,6 +281,12 @@ impl FieldIssue {
                 .pick(
                     "يُسمح بخانتين عشريتين على الأكثر.",
                     "At most two decimal places are allowed.",
+                )
+                .into(),
+            FieldIssue::HiddenCharacters => lang
+                .pick(
+                    "يحتوي النص على محارف تحكم أو محارف غير مرئية غير مسموح بها.",
+                    "Contains control or invisible characters, which are not allowed.",
                 )
                 .into(),
             FieldIssue::OriginNotAllowed => lang

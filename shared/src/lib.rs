@@ -11,6 +11,7 @@
 //! - [`origin`]: the shop's own origins, so no redirect goes elsewhere.
 //! - [`http`]: what wraps every router (404/405, panics, body limit, request log, localized errors).
 //! - [`telemetry`]: JSON logs.
+//! - [`text`]: which characters names and descriptions may hold.
 //! - [`clock`]: the current time and Belta's ISO dates.
 //! - [`id`], [`money`], [`pagination`]: Belta-compatible ids, exact money, list paging.
 //! - [`auth`]: roles, token verification, the session read, and the `AuthUser`/`Staff` extractors
@@ -34,6 +35,7 @@ pub mod money;
 pub mod origin;
 pub mod pagination;
 pub mod telemetry;
+pub mod text;
 
 /// Every binary that links `shared` (each function, `ops`, the tests) allocates with mimalloc. On the
 /// heap a catalogue snapshot leaves behind, glibc's malloc made a warm list request's CPU grow with the

@@ -10,6 +10,7 @@ use shared::{
     ApiError, ApiResult, FieldErrors, FieldIssue, Lang, Msg,
     auth::{AuthUser, MaybeAuthUser, Role},
     extract::{JsonBody, SourceIp, Validate},
+    text::{self, Lines},
 };
 use utoipa::ToSchema;
 
@@ -41,15 +42,16 @@ pub struct RegisterBody {
 
 impl Validate for RegisterBody {}
 
+/// A person's name as typed: one line, 1-100 visible characters, nothing hidden (`shared::text`).
+pub(crate) fn full_name(value: &str) -> Result<String, FieldIssue> {
+    text::check(value, Lines::One, 1, 100)
+}
+
 impl TryFrom<RegisterBody> for Registration {
     type Error = FieldErrors;
 
     fn try_from(body: RegisterBody) -> Result<Self, FieldErrors> {
-        let full_name = body.full_name.trim();
-        let full_name = match full_name.chars().count() {
-            1..=100 => Ok(full_name.to_owned()),
-            _ => Err(FieldIssue::Length { min: 1, max: 100 }),
-        };
+        let full_name = full_name(&body.full_name);
         let email = Email::parse(&body.email);
         let password = Password::parse(body.password);
         match (full_name, email, password) {

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     AppState,
-    account::field_errors,
+    account::{self, field_errors},
     responses::{IntoApiError, LoginBody, no_store},
 };
 
@@ -246,25 +246,22 @@ pub async fn register(
     headers: HeaderMap,
     JsonBody(body): JsonBody<RegisterGithubBody>,
 ) -> ApiResult<Response> {
-    let full_name = body.full_name.trim();
-    let name_issue = (!(1..=100).contains(&full_name.chars().count()))
-        .then_some(FieldIssue::Length { min: 1, max: 100 });
+    let full_name = account::full_name(&body.full_name);
     let proof_issue = body
         .provider_id
         .trim()
         .is_empty()
         .then_some(FieldIssue::Required);
-    let errors = field_errors([("fullName", name_issue), ("providerId", proof_issue)]);
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let full_name = match (full_name, proof_issue) {
+        (Ok(full_name), None) => full_name,
+        (full_name, proof_issue) => {
+            let errors = field_errors([("fullName", full_name.err()), ("providerId", proof_issue)]);
+            return Err(ApiError::Validation(errors));
+        }
+    };
     let signed_in = state
         .identity
-        .register_with_proof(
-            body.provider_id.trim(),
-            full_name.to_owned(),
-            user_agent(&headers),
-        )
+        .register_with_proof(body.provider_id.trim(), full_name, user_agent(&headers))
         .await
         .map_err(IntoApiError::into_api)?;
     Ok(no_store(

@@ -97,6 +97,16 @@ async fn registering_validates_every_field() {
             "role",
             "unknown role",
         ),
+        (
+            json!({"fullName": "\u{200b}", "email": "a@b.co", "password": "password-123"}),
+            "fullName",
+            "invisible name",
+        ),
+        (
+            json!({"fullName": "Sara\u{202e}nimda", "email": "a@b.co", "password": "password-123"}),
+            "fullName",
+            "right-to-left override",
+        ),
     ];
     let english = Auth::anonymous(&app).in_lang("en");
     for (body, field, why) in cases {

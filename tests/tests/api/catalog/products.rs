@@ -119,10 +119,19 @@ async fn product_bodies_are_validated_like_create_on_patch_too() {
     for (body, field) in [
         (json!({"price": -1}), "price"),
         (json!({"price": 1.234}), "price"),
+        // Used to be stored as 20 and 10: an f64 cannot tell these from two-decimal amounts.
+        (json!({"price": 19.999999999}), "price"),
+        (json!({"price": 10.000000001}), "price"),
         (json!({"price": "ten"}), "price"),
         (json!({"quantity": -1}), "quantity"),
         (json!({"quantity": 1.5}), "quantity"),
         (json!({"nameEn": "   "}), "nameEn"),
+        // Invisible or spoofing names used to be stored.
+        (json!({"nameEn": "\u{200b}"}), "nameEn"),
+        (json!({"nameEn": "\u{feff}"}), "nameEn"),
+        (json!({"nameAr": "\u{200d}\u{200c}\u{2060}"}), "nameAr"),
+        (json!({"nameEn": "Shoe\u{202e}gpj.exe"}), "nameEn"),
+        (json!({"nameEn": "nul\u{0}esc\u{1b}"}), "nameEn"),
         (json!({"coverList": ["ftp://x"]}), "coverList[0]"),
         (
             json!({"coverList": "https://cdn.example/a.png"}),
