@@ -50,6 +50,7 @@ lint: tools
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	.venv/bin/cfn-lint template.yaml
+	.venv/bin/openapi-spec-validator openapi.json
 
 ## Regenerate openapi.json from the code.
 openapi:

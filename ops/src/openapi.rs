@@ -3,7 +3,10 @@
 
 use utoipa::{
     OpenApi,
-    openapi::{InfoBuilder, OpenApiBuilder},
+    openapi::{
+        Components, InfoBuilder, OpenApiBuilder, RefOr, header::HeaderBuilder, path::ParameterIn,
+        schema::Type,
+    },
 };
 
 /// The document, built from the code.
@@ -23,7 +26,73 @@ pub fn document() -> utoipa::openapi::OpenApi {
     for (_, part) in function_docs() {
         doc.merge(part);
     }
+    platform_answers(&mut doc);
     doc
+}
+
+/// What holds for every operation because of the platform, whichever function serves it: path ids are
+/// `Id`s, each 4xx is `{error, code, fields?}`, and any request may get a 503 with `Retry-After`
+/// while DynamoDB throttles (`shared::db`).
+fn platform_answers(doc: &mut utoipa::openapi::OpenApi) {
+    let (name, schema) = shared::api::error_schema();
+    doc.components
+        .get_or_insert_with(Components::new)
+        .schemas
+        .insert(name, schema);
+    let busy = {
+        let mut busy = shared::api::error_response(
+            "Busy for a moment (the database is throttling): retry after `Retry-After` seconds",
+        );
+        busy.headers.insert(
+            "Retry-After".into(),
+            RefOr::T(
+                HeaderBuilder::new()
+                    .schema(Some(
+                        utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer),
+                    ))
+                    .description(Some("Seconds to wait before retrying"))
+                    .build(),
+            ),
+        );
+        busy
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if let RefOr::T(parameter) = parameter
+                    && parameter.parameter_in == ParameterIn::Path
+                {
+                    parameter.schema = shared::api::path_parameter(&parameter.name).schema;
+                }
+            }
+            for (status, response) in operation.responses.responses.iter_mut() {
+                let RefOr::T(answer) = response else { continue };
+                if status.starts_with('4') && answer.content.is_empty() {
+                    *answer = shared::api::error_response(&answer.description);
+                }
+                // OpenAPI requires a description on every response.
+                if answer.description.is_empty() {
+                    answer.description = match status.chars().next() {
+                        Some('2') => "Success",
+                        Some('3') => "The browser is sent on to another page",
+                        _ => "`{error, code, fields?}` in the request's language",
+                    }
+                    .into();
+                }
+            }
+            operation
+                .responses
+                .responses
+                .insert("503".into(), RefOr::T(busy.clone()));
+        }
+    }
 }
 
 /// Each function's own description, by binary name. Add a function here when its crate is added.

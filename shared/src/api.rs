@@ -38,6 +38,47 @@ struct ErrorBody {
     fields: Option<BTreeMap<String, Vec<String>>>,
 }
 
+/// The answer every error is: `{error, code, fields?}`, referring to the `ErrorBody` component.
+pub fn error_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                ErrorBody::name(),
+            )))),
+        )
+        .build()
+}
+
+/// The `ErrorBody` component that [`error_response`] refers to.
+pub fn error_schema() -> (String, RefOr<Schema>) {
+    (ErrorBody::name().into_owned(), ErrorBody::schema())
+}
+
+/// A path parameter: ids are exactly what `Id` parses (24 lowercase hex digits), anything else a string.
+pub fn path_parameter(name: &str) -> Parameter {
+    let is_id = name == "id" || name.ends_with("Id");
+    let schema = if is_id {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[0-9a-f]{24}$"))
+            .build()
+    } else {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .build()
+    };
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(is_id.then_some("24 lowercase hexadecimal characters"))
+        .schema(Some(schema))
+        .build()
+}
+
 /// Named schemas collected while describing operations.
 type Schemas = Vec<(String, RefOr<Schema>)>;
 
@@ -163,17 +204,7 @@ impl Op {
     /// The OpenAPI operation, adding the schemas it names to `schemas`.
     fn describe(&self, tag: &str, schemas: &mut Schemas) -> Operation {
         let json = |schema: RefOr<Schema>| Content::new(Some(schema));
-        let error = || {
-            ResponseBuilder::new()
-                .description("`{error, code, fields?}` in the request's language")
-                .content(
-                    "application/json",
-                    json(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                        ErrorBody::name(),
-                    ))),
-                )
-                .build()
-        };
+        let error = || error_response("`{error, code, fields?}` in the request's language");
         let public = !self.staff;
         let mut parameters: Vec<Parameter> = self
             .query
@@ -182,15 +213,13 @@ impl Op {
             .into_iter()
             .filter(|p| !(public && self.staff_only.contains(&p.name.as_str())))
             .collect();
-        if self.path.contains("{id}") {
-            parameters.push(
-                ParameterBuilder::new()
-                    .name("id")
-                    .parameter_in(ParameterIn::Path)
-                    .required(Required::True)
-                    .description(Some("24 hexadecimal characters"))
-                    .build(),
-            );
+        parameters
+            .iter_mut()
+            .for_each(crate::pagination::describe_paging);
+        for segment in self.path.split('/') {
+            if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                parameters.push(path_parameter(name));
+            }
         }
         let mut operation = OperationBuilder::new()
             .tag(tag)
@@ -295,9 +324,7 @@ impl<S: Clone + Send + Sync + 'static> Api<S> {
         }
         let mut components = Components::new();
         components.schemas.extend(schemas);
-        components
-            .schemas
-            .insert(ErrorBody::name().into_owned(), ErrorBody::schema());
+        components.schemas.extend([error_schema()]);
         OpenApiBuilder::new()
             .paths(paths)
             .components(Some(components))

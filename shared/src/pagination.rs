@@ -47,6 +47,25 @@ impl Validate for PageQuery {
     }
 }
 
+/// The OpenAPI description of a list's `page` and `limit` query parameters, whichever query type
+/// declares them: at least 1; `page` at most [`MAX_PAGE`]; a larger `limit` is accepted and reduced
+/// to [`MAX_LIMIT`], so its bound is the integer's.
+pub fn describe_paging(parameter: &mut utoipa::openapi::path::Parameter) {
+    let maximum = match parameter.name.as_str() {
+        "page" => f64::from(MAX_PAGE),
+        "limit" => f64::from(u32::MAX),
+        _ => return,
+    };
+    parameter.schema = Some(utoipa::openapi::RefOr::T(
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(1.0))
+            .maximum(Some(maximum))
+            .build()
+            .into(),
+    ));
+}
+
 /// A validated page request: `page >= 1`, `1 <= limit <= MAX_LIMIT`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageRequest {

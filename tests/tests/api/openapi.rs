@@ -263,3 +263,40 @@ async fn what_the_catalogue_answers_matches_its_documented_schemas() {
         assert_documented(&doc, method.as_str(), template, status, &answer);
     }
 }
+
+#[test]
+fn every_path_parameter_and_list_page_is_described_exactly() {
+    let doc = document();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let schema = &parameter["schema"];
+                assert!(
+                    schema.is_object(),
+                    "{method} {path}: `{name}` has no schema"
+                );
+                if parameter["in"] == "path" && (name == "id" || name.ends_with("Id")) {
+                    assert_eq!(schema["pattern"], "^[0-9a-f]{24}$", "{method} {path}");
+                }
+                if parameter["in"] == "query" && ["page", "limit"].contains(&name) {
+                    assert_eq!(schema["minimum"], 1, "{method} {path}: `{name}`");
+                }
+            }
+            let answers = operation["responses"].as_object().unwrap();
+            assert!(
+                answers.contains_key("503"),
+                "{method} {path}: throttling is undocumented"
+            );
+            for (status, answer) in answers {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert_eq!(
+                        answer["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorBody",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+}

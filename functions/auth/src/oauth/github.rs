@@ -110,7 +110,7 @@ fn target_issue(target: &Option<String>) -> Option<FieldIssue> {
 
 /// Where GitHub sends the browser back. A state that is not ours, expired or already used: 400 (there
 /// is no trustworthy place to send the browser). Otherwise always a redirect to one of the three targets.
-#[utoipa::path(get, path = "/auth/github/callback", tag = "auth", params(CallbackQuery),
+#[utoipa::path(get, path = "/auth/github/callback", tag = "auth", operation_id = "github_callback", params(CallbackQuery),
     responses((status = 302, description = "to loginUrl, newAccountUrl or failureUrl"), (status = 400)))]
 #[tracing::instrument(skip_all)]
 pub async fn callback(
@@ -238,7 +238,7 @@ impl Validate for RegisterGithubBody {}
 /// Creates the account for the GitHub user the callback saw, once per proof, and signs it in (Belta's
 /// login body with `email: null`, `provider: "github"`, `confirmed: true`). A missing, expired or used
 /// proof: 401 `invalid_oauth_proof`.
-#[utoipa::path(post, path = "/auth/register-github", tag = "auth", request_body = RegisterGithubBody,
+#[utoipa::path(post, path = "/auth/register-github", tag = "auth", operation_id = "register_github", request_body = RegisterGithubBody,
     responses((status = 201, body = LoginBody), (status = 400), (status = 401), (status = 409)))]
 #[tracing::instrument(skip_all)]
 pub async fn register(

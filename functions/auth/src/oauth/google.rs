@@ -216,7 +216,7 @@ pub async fn consent_url(State(state): State<AppState>) -> ApiResult<Response> {
 /// Seed 002's callback: exchanges the code (with the PKCE verifier), checks the ID token, and sends the
 /// browser to `GOOGLE_AUTH_REDIRECT_URL?accessToken=&refreshToken=` (seed 002's convention), or with
 /// `error=google_auth_failed`. A state that is not ours, expired or used: 400.
-#[utoipa::path(get, path = "/v1/auth/google/callback", tag = "seed clients", params(CallbackQuery),
+#[utoipa::path(get, path = "/v1/auth/google/callback", tag = "seed clients", operation_id = "blazex_google_callback", params(CallbackQuery),
     responses((status = 302, description = "to the app, with tokens or an error"), (status = 400)))]
 #[tracing::instrument(skip_all)]
 pub async fn callback(
