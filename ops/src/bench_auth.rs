@@ -26,22 +26,23 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
     let table = format!("bench-{}", Id::new());
     let plain_db = aws::dynamodb(sdk);
     schema::ensure_table(&plain_db, &table).await?;
-    let _ = aws::ses(sdk)
-        .create_email_identity()
-        .email_identity("bench.example")
-        .send()
-        .await;
+
+    let mail_queue = crate::bootstrap::ensure_queue(
+        sdk,
+        &crate::bootstrap::QueueSpec::mail(&format!("{table}-mail"), 30),
+    )
+    .await?;
 
     let (counted_db, counter) = crate::bench::counted_dynamodb(sdk);
     let config = auth::Config::read(EnvReader::from_pairs([
         ("TABLE_NAME", table.as_str()),
-        ("MAIL_FROM", "bench@bench.example"),
+        ("MAIL_QUEUE_URL", mail_queue.url.as_str()),
         ("JWT_SECRET", crate::bench::JWT_SECRET),
     ]))?;
     let router = auth::router(auth::AppState::with_clients(
         config,
         counted_db,
-        aws::ses(sdk),
+        aws::sqs(sdk),
         aws_sdk_secretsmanager::Client::new(sdk),
     ));
 

@@ -222,6 +222,10 @@ async fn main() -> anyhow::Result<()> {
                 ("TABLE_NAME", "bench"),
                 ("UPLOAD_BUCKET", "bench"),
                 ("MAIL_FROM", "bench@example.com"),
+                (
+                    "MAIL_QUEUE_URL",
+                    "https://sqs.us-east-1.amazonaws.com/123456789012/bench-mail",
+                ),
                 ("JWT_SECRET", bench::JWT_SECRET),
                 ("PUBLIC_BASE_URL", "https://cdn.bench.example"),
             ]
