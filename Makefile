@@ -6,7 +6,7 @@ WATCH_PORT ?= 9000
 DEVPAY_PORT ?= 4243
 # devauth, the local OAuth provider (GitHub and Google); local.env's GITHUB_*/GOOGLE_* URLs name this port.
 DEVAUTH_PORT ?= 4244
-# devpoll, which feeds the local queues to the queue functions (mailer) as Lambda does in AWS.
+# devpoll, which feeds the local queues to the queue functions (mailer, upload-check) as Lambda does in AWS.
 DEVPOLL_PORT ?= 4245
 # The local admin `make dev` creates; override both for your own (documented defaults, local only).
 DEV_ADMIN_EMAIL ?= admin@belta.local

@@ -34,11 +34,13 @@ pub struct Poller {
 }
 
 impl Poller {
-    /// Starts polling every queue: `MAIL_QUEUE_URL` for `mailer`. `env` gives each function the
-    /// environment it would have in AWS (called once per function).
+    /// Starts polling every queue: `MAIL_QUEUE_URL` for `mailer`, `UPLOAD_CHECK_QUEUE_URL` for
+    /// `upload-check`. `env` gives each function the environment it would have in AWS (called once
+    /// per function).
     pub fn start(sdk: &SdkConfig, env: impl Fn() -> EnvReader) -> anyhow::Result<Poller> {
         let mut queue_env = env();
         let mail_queue = queue_env.required("MAIL_QUEUE_URL");
+        let upload_check_queue = queue_env.required("UPLOAD_CHECK_QUEUE_URL");
         queue_env.finish()?;
 
         let mailer = mailer::MailerState::new(mailer::Config::read(env())?, sdk);
@@ -47,8 +49,17 @@ impl Poller {
             Box::pin(async move { mailer::handle(&mailer, event).await })
         });
 
+        let checker = upload_check::CheckerState::new(upload_check::Config::read(env())?, sdk);
+        let checker: Handler = Arc::new(move |event| {
+            let checker = checker.clone();
+            Box::pin(async move { upload_check::handle(&checker, event).await })
+        });
+
         let sqs = aws::sqs(sdk);
-        let queues = vec![(mail_queue, "mailer", mailer)];
+        let queues = vec![
+            (mail_queue, "mailer", mailer),
+            (upload_check_queue, "upload-check", checker),
+        ];
         Ok(Poller {
             queues: queues
                 .iter()

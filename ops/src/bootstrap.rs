@@ -1,19 +1,21 @@
 //! Creates what the API needs in an AWS account or in the local emulator: the table (exactly as
-//! template.yaml declares it), the upload bucket, the mail queue (with its dead-letter queue) and the
-//! mail sender identity, and locally the payment and OAuth secrets that let the functions talk to
+//! template.yaml declares it), the upload bucket, the mail queue and the upload-check queue (each with
+//! its dead-letter queue; the bucket sends its quarantine's events to the second), the mail sender
+//! identity, and locally the payment and OAuth secrets that let the functions talk to
 //! devpay and devauth. Safe to run again.
 
 use aws_config::SdkConfig;
 use shared::{aws, config::EnvReader, db::schema};
 
-/// What to create, from `TABLE_NAME`, `UPLOAD_BUCKET`, `MAIL_FROM` and `MAIL_QUEUE_URL` (the queue is
-/// named by the URL's last segment).
+/// What to create, from `TABLE_NAME`, `UPLOAD_BUCKET`, `MAIL_FROM`, `MAIL_QUEUE_URL` and
+/// `UPLOAD_CHECK_QUEUE_URL` (each queue is named by its URL's last segment).
 #[derive(Debug, Clone)]
 pub struct Resources {
     pub table_name: String,
     pub bucket: String,
     pub mail_from: String,
     pub mail_queue_url: String,
+    pub upload_check_queue_url: String,
 }
 
 impl Resources {
@@ -23,6 +25,7 @@ impl Resources {
             bucket: env.required("UPLOAD_BUCKET"),
             mail_from: env.required("MAIL_FROM"),
             mail_queue_url: env.required("MAIL_QUEUE_URL"),
+            upload_check_queue_url: env.required("UPLOAD_CHECK_QUEUE_URL"),
         };
         env.finish()?;
         Ok(resources)
@@ -86,16 +89,34 @@ pub async fn run(
         );
     }
 
-    let name = queue_name(&resources.mail_queue_url);
-    let mail_queue = ensure_queue(sdk, &QueueSpec::mail(name, LOCAL_VISIBILITY_SECS)).await?;
-    if mail_queue.url != resources.mail_queue_url {
-        anyhow::bail!(
-            "MAIL_QUEUE_URL is {}, but the queue {name} is at {}",
-            resources.mail_queue_url,
-            mail_queue.url
+    for (variable, url, spec) in [
+        (
+            "MAIL_QUEUE_URL",
+            &resources.mail_queue_url,
+            QueueSpec::mail as fn(&str, u32) -> QueueSpec,
+        ),
+        (
+            "UPLOAD_CHECK_QUEUE_URL",
+            &resources.upload_check_queue_url,
+            QueueSpec::upload_check,
+        ),
+    ] {
+        let name = queue_name(url);
+        let queue = ensure_queue(sdk, &spec(name, LOCAL_VISIBILITY_SECS)).await?;
+        anyhow::ensure!(
+            &queue.url == url,
+            "{variable} is {url}, but the queue {name} is at {}",
+            queue.url
         );
+        println!("queue {name}: ready (dead letters in {name}-dlq)");
+        if variable == "UPLOAD_CHECK_QUEUE_URL" {
+            ensure_upload_events(sdk, &resources.bucket, &queue).await?;
+            println!(
+                "bucket {}: new objects under quarantine/ are announced on {name}",
+                resources.bucket
+            );
+        }
     }
-    println!("queue {name}: ready (dead letters in {name}-dlq)");
 
     let ses = aws::ses(sdk);
     let domain = resources.mail_domain();
@@ -147,6 +168,58 @@ impl QueueSpec {
             visibility_secs,
         }
     }
+
+    /// The upload-check queue: an event is worth a try as long as its quarantined object is kept.
+    pub fn upload_check(name: &str, visibility_secs: u32) -> Self {
+        QueueSpec {
+            name: name.to_owned(),
+            retention_secs: DEAD_LETTER_RETENTION_SECS,
+            visibility_secs,
+        }
+    }
+}
+
+/// Tells `queue` about every object created under the bucket's quarantine (template.yaml's
+/// `NotificationConfiguration`).
+pub async fn ensure_upload_events(
+    sdk: &SdkConfig,
+    bucket: &str,
+    queue: &Queue,
+) -> anyhow::Result<()> {
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration,
+        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    };
+    let quarantine = FilterRule::builder()
+        .name(FilterRuleName::Prefix)
+        .value(upload::presigned::QUARANTINE_PREFIX)
+        .build();
+    let configuration = NotificationConfiguration::builder()
+        .queue_configurations(
+            QueueConfiguration::builder()
+                .queue_arn(&queue.arn)
+                .events(Event::S3ObjectCreated)
+                .filter(
+                    NotificationConfigurationFilter::builder()
+                        .key(S3KeyFilter::builder().filter_rules(quarantine).build())
+                        .build(),
+                )
+                .build()?,
+        )
+        .build();
+    aws::s3(sdk)
+        .put_bucket_notification_configuration()
+        .bucket(bucket)
+        .notification_configuration(configuration)
+        .send()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "Failed to announce {bucket}'s uploads: {}",
+                aws_sdk_s3::error::DisplayErrorContext(e)
+            )
+        })?;
+    Ok(())
 }
 
 /// A queue's URL (for senders and pollers) and ARN (for redrive policies and notifications).

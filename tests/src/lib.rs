@@ -162,6 +162,8 @@ pub struct TestApp {
     pub devpay: devpay::DevPayHandle,
     /// This test's mail queue, which the API puts mails on and the mailer takes them from.
     pub mail_queue: ops::bootstrap::Queue,
+    /// The queue on which this test's bucket announces presigned uploads to the checker.
+    pub upload_check_queue: ops::bootstrap::Queue,
     /// Feeds this test's queues to the queue functions, as Lambda does in AWS.
     pub poller: devpoll::Poller,
 }
@@ -243,8 +245,24 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
     )
     .await
     .expect("the emulator creates the mail queue");
+    let upload_check_queue = ops::bootstrap::ensure_queue(
+        &sdk_config,
+        &ops::bootstrap::QueueSpec::upload_check(
+            &format!("{table_name}-upload-check"),
+            TEST_VISIBILITY_SECS,
+        ),
+    )
+    .await
+    .expect("the emulator creates the upload-check queue");
+    ops::bootstrap::ensure_upload_events(&sdk_config, &bucket, &upload_check_queue)
+        .await
+        .expect("the emulator announces uploads");
     let mut settings = vec![
         ("MAIL_QUEUE_URL".to_owned(), mail_queue.url.clone()),
+        (
+            "UPLOAD_CHECK_QUEUE_URL".to_owned(),
+            upload_check_queue.url.clone(),
+        ),
         ("PAYMENT_API_URL".to_owned(), devpay.base_url.clone()),
         ("PAYMENT_SECRET_ID".to_owned(), secret_id),
         ("PUBLIC_API_URL".to_owned(), address.clone()),
@@ -297,6 +315,7 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         deployment,
         devpay,
         mail_queue,
+        upload_check_queue,
         poller,
     }
 }
