@@ -155,7 +155,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Openapi { write: Some(path) } => std::fs::write(&path, openapi::render())?,
         Command::BenchAuth { runs } => {
             let costs = ops::bench_auth::measure(&aws::sdk_config().await, runs).await?;
-            println!("| operation | DynamoDB requests per call | wall median | wall p90 |");
+            println!("| operation | AWS requests per call | wall median | wall p90 |");
             println!("|---|---|---|---|");
             for mut cost in costs {
                 let (median, p90, _) = bench::summarize(&mut cost.wall);
