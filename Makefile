@@ -6,6 +6,8 @@ WATCH_PORT ?= 9000
 DEVPAY_PORT ?= 4243
 # devauth, the local OAuth provider (GitHub and Google); local.env's GITHUB_*/GOOGLE_* URLs name this port.
 DEVAUTH_PORT ?= 4244
+# devpoll, which feeds the local queues to the queue functions (mailer, upload-check) as Lambda does in AWS.
+DEVPOLL_PORT ?= 4245
 # The local admin `make dev` creates; override both for your own (documented defaults, local only).
 DEV_ADMIN_EMAIL ?= admin@belta.local
 DEV_ADMIN_PASSWORD ?= belta-admin-local
@@ -16,6 +18,7 @@ dev: bootstrap
 	scripts/dev-env.sh
 	scripts/devpay.sh start $(DEVPAY_PORT) http://127.0.0.1:$(WATCH_PORT)/checkout/webhook
 	scripts/devauth.sh start $(DEVAUTH_PORT)
+	set -a && . ./local.env && set +a && scripts/local-service.sh start devpoll $(DEVPOLL_PORT)
 	set -a && . ./local.env && set +a && ADMIN_PASSWORD='$(DEV_ADMIN_PASSWORD)' cargo run --quiet -p ops -- create-admin --email '$(DEV_ADMIN_EMAIL)'
 	set -a && . ./local.env && set +a && cargo run --quiet -p ops -- load-demo
 	@echo "Local admin: $(DEV_ADMIN_EMAIL) / $(DEV_ADMIN_PASSWORD)   API: http://127.0.0.1:$(WATCH_PORT)   mail: http://127.0.0.1:4566/moto-api/data.json   payments: http://127.0.0.1:$(DEVPAY_PORT)   sign-in: http://127.0.0.1:$(DEVAUTH_PORT)"
@@ -33,16 +36,17 @@ tools:
 emulator: tools
 	scripts/emulator.sh start 4566
 
-## Create the table, bucket, mail identity and payment secret (devpay's keys) in the emulator (idempotent).
+## Create the table, bucket, mail queue, mail identity and payment secret (devpay's keys) in the emulator (idempotent).
 bootstrap: emulator
 	scripts/devpay.sh keys
 	scripts/devauth.sh keys
 	set -a && . ./local.env && . .dev/devpay-keys.env && . .dev/devauth-keys.env && set +a && cargo run --quiet -p ops -- bootstrap --local-public-uploads --local-payment-keys --local-oauth-secret
 
-## Stop the emulator, devpay and devauth.
+## Stop the emulator, devpay, devauth and devpoll.
 stop:
 	scripts/devpay.sh stop $(DEVPAY_PORT)
 	scripts/devauth.sh stop $(DEVAUTH_PORT)
+	scripts/local-service.sh stop devpoll $(DEVPOLL_PORT)
 	scripts/emulator.sh stop 4566
 
 ## Formatting, clippy with warnings as errors, and cfn-lint.
@@ -59,7 +63,7 @@ openapi:
 ## Release arm64 binaries for Lambda in target/lambda/<function>/bootstrap.
 build:
 	scripts/tools.sh --build
-	PATH="$(VENV_PATH)" cargo lambda build --release --arm64 --workspace --exclude ops --exclude api-tests --exclude shared --exclude devpay --exclude devauth
+	PATH="$(VENV_PATH)" cargo lambda build --release --arm64 --workspace --exclude ops --exclude api-tests --exclude shared --exclude devpay --exclude devauth --exclude devpoll
 
 ## Binary sizes and cold-start init times per function.
 bench:

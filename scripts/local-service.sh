@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Starts and stops one of our local stand-ins for an outside service (devpay, devauth) in the
-# background, the way `make dev` needs them: built first and started directly, so the PID file in .dev/
+# Starts and stops one of our local stand-ins for an outside service (devpay, devauth) or for AWS's
+# own plumbing (devpoll) in the background, the way `make dev` needs them: built first and started directly, so the PID file in .dev/
 # holds the server's own PID, not cargo's; started only when it does not already run; ready when its
 # port answers.
-#   local-service.sh start NAME PORT [VAR=VALUE ...]   with .dev/NAME-keys.env and NAME_ADDR=127.0.0.1:PORT
+#   local-service.sh start NAME PORT [VAR=VALUE ...]   with .dev/NAME-keys.env (if any) and NAME_ADDR=127.0.0.1:PORT
 #   local-service.sh stop NAME PORT
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ case "$command" in
       cargo build --quiet -p "$name"
       addr_var="$(echo "$name" | tr '[:lower:]' '[:upper:]')_ADDR"
       (
-        set -a && . "./.dev/$name-keys.env" && set +a
+        if [ -f "./.dev/$name-keys.env" ]; then set -a && . "./.dev/$name-keys.env" && set +a; fi
         env "$addr_var=127.0.0.1:$port" "$@" nohup "target/debug/$name" > ".dev/$name-$port.log" 2>&1 &
         echo $! > "$pidfile"
       )

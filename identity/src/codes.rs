@@ -124,7 +124,8 @@ struct CodeRecord {
     pk: String,
     #[serde(rename = "SK")]
     sk: String,
-    /// HMAC of the pending code; absent when none is pending (or the email has no account).
+    /// HMAC of the pending code; absent when none is pending. A code nobody was sent (the email has no
+    /// account) is stored too, so that checking a guess costs the same either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     code_mac: Option<String>,
     code_expires_at: i64,
@@ -351,8 +352,9 @@ impl CodeStore {
     }
 
     /// Stores a new code when the limits allow and returns it for mailing. With `deliver = false` (no
-    /// such account, or nothing to confirm) the limits are counted and the answer is the same, but no
-    /// code exists and nothing is to be mailed.
+    /// such account, or nothing to confirm) the limits are counted, the answer is the same and a code
+    /// is stored all the same (so that guesses cost what they cost for an account), but nobody learns
+    /// it: nothing is to be mailed.
     #[tracing::instrument(skip_all, fields(?purpose, deliver))]
     pub async fn open(
         &self,
@@ -382,7 +384,7 @@ impl CodeStore {
         let record = CodeRecord {
             pk: key.pk,
             sk: key.sk,
-            code_mac: deliver.then(|| self.mac(purpose, email, &code)),
+            code_mac: Some(self.mac(purpose, email, &code)),
             code_expires_at: now + CODE_TTL_SECS,
             attempts: 0,
             sends,

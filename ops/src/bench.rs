@@ -118,7 +118,7 @@ pub fn summarize(durations: &mut [Duration]) -> (f64, f64, f64) {
     )
 }
 
-/// Counts every request a DynamoDB client sends (an SDK interceptor).
+/// Counts every request the clients it is given to send (an SDK interceptor).
 #[derive(Debug, Default, Clone)]
 pub struct CountRequests(pub Arc<AtomicUsize>);
 
@@ -142,6 +142,15 @@ impl Intercept for CountRequests {
         self.0.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
+}
+
+/// An SQS client whose requests `counter` counts too.
+pub fn counted_sqs(sdk: &SdkConfig, counter: &CountRequests) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(sdk)
+            .interceptor(counter.clone())
+            .build(),
+    )
 }
 
 /// A DynamoDB client whose requests are counted.

@@ -1,6 +1,6 @@
-//! How many DynamoDB requests (and how much wall time) login, refresh and an authenticated request
-//! cost, through the real auth router against the emulator. An SDK interceptor counts every request
-//! the function's DynamoDB client sends.
+//! How many AWS requests (and how much wall time) login, refresh, an authenticated request and a guest
+//! code cost, through the real auth router against the emulator. An SDK interceptor counts every
+//! request the function's DynamoDB and SQS clients send.
 
 use std::{
     sync::atomic::Ordering,
@@ -26,26 +26,27 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
     let table = format!("bench-{}", Id::new());
     let plain_db = aws::dynamodb(sdk);
     schema::ensure_table(&plain_db, &table).await?;
-    let _ = aws::ses(sdk)
-        .create_email_identity()
-        .email_identity("bench.example")
-        .send()
-        .await;
+
+    let mail_queue = crate::bootstrap::ensure_queue(
+        sdk,
+        &crate::bootstrap::QueueSpec::mail(&format!("{table}-mail"), 30),
+    )
+    .await?;
 
     let (counted_db, counter) = crate::bench::counted_dynamodb(sdk);
     let config = auth::Config::read(EnvReader::from_pairs([
         ("TABLE_NAME", table.as_str()),
-        ("MAIL_FROM", "bench@bench.example"),
+        ("MAIL_QUEUE_URL", mail_queue.url.as_str()),
         ("JWT_SECRET", crate::bench::JWT_SECRET),
     ]))?;
     let router = auth::router(auth::AppState::with_clients(
         config,
         counted_db,
-        aws::ses(sdk),
+        crate::bench::counted_sqs(sdk, &counter),
         aws_sdk_secretsmanager::Client::new(sdk),
     ));
 
-    let email = crate::bench::client_account(plain_db, table).await?;
+    let email = crate::bench::client_account(plain_db.clone(), table.clone()).await?;
 
     let call = |request: Request<Body>| {
         let router = router.clone();
@@ -96,6 +97,26 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
         let (requests, wall, _) = call(request).await?;
         me = (me.0 + requests, [me.1, vec![wall]].concat());
     }
+    // A guest code for an email with an account and for one without: the same requests, the same
+    // time (a fresh email each run: one code a minute per email).
+    let mut known = (0, Vec::new());
+    let mut unknown = (0, Vec::new());
+    for _ in 0..runs {
+        let account = crate::bench::client_account(plain_db.clone(), table.clone()).await?;
+        let (requests, wall, _) = call(post(
+            "/auth/send-guest-otp",
+            json!({"email": account, "purpose": "reset_password"}),
+        ))
+        .await?;
+        known = (known.0 + requests, [known.1, vec![wall]].concat());
+        let nobody = format!("nobody-{}@bench.example", Id::new());
+        let (requests, wall, _) = call(post(
+            "/auth/send-guest-otp",
+            json!({"email": nobody, "purpose": "reset_password"}),
+        ))
+        .await?;
+        unknown = (unknown.0 + requests, [unknown.1, vec![wall]].concat());
+    }
     let cost = |name, (requests, wall): (usize, Vec<Duration>)| OperationCost {
         name,
         requests_per_call: requests as f64 / runs as f64,
@@ -105,5 +126,7 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
         cost("POST /auth/login", login),
         cost("POST /auth/refresh-token", refresh),
         cost("GET /auth/me (session check + user read)", me),
+        cost("POST /auth/send-guest-otp, email with an account", known),
+        cost("POST /auth/send-guest-otp, email without one", unknown),
     ])
 }

@@ -1,16 +1,21 @@
 //! Creates what the API needs in an AWS account or in the local emulator: the table (exactly as
-//! template.yaml declares it), the upload bucket and the mail sender identity, and locally the payment
-//! and OAuth secrets that let the functions talk to devpay and devauth. Safe to run again.
+//! template.yaml declares it), the upload bucket, the mail queue and the upload-check queue (each with
+//! its dead-letter queue; the bucket sends its quarantine's events to the second), the mail sender
+//! identity, and locally the payment and OAuth secrets that let the functions talk to
+//! devpay and devauth. Safe to run again.
 
 use aws_config::SdkConfig;
 use shared::{aws, config::EnvReader, db::schema};
 
-/// What to create, from `TABLE_NAME`, `UPLOAD_BUCKET` and `MAIL_FROM`.
+/// What to create, from `TABLE_NAME`, `UPLOAD_BUCKET`, `MAIL_FROM`, `MAIL_QUEUE_URL` and
+/// `UPLOAD_CHECK_QUEUE_URL` (each queue is named by its URL's last segment).
 #[derive(Debug, Clone)]
 pub struct Resources {
     pub table_name: String,
     pub bucket: String,
     pub mail_from: String,
+    pub mail_queue_url: String,
+    pub upload_check_queue_url: String,
 }
 
 impl Resources {
@@ -19,6 +24,8 @@ impl Resources {
             table_name: env.required("TABLE_NAME"),
             bucket: env.required("UPLOAD_BUCKET"),
             mail_from: env.required("MAIL_FROM"),
+            mail_queue_url: env.required("MAIL_QUEUE_URL"),
+            upload_check_queue_url: env.required("UPLOAD_CHECK_QUEUE_URL"),
         };
         env.finish()?;
         Ok(resources)
@@ -82,6 +89,35 @@ pub async fn run(
         );
     }
 
+    for (variable, url, spec) in [
+        (
+            "MAIL_QUEUE_URL",
+            &resources.mail_queue_url,
+            QueueSpec::mail as fn(&str, u32) -> QueueSpec,
+        ),
+        (
+            "UPLOAD_CHECK_QUEUE_URL",
+            &resources.upload_check_queue_url,
+            QueueSpec::upload_check,
+        ),
+    ] {
+        let name = queue_name(url);
+        let queue = ensure_queue(sdk, &spec(name, LOCAL_VISIBILITY_SECS)).await?;
+        anyhow::ensure!(
+            &queue.url == url,
+            "{variable} is {url}, but the queue {name} is at {}",
+            queue.url
+        );
+        println!("queue {name}: ready (dead letters in {name}-dlq)");
+        if variable == "UPLOAD_CHECK_QUEUE_URL" {
+            ensure_upload_events(sdk, &resources.bucket, &queue).await?;
+            println!(
+                "bucket {}: new objects under quarantine/ are announced on {name}",
+                resources.bucket
+            );
+        }
+    }
+
     let ses = aws::ses(sdk);
     let domain = resources.mail_domain();
     match ses
@@ -103,6 +139,165 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// How long a received message stays hidden from other receivers in the local stack: longer than any
+/// handler runs, as Lambda requires of a queue it polls.
+pub const LOCAL_VISIBILITY_SECS: u32 = 30;
+/// Tries before a message moves to its dead-letter queue (template.yaml's `maxReceiveCount`).
+pub const MAX_RECEIVES: u32 = 3;
+/// How long the dead-letter queues keep what failed, counted from the first send, for an operator to
+/// look at (template.yaml declares the same).
+pub const DEAD_LETTER_RETENTION_SECS: u32 = 24 * 3600;
+
+/// A queue as template.yaml declares it: encrypted at rest, with a dead-letter queue `<name>-dlq`
+/// that takes a message after [`MAX_RECEIVES`] tries.
+pub struct QueueSpec {
+    pub name: String,
+    /// How long an unreceived message is kept.
+    pub retention_secs: u32,
+    pub visibility_secs: u32,
+}
+
+impl QueueSpec {
+    /// The mail queue: a mail is kept no longer than the one-time code it may carry lives.
+    pub fn mail(name: &str, visibility_secs: u32) -> Self {
+        QueueSpec {
+            name: name.to_owned(),
+            retention_secs: identity::codes::CODE_TTL_SECS as u32,
+            visibility_secs,
+        }
+    }
+
+    /// The upload-check queue: an event is worth a try as long as its quarantined object is kept.
+    pub fn upload_check(name: &str, visibility_secs: u32) -> Self {
+        QueueSpec {
+            name: name.to_owned(),
+            retention_secs: DEAD_LETTER_RETENTION_SECS,
+            visibility_secs,
+        }
+    }
+}
+
+/// Tells `queue` about every object created under the bucket's quarantine (template.yaml's
+/// `NotificationConfiguration`).
+pub async fn ensure_upload_events(
+    sdk: &SdkConfig,
+    bucket: &str,
+    queue: &Queue,
+) -> anyhow::Result<()> {
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration,
+        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    };
+    let quarantine = FilterRule::builder()
+        .name(FilterRuleName::Prefix)
+        .value(upload::presigned::QUARANTINE_PREFIX)
+        .build();
+    let configuration = NotificationConfiguration::builder()
+        .queue_configurations(
+            QueueConfiguration::builder()
+                .queue_arn(&queue.arn)
+                .events(Event::S3ObjectCreated)
+                .filter(
+                    NotificationConfigurationFilter::builder()
+                        .key(S3KeyFilter::builder().filter_rules(quarantine).build())
+                        .build(),
+                )
+                .build()?,
+        )
+        .build();
+    aws::s3(sdk)
+        .put_bucket_notification_configuration()
+        .bucket(bucket)
+        .notification_configuration(configuration)
+        .send()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "Failed to announce {bucket}'s uploads: {}",
+                aws_sdk_s3::error::DisplayErrorContext(e)
+            )
+        })?;
+    Ok(())
+}
+
+/// A queue's URL (for senders and pollers) and ARN (for redrive policies and notifications).
+pub struct Queue {
+    pub url: String,
+    pub arn: String,
+}
+
+/// The last segment of a queue URL, which is the queue's name.
+pub fn queue_name(url: &str) -> &str {
+    url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
+}
+
+/// Creates the queue and its dead-letter queue, or finds them (creating a queue that exists with
+/// the same attributes is a no-op in SQS).
+pub async fn ensure_queue(sdk: &SdkConfig, spec: &QueueSpec) -> anyhow::Result<Queue> {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let sqs = aws::sqs(sdk);
+    let create = |name: String, attributes: Vec<(A, String)>| {
+        let sqs = sqs.clone();
+        async move {
+            let url = sqs
+                .create_queue()
+                .queue_name(&name)
+                .set_attributes(Some(attributes.into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "Failed to create the queue {name}: {}",
+                        aws_sdk_sqs::error::DisplayErrorContext(e)
+                    )
+                })?
+                .queue_url
+                .ok_or_else(|| anyhow::anyhow!("SQS returned no URL for {name}"))?;
+            let arn = sqs
+                .get_queue_attributes()
+                .queue_url(&url)
+                .attribute_names(A::QueueArn)
+                .send()
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "Failed to read the queue {name}: {}",
+                        aws_sdk_sqs::error::DisplayErrorContext(e)
+                    )
+                })?
+                .attributes
+                .and_then(|mut a| a.remove(&A::QueueArn))
+                .ok_or_else(|| anyhow::anyhow!("SQS returned no ARN for {name}"))?;
+            anyhow::Ok(Queue { url, arn })
+        }
+    };
+    let dead_letters = create(
+        format!("{}-dlq", spec.name),
+        vec![
+            (A::SqsManagedSseEnabled, "true".into()),
+            (
+                A::MessageRetentionPeriod,
+                DEAD_LETTER_RETENTION_SECS.to_string(),
+            ),
+        ],
+    )
+    .await?;
+    let redrive = serde_json::json!({
+        "deadLetterTargetArn": dead_letters.arn,
+        "maxReceiveCount": MAX_RECEIVES,
+    });
+    create(
+        spec.name.clone(),
+        vec![
+            (A::SqsManagedSseEnabled, "true".into()),
+            (A::MessageRetentionPeriod, spec.retention_secs.to_string()),
+            (A::VisibilityTimeout, spec.visibility_secs.to_string()),
+            (A::RedrivePolicy, redrive.to_string()),
+        ],
+    )
+    .await
 }
 
 /// The local payment secret: `PAYMENT_SECRET_ID` names it, and it holds devpay's keys

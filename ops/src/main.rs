@@ -155,7 +155,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Openapi { write: Some(path) } => std::fs::write(&path, openapi::render())?,
         Command::BenchAuth { runs } => {
             let costs = ops::bench_auth::measure(&aws::sdk_config().await, runs).await?;
-            println!("| operation | DynamoDB requests per call | wall median | wall p90 |");
+            println!("| operation | AWS requests per call | wall median | wall p90 |");
             println!("|---|---|---|---|");
             for mut cost in costs {
                 let (median, p90, _) = bench::summarize(&mut cost.wall);
@@ -222,6 +222,10 @@ async fn main() -> anyhow::Result<()> {
                 ("TABLE_NAME", "bench"),
                 ("UPLOAD_BUCKET", "bench"),
                 ("MAIL_FROM", "bench@example.com"),
+                (
+                    "MAIL_QUEUE_URL",
+                    "https://sqs.us-east-1.amazonaws.com/123456789012/bench-mail",
+                ),
                 ("JWT_SECRET", bench::JWT_SECRET),
                 ("PUBLIC_BASE_URL", "https://cdn.bench.example"),
             ]

@@ -137,6 +137,7 @@ messages! {
     EmailNotVerified => "email_not_verified", "البريد الإلكتروني غير مؤكد لدى مزوّد الدخول.", "The provider has not verified this email.";
     StaffRoleNeedsAdmin => "staff_role_needs_admin", "فقط المدير يمكنه إنشاء حسابات فريق العمل.", "Only an admin can create staff accounts.";
     SessionNotFound => "session_not_found", "الجلسة غير موجودة.", "The session was not found.";
+    UploadNotFound => "upload_not_found", "عملية الرفع غير موجودة.", "The upload was not found.";
     MalformedMultipart => "malformed_multipart", "الطلب ليس نموذج multipart صالحًا.", "The request is not a valid multipart form.";
     ExpectedMultipart => "expected_multipart", "أرسل الملفات بصيغة multipart/form-data.", "Send files as multipart/form-data.";
     NotAnImage => "unsupported_file_type", "يُقبل فقط JPEG وPNG وWebP وGIF وAVIF.", "Only JPEG, PNG, WebP, GIF and AVIF images are accepted.";

@@ -16,7 +16,8 @@
 //! - [`id`], [`money`], [`pagination`]: Belta-compatible ids, exact money, list paging.
 //! - [`auth`]: roles, token verification, the session read, and the `AuthUser`/`Staff` extractors
 //!   (accounts, sessions' writes and token issuing are the `identity` crate's).
-//! - [`mail`]: SES mail.
+//! - [`mail`]: outgoing mail: the mail queue functions put mails on, and SES, which the mailer sends with.
+//! - [`queue`]: consuming an SQS queue the way Lambda's event source mapping drives it.
 //! - [`db`]: the single-table key layout, the table schema and DynamoDB error mapping.
 
 pub mod api;
@@ -34,6 +35,7 @@ pub mod mail;
 pub mod money;
 pub mod origin;
 pub mod pagination;
+pub mod queue;
 pub mod telemetry;
 pub mod text;
 

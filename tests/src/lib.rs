@@ -89,6 +89,11 @@ impl Deployment {
         let mut vars = vec![
             ("TABLE_NAME".to_owned(), self.table_name.clone()),
             ("MAIL_FROM".to_owned(), MAIL_FROM.to_owned()),
+            // A spawned app overrides it with its own queue.
+            (
+                "MAIL_QUEUE_URL".to_owned(),
+                "http://127.0.0.1:9/000000000000/offline".to_owned(),
+            ),
             ("JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
             ("UPLOAD_BUCKET".to_owned(), self.bucket.clone()),
             ("PUBLIC_BASE_URL".to_owned(), PUBLIC_BASE_URL.to_owned()),
@@ -190,7 +195,17 @@ pub struct TestApp {
     pub deployment: Deployment,
     /// The local payment provider the functions pay through; it posts its webhooks to this API.
     pub devpay: devpay::DevPayHandle,
+    /// This test's mail queue, which the API puts mails on and the mailer takes them from.
+    pub mail_queue: ops::bootstrap::Queue,
+    /// The queue on which this test's bucket announces presigned uploads to the checker.
+    pub upload_check_queue: ops::bootstrap::Queue,
+    /// Feeds this test's queues to the queue functions, as Lambda does in AWS.
+    pub poller: devpoll::Poller,
 }
+
+/// How long a received message stays hidden in a test's queues: a mail that failed comes back (and,
+/// after a few tries, moves to the dead-letter queue) within seconds.
+pub const TEST_VISIBILITY_SECS: u32 = 5;
 
 /// Creates a fresh table and serves the whole API on a free port.
 pub async fn spawn_app() -> TestApp {
@@ -259,7 +274,30 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         .send()
         .await
         .expect("the emulator creates the payment secret");
+    let mail_queue = ops::bootstrap::ensure_queue(
+        &sdk_config,
+        &ops::bootstrap::QueueSpec::mail(&format!("{table_name}-mail"), TEST_VISIBILITY_SECS),
+    )
+    .await
+    .expect("the emulator creates the mail queue");
+    let upload_check_queue = ops::bootstrap::ensure_queue(
+        &sdk_config,
+        &ops::bootstrap::QueueSpec::upload_check(
+            &format!("{table_name}-upload-check"),
+            TEST_VISIBILITY_SECS,
+        ),
+    )
+    .await
+    .expect("the emulator creates the upload-check queue");
+    ops::bootstrap::ensure_upload_events(&sdk_config, &bucket, &upload_check_queue)
+        .await
+        .expect("the emulator announces uploads");
     let mut settings = vec![
+        ("MAIL_QUEUE_URL".to_owned(), mail_queue.url.clone()),
+        (
+            "UPLOAD_CHECK_QUEUE_URL".to_owned(),
+            upload_check_queue.url.clone(),
+        ),
         ("PAYMENT_API_URL".to_owned(), devpay.base_url.clone()),
         ("PAYMENT_SECRET_ID".to_owned(), secret_id),
         ("PUBLIC_API_URL".to_owned(), address.clone()),
@@ -282,6 +320,15 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         overrides: settings,
         iam: Some(std::sync::Arc::new(iam)),
     };
+    // The queue functions reach the emulator directly (their requests are not the API's), within
+    // their IAM policies all the same.
+    let queue_iam = iam::IamProxy::start(emulator.clone()).await;
+    let poller = devpoll::Poller::start(
+        &sdk_config,
+        |function| queue_iam.config_for(&sdk_config, function),
+        || deployment.env(),
+    )
+    .expect("the poller starts");
     // A fallback service sees the request as it came: no routing (and no path parameters) of its own.
     let api = Router::new().fallback_service(routes::gateway(|function| {
         function_router(function, &deployment)
@@ -310,6 +357,9 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         emulator,
         deployment,
         devpay,
+        mail_queue,
+        upload_check_queue,
+        poller,
     }
 }
 
@@ -326,14 +376,62 @@ impl TestApp {
         self.client.request(method, self.url(path))
     }
 
-    /// Mails the emulator's SES has accepted for `address`, oldest first.
+    /// Mails the emulator's SES has accepted for `address`, oldest first, once every mail this API
+    /// queued has been handled.
     pub async fn mails_to(&self, address: &str) -> Vec<SentMail> {
+        self.mail_queue_drained().await;
         sent_mails(&self.emulator)
             .await
             .into_iter()
             .filter(|mail| mail.to.iter().any(|to| to.eq_ignore_ascii_case(address)))
             .collect()
     }
+}
+
+impl TestApp {
+    /// Messages on this test's mail queue: waiting, and received but not yet deleted.
+    pub async fn mail_queue_depth(&self) -> (u64, u64) {
+        queue_depth(&self.sdk_config, &self.mail_queue.url).await
+    }
+
+    /// Waits until the mailer has handled every mail queued so far (sent, or given up on: a mail that
+    /// keeps failing moves to the dead-letter queue). Panics after 10 s.
+    pub async fn mail_queue_drained(&self) {
+        let started = std::time::Instant::now();
+        while self.mail_queue_depth().await != (0, 0) {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the mail queue did not drain within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// `(ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible)` of a queue (exact in the
+/// emulator).
+pub async fn queue_depth(sdk_config: &SdkConfig, queue_url: &str) -> (u64, u64) {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let attributes = shared::aws::sqs(sdk_config)
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(A::ApproximateNumberOfMessages)
+        .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .expect("the emulator reads the queue")
+        .attributes
+        .unwrap_or_default();
+    let count = |name: &A| {
+        attributes
+            .get(name)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    (
+        count(&A::ApproximateNumberOfMessages),
+        count(&A::ApproximateNumberOfMessagesNotVisible),
+    )
 }
 
 /// One mail as the emulator recorded it (for mails with text and HTML parts, `body` is the HTML).
@@ -369,10 +467,24 @@ pub async fn sent_mails(emulator: &str) -> Vec<SentMail> {
         #[serde(rename = "ToAddresses", default)]
         to: Vec<String>,
     }
-    let data: Data = reqwest::get(format!("{emulator}/moto-api/data.json"))
-        .await
-        .and_then(|r| r.error_for_status())
-        .expect("Failed to read the emulator's state")
+    // The emulator checks each model attribute before dumping them all, so a table that is empty
+    // when checked and written by another test before the dump fails it (a 500 naming `DynamoType`):
+    // read again.
+    let mut tries = 0;
+    let response = loop {
+        tries += 1;
+        match reqwest::get(format!("{emulator}/moto-api/data.json"))
+            .await
+            .and_then(|r| r.error_for_status())
+        {
+            Ok(response) => break response,
+            Err(_) if tries < 5 => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(error) => panic!("Failed to read the emulator's state: {error}"),
+        }
+    };
+    let data: Data = response
         .json()
         .await
         .expect("The emulator's state is not the JSON this harness knows");
@@ -616,34 +728,11 @@ impl StoreBarrier {
                             met.store(true, Ordering::SeqCst);
                         }
                     }
-                    let mut forwarded = client
-                        .request(parts.method, format!("{emulator}{}", parts.uri))
-                        .body(body);
-                    for (name, value) in &parts.headers {
-                        if name != http::header::HOST && name != http::header::CONTENT_LENGTH {
-                            forwarded = forwarded.header(name, value);
-                        }
-                    }
-                    let answer = forwarded.send().await.expect("the emulator answers");
-                    let mut response = http::Response::builder().status(answer.status());
-                    for (name, value) in answer.headers() {
-                        response = response.header(name, value);
-                    }
-                    response
-                        .body(axum::body::Body::from(answer.bytes().await.unwrap()))
-                        .unwrap()
+                    forward(&client, &emulator, parts, body).await
                 }
             }
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a free port");
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            axum::serve(listener, Router::new().fallback(proxy))
-                .await
-                .expect("store barrier failed")
-        });
+        let url = serve_proxy(Router::new().fallback(proxy)).await;
         StoreBarrier { url, met }
     }
 
@@ -651,6 +740,90 @@ impl StoreBarrier {
     pub fn met(&self) -> bool {
         self.met.load(std::sync::atomic::Ordering::SeqCst)
     }
+}
+
+/// Sends a request that reached a proxy on to the emulator, and its answer back.
+async fn forward(
+    client: &reqwest::Client,
+    emulator: &str,
+    parts: http::request::Parts,
+    body: bytes::Bytes,
+) -> http::Response<axum::body::Body> {
+    let mut forwarded = client
+        .request(parts.method, format!("{emulator}{}", parts.uri))
+        .body(body);
+    for (name, value) in &parts.headers {
+        if name != http::header::HOST && name != http::header::CONTENT_LENGTH {
+            forwarded = forwarded.header(name, value);
+        }
+    }
+    let answer = forwarded.send().await.expect("the emulator answers");
+    let mut response = http::Response::builder().status(answer.status());
+    for (name, value) in answer.headers() {
+        response = response.header(name, value);
+    }
+    response
+        .body(axum::body::Body::from(answer.bytes().await.unwrap()))
+        .unwrap()
+}
+
+/// Serves a proxy on a free port; its URL.
+async fn serve_proxy(proxy: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, proxy).await.expect("proxy failed") });
+    url
+}
+
+/// A proxy in front of the emulator that records the operation of every request the functions send
+/// through it, in order: `GetItem`, `SendMessage` (the JSON protocols' `X-Amz-Target`), or method and
+/// path for the REST ones (`POST /v2/email/outbound-emails` is an SES mail).
+pub struct RequestLog {
+    pub url: String,
+    operations: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RequestLog {
+    pub async fn start() -> RequestLog {
+        let emulator = emulator_endpoint().await;
+        let operations = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let client = reqwest::Client::new();
+        let recorded = operations.clone();
+        let proxy = move |request: axum::extract::Request| {
+            let (client, emulator, recorded) = (client.clone(), emulator.clone(), recorded.clone());
+            async move {
+                let (parts, body) = request.into_parts();
+                let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+                let operation = match parts.headers.get("x-amz-target") {
+                    Some(target) => target
+                        .to_str()
+                        .unwrap_or_default()
+                        .rsplit('.')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    None => format!("{} {}", parts.method, parts.uri.path()),
+                };
+                recorded.lock().unwrap().push(operation);
+                forward(&client, &emulator, parts, body).await
+            }
+        };
+        let url = serve_proxy(Router::new().fallback(proxy)).await;
+        RequestLog { url, operations }
+    }
+
+    /// The operations recorded since the last call.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.operations.lock().unwrap())
+    }
+}
+
+/// Like [`spawn_app`], with the functions' AWS requests going through `log` (the test's own clients
+/// and the queue functions still reach the emulator directly).
+pub async fn spawn_app_logged(log: &RequestLog) -> TestApp {
+    spawn(&[], Some(&log.url)).await
 }
 
 /// A fresh address per call, so parallel tests never share mail or accounts.

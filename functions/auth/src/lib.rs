@@ -30,7 +30,7 @@ use shared::{
     auth::{Authenticator, VerifierConfig},
     aws,
     config::{ConfigError, EnvReader, HttpConfig, TableConfig},
-    mail::Mailer,
+    mail::{MailQueue, MailQueueConfig},
 };
 use utoipa::OpenApi;
 
@@ -41,8 +41,8 @@ pub struct Config {
     pub verifier: VerifierConfig,
     /// Token lifetimes, the refresh grace window, the code length.
     pub identity: identity::Config,
-    /// `MAIL_FROM`: sender of one-time codes.
-    pub mail_from: String,
+    /// `MAIL_QUEUE_URL`: where one-time codes and notices go to be mailed (by the `mailer` function).
+    pub mail_queue: MailQueueConfig,
     /// Sign-in providers, their secrets' location, the allowed redirect origins.
     pub oauth: oauth::OAuthConfig,
 }
@@ -54,7 +54,7 @@ impl Config {
             table: TableConfig::read(&mut env),
             verifier: VerifierConfig::read(&mut env),
             identity: identity::Config::read(&mut env),
-            mail_from: env.required("MAIL_FROM"),
+            mail_queue: MailQueueConfig::read(&mut env),
             oauth: oauth::OAuthConfig::read(&mut env),
         };
         env.finish()?;
@@ -68,21 +68,22 @@ pub struct AppState {
     pub http: HttpConfig,
     pub auth: Authenticator,
     pub identity: Identity,
-    pub mailer: Mailer,
+    /// Mails leave through the queue: no answer waits for SES.
+    pub mail: MailQueue,
     pub oauth: oauth::OAuthState,
 }
 
 impl AppState {
     pub fn new(config: Config, sdk: &SdkConfig) -> Self {
         let secrets = aws_sdk_secretsmanager::Client::new(sdk);
-        Self::with_clients(config, aws::dynamodb(sdk), aws::ses(sdk), secrets)
+        Self::with_clients(config, aws::dynamodb(sdk), aws::sqs(sdk), secrets)
     }
 
     /// With given clients (the benchmark passes a DynamoDB client that counts requests).
     pub fn with_clients(
         config: Config,
         db: aws_sdk_dynamodb::Client,
-        ses: aws_sdk_sesv2::Client,
+        sqs: aws_sdk_sqs::Client,
         secrets: aws_sdk_secretsmanager::Client,
     ) -> Self {
         let table = config.table.table_name;
@@ -91,10 +92,7 @@ impl AppState {
             http: config.http,
             auth: Authenticator::new(&config.verifier, db.clone(), &table),
             identity: Identity::new(&config.verifier, config.identity, db, &table),
-            mailer: Mailer {
-                ses,
-                from: config.mail_from,
-            },
+            mail: MailQueue::new(config.mail_queue, sqs),
         }
     }
 }

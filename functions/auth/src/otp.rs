@@ -1,7 +1,8 @@
 //! Sending and verifying one-time codes (`email_confirmation`, `reset_password`). The codes, their
 //! limits and what they unlock are identity's (`identity::codes`, `identity::grants`); this module reads
-//! the requests, mails the codes, and answers. Guest routes answer the same whether or not the email has
-//! an account (and mail nothing for an unknown one).
+//! the requests, queues the mails, and answers. Guest routes answer the same whether or not the email
+//! has an account, and cost the same: the same reads and one queued message either way (for an unknown
+//! one, a message the mailer drops). Whether SES then takes the mail never reaches the answer.
 
 use axum::{Json, extract::State, response::Response};
 use http::StatusCode;
@@ -24,8 +25,9 @@ use crate::{
     responses::{IntoApiError, Success, no_store, success},
 };
 
-/// Stores a new code for `email` and mails it (unless `deliver` is false: then the limits are counted
-/// but nothing leaves). A code whose mail failed is withdrawn.
+/// Stores a new code for `email` and queues its mail (unless `deliver` is false: then the limits are
+/// counted and a message without a mail is queued, so that nothing tells the two apart). A code whose
+/// mail could not be queued is withdrawn.
 pub(crate) async fn send_code(
     state: &AppState,
     email: &Email,
@@ -38,10 +40,11 @@ pub(crate) async fn send_code(
         .open(email, purpose, deliver)
         .await
         .map_err(IntoApiError::into_api)?;
-    if let Some(pending) = pending
-        && let Err(error) = state.mailer.send(pending.mail(lang)).await
-    {
-        codes.withdraw(&pending).await;
+    let mail = pending.as_ref().map(|pending| pending.mail(lang));
+    if let Err(error) = state.mail.enqueue(mail).await {
+        if let Some(pending) = &pending {
+            codes.withdraw(pending).await;
+        }
         return Err(error);
     }
     Ok(())
@@ -223,18 +226,17 @@ async fn redeemed_answer(
     })
 }
 
-/// Mails the owner of `notice`'s email (if it has an account) that wrong codes paused verifying.
-/// Best effort: a failed mail is logged, the answer stays the wrong code's.
+/// Queues a mail to the owner of `notice`'s email (if it has an account; otherwise a message the
+/// mailer drops, at the same cost) that wrong codes paused verifying. Best effort: a failure is
+/// logged, the answer stays the wrong code's.
 async fn tell_owner(state: &AppState, notice: &PauseNotice, lang: Lang) -> ApiResult<()> {
-    if state
-        .identity
-        .users
-        .find_by_email(&notice.email)
-        .await?
-        .is_some()
-        && state.mailer.send(notice.mail(lang)).await.is_err()
-    {
-        tracing::warn!("Failed to tell an owner that wrong codes paused verifying");
+    let owner = state.identity.users.find_by_email(&notice.email).await?;
+    let mail = owner.map(|_| notice.mail(lang));
+    if let Err(error) = state.mail.enqueue(mail).await {
+        tracing::warn!(
+            ?error,
+            "Failed to tell an owner that wrong codes paused verifying"
+        );
     }
     Ok(())
 }

@@ -2,12 +2,15 @@
 //!
 //! - `POST /upload/single` (multipart field `file`) and `POST /upload/multiple` (repeated `files`), as
 //!   Belta has them, for files up to `UPLOAD_MAX_FILE_BYTES` (a Lambda request body is at most ~6 MB);
-//! - `POST /upload/presign`, a presigned PUT with which a browser uploads a larger file straight to S3.
+//! - `POST /upload/presign`, a presigned PUT with which a browser uploads a larger file straight to S3,
+//!   into quarantine; `GET /upload/presign/{id}` says whether the check found it an image
+//!   ([`presigned`]: the `upload-check` function moves only images to the public prefix).
 //!
-//! Only images are stored, recognised from their bytes ([`image`]); object keys are generated and the
+//! Only images are served, recognised from their bytes ([`image`]); object keys are generated and the
 //! client's file name is kept only as metadata. A request that breaks a rule stores nothing.
 
 pub mod image;
+pub mod presigned;
 
 use std::time::Duration;
 
@@ -19,7 +22,7 @@ use axum::{
         FromRef, Multipart, State,
         multipart::{Field, MultipartError, MultipartRejection},
     },
-    routing::post,
+    routing::{get, post},
 };
 use bytes::{Bytes, BytesMut};
 use futures_util::future::join_all;
@@ -31,12 +34,15 @@ use shared::{
     aws,
     clock::{iso_millis, now_secs},
     config::{ConfigError, EnvReader, HttpConfig, TableConfig},
-    extract::{JsonBody, Validate},
+    extract::{JsonBody, PathId, Validate},
 };
 use time::OffsetDateTime;
 use utoipa::{OpenApi, ToSchema};
 
-use crate::image::ImageType;
+use crate::{
+    image::ImageType,
+    presigned::{PresignedUploads, UploadKey, UploadStatus},
+};
 
 const MIB: u64 = 1024 * 1024;
 /// Uploaded objects never change (every upload gets a new key), so caches may keep them for a year.
@@ -127,6 +133,7 @@ impl Config {
 pub struct AppState {
     auth: Authenticator,
     s3: Client,
+    uploads: PresignedUploads,
     bucket: String,
     public_base_url: String,
     limits: Limits,
@@ -134,12 +141,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, sdk: &SdkConfig) -> Self {
+        let db = aws::dynamodb(sdk);
         AppState {
-            auth: Authenticator::new(
-                &config.verifier,
-                aws::dynamodb(sdk),
-                config.table.table_name,
-            ),
+            uploads: PresignedUploads::new(db.clone(), &config.table.table_name),
+            auth: Authenticator::new(&config.verifier, db, config.table.table_name),
             s3: aws::s3(sdk),
             bucket: config.bucket,
             public_base_url: config.public_base_url,
@@ -162,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .route("/upload/single", post(single))
         .route("/upload/multiple", post(multiple))
         .route("/upload/presign", post(presign))
+        .route("/upload/presign/{id}", get(presign_status))
         .with_state(state);
     shared::http::api(routes, &http)
 }
@@ -173,16 +179,11 @@ struct Upload {
     bytes: Bytes,
 }
 
-/// `uploads/<yyyy>/<mm>/<id>.<ext>`: the client's file name never becomes part of a path.
-fn object_key(kind: ImageType) -> String {
+/// A new upload's keys (`uploads/<yyyy>/<mm>/<id>.<ext>`): the client's file name never becomes part
+/// of a path.
+fn new_upload(kind: ImageType) -> UploadKey {
     let now = OffsetDateTime::now_utc();
-    format!(
-        "uploads/{:04}/{:02}/{}.{}",
-        now.year(),
-        u8::from(now.month()),
-        Id::new(),
-        kind.extension()
-    )
+    UploadKey::new(Id::new(), kind, now.year(), u8::from(now.month()))
 }
 
 /// The client's file name as S3 metadata: percent-encoded (metadata is ASCII), at most 200 characters.
@@ -255,7 +256,7 @@ impl AppState {
 
     #[tracing::instrument(skip_all, fields(kind = upload.kind.extension(), bytes = upload.bytes.len()))]
     async fn store(&self, upload: &Upload) -> ApiResult<String> {
-        let key = object_key(upload.kind);
+        let key = new_upload(upload.kind).public;
         let mut put = self
             .s3
             .put_object()
@@ -395,20 +396,24 @@ impl Validate for PresignRequest {
 pub struct PresignedUpload {
     /// Always `PUT`.
     method: &'static str,
-    /// Where the browser sends the file.
+    /// Where the browser sends the file (once: a second PUT to it is refused with 412).
     upload_url: String,
     /// Headers the browser must send exactly as given (its own `Content-Length` must equal `size`).
     headers: std::collections::BTreeMap<String, String>,
     expires_in: u64,
     expires_at: String,
-    /// The object's key in the bucket.
+    /// The upload's id: `GET /upload/presign/{id}` tells whether the file was accepted.
+    id: Id,
+    /// The object's key in the bucket once the file is found to be an image.
     key: String,
-    /// The public URL the file will have: put it in `cover`/`coverList`.
+    /// The public URL the file will have once accepted: put it in `cover`/`coverList`.
     url: String,
 }
 
-/// A presigned upload of one image straight to S3. The signature binds the key, the content type, the
-/// exact size (at most `PRESIGN_MAX_FILE_BYTES`) and the metadata, and expires within 15 minutes.
+/// A presigned upload of one image straight to S3, into quarantine. The signature binds the key, the
+/// content type, the exact size (at most `PRESIGN_MAX_FILE_BYTES`), the metadata and `If-None-Match: *`
+/// (the file cannot be replaced), and expires within 15 minutes. The file is served at `url` only once
+/// its bytes are found to be an image of the declared type (see `GET /upload/presign/{id}`).
 #[utoipa::path(post, path = "/upload/presign", tag = "upload", security(("bearer" = [])), request_body = PresignRequest,
     responses((status = 200, body = PresignedUpload), (status = 400), (status = 401), (status = 403), (status = 413), (status = 415)))]
 #[tracing::instrument(skip_all)]
@@ -422,7 +427,7 @@ pub async fn presign(
     if body.size > state.limits.presign_max_file_bytes {
         return Err(ApiError::PayloadTooLarge(Msg::FileTooLarge));
     }
-    let key = object_key(kind);
+    let upload = new_upload(kind);
     let expires_in = state.limits.presign_expires_secs;
     let presigning = PresigningConfig::expires_in(Duration::from_secs(expires_in))
         .map_err(anyhow::Error::from)?;
@@ -430,11 +435,12 @@ pub async fn presign(
         .s3
         .put_object()
         .bucket(&state.bucket)
-        .key(&key)
+        .key(upload.quarantined())
         .content_type(kind.mime())
         .content_length(body.size as i64)
         .cache_control(CACHE_CONTROL)
         .metadata("original-name", original_name_metadata(&body.file_name))
+        .if_none_match("*")
         .presigned(presigning)
         .await
         .map_err(|e| {
@@ -443,6 +449,7 @@ pub async fn presign(
                 aws_sdk_s3::error::DisplayErrorContext(e)
             ))
         })?;
+    state.uploads.open(&upload, expires_in as i64).await?;
     let headers = request
         .headers()
         .filter(|(name, _)| {
@@ -456,14 +463,54 @@ pub async fn presign(
         headers,
         expires_in,
         expires_at: iso_millis((now_secs() + expires_in as i64) * 1000),
-        url: state.public_url(&key),
-        key,
+        id: upload.id,
+        url: state.public_url(&upload.public),
+        key: upload.public,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PresignStatus {
+    id: Id,
+    status: UploadStatus,
+    /// The image's public URL once `ready`; `null` before, and after a rejection.
+    url: Option<String>,
+}
+
+/// Where a presigned upload stands: `pending` (not uploaded or not checked yet), `ready` (an image of
+/// the declared type, served at `url`) or `rejected` (anything else; deleted). Staff only; 404 for an
+/// unknown id or one whose upload URL expired more than a day ago.
+#[utoipa::path(get, path = "/upload/presign/{id}", tag = "upload", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the `id` the presign answered")),
+    responses((status = 200, body = PresignStatus), (status = 400), (status = 401), (status = 403), (status = 404)))]
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn presign_status(
+    State(state): State<AppState>,
+    _staff: Staff,
+    PathId(id): PathId,
+) -> ApiResult<Json<PresignStatus>> {
+    let record = state
+        .uploads
+        .get(&id)
+        .await?
+        .ok_or(ApiError::NotFound(Msg::UploadNotFound))?;
+    Ok(Json(PresignStatus {
+        id,
+        status: record.status,
+        url: (record.status == UploadStatus::Ready).then(|| state.public_url(&record.key)),
     }))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(single, multiple, presign),
-    components(schemas(UrlBody, UrlsBody, PresignRequest, PresignedUpload))
+    paths(single, multiple, presign, presign_status),
+    components(schemas(
+        UrlBody,
+        UrlsBody,
+        PresignRequest,
+        PresignedUpload,
+        PresignStatus,
+        UploadStatus
+    ))
 )]
 pub struct ApiDoc;

@@ -11,6 +11,7 @@
 //! | catalogue record | `CATALOG#<KIND>` | `<id>` | `catalog::store` |
 //! | catalogue version | `CATALOG` | `VERSION` | `catalog::store` |
 //! | carts, checkouts, orders, offer uses | `USER#<id>`, `CHECKOUT#<session>` | see the store | `orders::store` |
+//! | presigned upload | `UPLOAD#<id>` | `UPLOAD` | `upload::presigned` |
 //!
 //! The catalogue's keys (`CATALOG#<KIND>`) are built by its store (`catalog::store`). One generic index,
 //! [`GSI1`] (`GSI1PK`/`GSI1SK`, every attribute projected), serves the staff lists that span users

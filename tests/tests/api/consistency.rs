@@ -58,18 +58,107 @@ fn template_routes_and_watch_routes_are_identical() {
     assert_eq!(template_routes(), watch);
 }
 
+/// Logical id -> binary of every function in template.yaml.
+fn template_functions() -> BTreeMap<String, String> {
+    let template: Value = serde_yaml::from_str(TEMPLATE_YAML).expect("template.yaml parses");
+    template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, resource)| resource["Type"] == "AWS::Serverless::Function")
+        .map(|(name, resource)| {
+            let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name:?} has no Metadata.BuildProperties.Binary"));
+            (name.as_str().unwrap().to_owned(), binary.to_owned())
+        })
+        .collect()
+}
+
+/// The target of `!Ref X` or `!GetAtt X.Arn`: `X`.
+fn referenced(value: &Value) -> String {
+    match value {
+        Value::Tagged(tagged) => tagged
+            .value
+            .as_str()
+            .unwrap()
+            .trim_end_matches(".Arn")
+            .to_owned(),
+        other => panic!("expected !Ref or !GetAtt, found {other:?}"),
+    }
+}
+
+/// Binary -> queue (logical id) of every event source mapping in template.yaml, after checking what
+/// each must have: partial batch failures reported, and a queue encrypted at rest with a
+/// dead-letter queue.
+fn template_queue_functions() -> BTreeMap<String, String> {
+    let template: Value = serde_yaml::from_str(TEMPLATE_YAML).expect("template.yaml parses");
+    let resources = &template["Resources"];
+    let functions = template_functions();
+    let mut fed = BTreeMap::new();
+    for (name, resource) in resources.as_mapping().unwrap() {
+        if resource["Type"] != "AWS::Lambda::EventSourceMapping" {
+            continue;
+        }
+        let properties = &resource["Properties"];
+        let function = &functions[&referenced(&properties["FunctionName"])];
+        let queue_id = referenced(&properties["EventSourceArn"]);
+        let queue = &resources[queue_id.as_str()];
+        assert_eq!(queue["Type"], "AWS::SQS::Queue", "{name:?} reads a queue");
+        assert_eq!(
+            properties["FunctionResponseTypes"][0], "ReportBatchItemFailures",
+            "{name:?}: only the failed records come back"
+        );
+        assert_eq!(
+            queue["Properties"]["SqsManagedSseEnabled"], true,
+            "{queue_id}"
+        );
+        let dead_letters = referenced(&queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]);
+        assert_eq!(resources[dead_letters.as_str()]["Type"], "AWS::SQS::Queue");
+        let previous = fed.insert(function.clone(), queue_id);
+        assert!(previous.is_none(), "{function} is fed by one queue");
+    }
+    fed
+}
+
+/// Every crate in functions/ is deployed, and each deployed function is either served by API Gateway
+/// (its routes are in the watch router, see above) or fed by a queue (then devpoll feeds it locally,
+/// see below); none is both.
 #[test]
-fn every_function_crate_is_deployed_and_routed() {
+fn every_function_crate_is_deployed_and_routed_or_fed_by_a_queue() {
     let crates: BTreeSet<String> =
         std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../functions"))
             .unwrap()
             .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-    let deployed: BTreeSet<String> = template_routes().into_values().collect();
+    let deployed: BTreeSet<String> = template_functions().into_values().collect();
     assert_eq!(
         crates, deployed,
         "functions/ and template.yaml name the same functions"
     );
+    let routed: BTreeSet<String> = template_routes().into_values().collect();
+    let fed: BTreeSet<String> = template_queue_functions().into_keys().collect();
+    assert!(routed.is_disjoint(&fed), "{routed:?} / {fed:?}");
+    assert_eq!(
+        routed.union(&fed).cloned().collect::<BTreeSet<_>>(),
+        deployed,
+        "each function has a way in"
+    );
+}
+
+/// What Lambda's event source mappings do in AWS, devpoll does in the local stack and the tests, for
+/// the same functions.
+#[tokio::test]
+async fn the_local_stack_polls_a_queue_for_every_function_the_template_feeds_from_one() {
+    let app = spawn_app().await;
+    let polled: BTreeSet<String> = app
+        .poller
+        .queues
+        .iter()
+        .map(|(_, function)| (*function).to_owned())
+        .collect();
+    let fed: BTreeSet<String> = template_queue_functions().into_keys().collect();
+    assert_eq!(polled, fed);
 }
 
 #[tokio::test]

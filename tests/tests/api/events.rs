@@ -309,3 +309,30 @@ async fn the_carts_checkout_and_orders_functions_answer_their_sample_events() {
     let unknown = invoke_in(deployment, "checkout", "checkout-get-success.json", edit).await;
     assert_eq!(unknown["statusCode"], 404, "{unknown}");
 }
+
+/// The mail queue's sample batch through the mailer's handler, as Lambda hands it over: the mail is
+/// sent, the message without a mail is dropped, and only the malformed record is reported failed (in
+/// the shape Lambda reads, so that only it comes back).
+#[tokio::test]
+async fn the_mail_queue_event_sends_its_mail_and_reports_only_the_bad_record() {
+    let app = api_tests::spawn_app().await;
+    let to = api_tests::unique_email();
+    let path = format!("{}/../events/mailer-sqs.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("mailer-sample@example.com", &to);
+    let event: shared::queue::SqsEvent = serde_json::from_str(&text).unwrap();
+    let config = mailer::Config::read(app.deployment.env()).unwrap();
+    let state = mailer::MailerState::new(config, &app.sdk_config);
+
+    let response = mailer::handle(&state, event).await;
+
+    assert_eq!(
+        serde_json::to_value(&response).unwrap(),
+        serde_json::json!({"batchItemFailures": [{"itemIdentifier": "5f1c3a0e-6d6b-4d6e-9a59-0d0c1e8f6a03"}]})
+    );
+    let mails = app.mails_to(&to).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].subject, "Your password reset code");
+    assert!(mails[0].body.contains("<b>4821</b>"));
+}

@@ -29,8 +29,11 @@ fn needed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
             ]
             .as_slice(),
         ),
-        // The session check only.
-        ("upload", ["SESSION#*"].as_slice()),
+        // The session check, and presigned uploads' records.
+        ("upload", ["SESSION#*", "UPLOAD#*"].as_slice()),
+        // Decides presigned uploads' records.
+        ("upload-check", ["UPLOAD#*"].as_slice()),
+        ("mailer", [].as_slice()),
         ("products", catalog),
         ("brands", catalog),
         ("categories", catalog),

@@ -352,27 +352,77 @@ async fn a_non_multipart_body_is_a_415() {
     );
 }
 
-#[tokio::test]
-async fn presign_binds_type_size_and_key_and_expires_within_15_minutes() {
-    let app = spawn_app().await;
-    let token = staff_token(&app).await;
-
+/// Presigns an upload of `size` bytes declared as `content_type`; the presign's body.
+async fn presign(app: &TestApp, token: &str, size: usize, content_type: &str) -> Value {
     let response = app
         .post_json_as(
             "/upload/presign",
-            &token,
-            json!({"fileName": "صورة كبيرة.png", "contentType": "image/png", "size": 7_340_032}),
+            token,
+            json!({"fileName": "صورة كبيرة.png", "contentType": content_type, "size": size}),
         )
         .await;
-
     assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
+    response.json().await.unwrap()
+}
+
+/// The browser's side: a PUT of `bytes` to the presigned URL with the headers it was given. (The
+/// emulator does not check signatures, but it does honour `If-None-Match`.)
+async fn put_presigned(app: &TestApp, presigned: &Value, bytes: Vec<u8>) -> StatusCode {
+    let mut put = app
+        .client
+        .put(presigned["uploadUrl"].as_str().unwrap())
+        .body(bytes);
+    for (name, value) in presigned["headers"].as_object().unwrap() {
+        put = put.header(name, value.as_str().unwrap());
+    }
+    put.send().await.unwrap().status()
+}
+
+/// `GET /upload/presign/{id}`, asked until the check has decided (10 s at most).
+async fn decided(app: &TestApp, token: &str, id: &str) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let response = app.get_as(&format!("/upload/presign/{id}"), token).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        if body["status"] != "pending" {
+            return body;
+        }
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "the upload was checked: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn exists(app: &TestApp, key: &str) -> bool {
+    app.s3
+        .head_object()
+        .bucket(&app.bucket)
+        .key(key)
+        .send()
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn presign_binds_type_size_key_and_a_single_write_into_quarantine() {
+    let app = spawn_app().await;
+    let token = staff_token(&app).await;
+
+    let body = presign(&app, &token, 7_340_032, "image/png").await;
+
     assert_eq!(body["method"], "PUT");
     let key = body["key"].as_str().unwrap();
     assert_key_shape(key, "png");
+    assert!(key.ends_with(&format!("{}.png", body["id"].as_str().unwrap())));
     assert_eq!(body["url"], format!("{PUBLIC_BASE_URL}/{key}"));
     let upload_url = reqwest::Url::parse(body["uploadUrl"].as_str().unwrap()).unwrap();
-    assert!(upload_url.path().ends_with(key), "{upload_url}");
+    assert!(
+        upload_url.path().ends_with(&format!("/quarantine/{key}")),
+        "the browser writes into quarantine only: {upload_url}"
+    );
     let query: std::collections::HashMap<String, String> =
         upload_url.query_pairs().into_owned().collect();
     let expires: u64 = query["X-Amz-Expires"].parse().unwrap();
@@ -382,11 +432,13 @@ async fn presign_binds_type_size_and_key_and_expires_within_15_minutes() {
         "content-length",
         "content-type",
         "host",
+        "if-none-match",
         "x-amz-meta-original-name",
     ] {
         assert!(signed.contains(&header), "{header} is signed: {signed:?}");
     }
     assert_eq!(body["headers"]["content-type"], "image/png");
+    assert_eq!(body["headers"]["if-none-match"], "*");
     assert!(
         body["headers"]["x-amz-meta-original-name"]
             .as_str()
@@ -397,13 +449,42 @@ async fn presign_binds_type_size_and_key_and_expires_within_15_minutes() {
         body["headers"].get("content-length").is_none(),
         "browsers set it themselves"
     );
+    let pending = app
+        .get_as(
+            &format!("/upload/presign/{}", body["id"].as_str().unwrap()),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        pending.json::<Value>().await.unwrap(),
+        json!({"id": body["id"], "status": "pending", "url": null})
+    );
+}
 
-    // The browser's side of it (the emulator does not check signatures, so this shows the flow only).
-    let mut put = app.client.put(upload_url).body(vec![0u8; 7_340_032]);
-    for (name, value) in body["headers"].as_object().unwrap() {
-        put = put.header(name, value.as_str().unwrap());
-    }
-    assert!(put.send().await.unwrap().status().is_success());
+/// The byte check behind a presigned upload: a real image ends at its public URL with the type it was
+/// declared with; 7 MB of zeros declared `image/png` is rejected and deleted, and never public.
+#[tokio::test]
+async fn presigned_uploads_are_served_only_when_their_bytes_are_an_image() {
+    let app = spawn_app().await;
+    let token = staff_token(&app).await;
+    let image = presign(&app, &token, 7_340_032, "image/png").await;
+    let zeros = presign(&app, &token, 7_340_032, "image/png").await;
+
+    assert_eq!(
+        put_presigned(&app, &image, png(7_340_032)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        put_presigned(&app, &zeros, vec![0u8; 7_340_032]).await,
+        StatusCode::OK
+    );
+
+    let ready = decided(&app, &token, image["id"].as_str().unwrap()).await;
+    assert_eq!(
+        ready,
+        json!({"id": image["id"], "status": "ready", "url": image["url"]})
+    );
+    let key = image["key"].as_str().unwrap();
     let head = app
         .s3
         .head_object()
@@ -415,6 +496,120 @@ async fn presign_binds_type_size_and_key_and_expires_within_15_minutes() {
     assert_eq!(
         (head.content_type(), head.content_length()),
         (Some("image/png"), Some(7_340_032))
+    );
+    assert!(!exists(&app, &format!("quarantine/{key}")).await);
+
+    let rejected = decided(&app, &token, zeros["id"].as_str().unwrap()).await;
+    assert_eq!(
+        rejected,
+        json!({"id": zeros["id"], "status": "rejected", "url": null})
+    );
+    let key = zeros["key"].as_str().unwrap();
+    assert!(!exists(&app, key).await, "never public");
+    assert!(!exists(&app, &format!("quarantine/{key}")).await, "deleted");
+}
+
+/// `If-None-Match: *` makes a presigned URL write once: a second PUT while the file waits for its
+/// check is refused (412). Once checked, the outcome stands: a file put there again afterwards is
+/// deleted unread. The bucket's event is handed to the checker from events/, as Lambda would.
+#[tokio::test]
+async fn a_presigned_url_writes_once_and_a_checked_upload_stays_as_checked() {
+    let app = spawn_app().await;
+    let token = staff_token(&app).await;
+    // Nothing announces uploads to the checker in this test: it runs the checker itself.
+    app.s3
+        .put_bucket_notification_configuration()
+        .bucket(&app.bucket)
+        .notification_configuration(aws_sdk_s3::types::NotificationConfiguration::builder().build())
+        .send()
+        .await
+        .unwrap();
+    let presigned = presign(&app, &token, 1024, "image/png").await;
+    let key = presigned["key"].as_str().unwrap();
+    let quarantined = format!("quarantine/{key}");
+
+    assert_eq!(
+        put_presigned(&app, &presigned, png(1024)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        put_presigned(&app, &presigned, vec![0u8; 1024]).await,
+        StatusCode::PRECONDITION_FAILED,
+        "the file cannot be replaced"
+    );
+
+    let config = upload_check::Config::read(app.deployment.env()).unwrap();
+    let checker = upload_check::CheckerState::new(config, &app.sdk_config);
+    let path = format!(
+        "{}/../events/upload-check-sqs.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let event = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("belta-uploads-bucket", &app.bucket)
+        .replace(
+            "quarantine/uploads/2026/12/6931a0c0e4b0a1b2c3d4e5f6.png",
+            &quarantined,
+        );
+    let check = || async {
+        let event: shared::queue::SqsEvent = serde_json::from_str(&event).unwrap();
+        let response = upload_check::handle(&checker, event).await;
+        assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    };
+    check().await;
+    let ready = decided(&app, &token, presigned["id"].as_str().unwrap()).await;
+    assert_eq!(ready["status"], "ready");
+
+    // The URL is still valid and the quarantine is empty again: S3 takes a second file...
+    assert_eq!(
+        put_presigned(&app, &presigned, gif(1024)).await,
+        StatusCode::OK
+    );
+    // ...which the checker deletes unread: the served image and its outcome stay.
+    check().await;
+    assert!(!exists(&app, &quarantined).await);
+    let served = app
+        .s3
+        .get_object()
+        .bucket(&app.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.content_type(), Some("image/png"));
+    let bytes = served.body.collect().await.unwrap().to_vec();
+    assert_eq!(bytes, png(1024));
+    assert_eq!(
+        decided(&app, &token, presigned["id"].as_str().unwrap()).await["status"],
+        "ready"
+    );
+}
+
+#[tokio::test]
+async fn the_status_of_a_presigned_upload_is_for_staff_and_known_ids_only() {
+    let app = spawn_app().await;
+    let token = staff_token(&app).await;
+    let presigned = presign(&app, &token, 1024, "image/png").await;
+    let path = format!("/upload/presign/{}", presigned["id"].as_str().unwrap());
+
+    let unknown = app
+        .get_as("/upload/presign/682b7173f5c8c863ab931a45", &token)
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        unknown.json::<Value>().await.unwrap()["code"],
+        "upload_not_found"
+    );
+    let malformed = app.get_as("/upload/presign/not-an-id", &token).await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let (_, client) = app.signed_in(Role::Client).await;
+    let as_client = app
+        .get_as(&path, client["accessToken"].as_str().unwrap())
+        .await;
+    assert_eq!(as_client.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&path).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
     );
 }
 

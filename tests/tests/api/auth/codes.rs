@@ -1,6 +1,8 @@
 //! One-time codes read back from the emulator's sent mail: confirmation, guest reset, limits.
 
-use api_tests::{TestApp, spawn_app, unique_email};
+use api_tests::{
+    RequestLog, TestApp, queue_depth, spawn_app, spawn_app_logged, spawn_app_with, unique_email,
+};
 use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -305,6 +307,106 @@ async fn guest_routes_do_not_reveal_whether_an_email_has_an_account() {
     );
     let verify = guest.verify_guest_otp(&unknown, "123456", RESET).await;
     verify.fails(StatusCode::UNAUTHORIZED, "invalid_otp");
+}
+
+/// Sending a guest code, and guessing one up to the guess that pauses verifying, make the same
+/// requests in the same order for an email with an account as for one without: the reads, the code's
+/// writes and one queued message each time (for the unknown email, a message the mailer drops). So
+/// neither the answer nor its timing tells whether an account exists.
+#[tokio::test]
+async fn guest_codes_cost_the_same_requests_whether_or_not_the_email_has_an_account() {
+    let log = RequestLog::start().await;
+    let app = spawn_app_logged(&log).await;
+    let guest = Auth::anonymous(&app);
+    let known = unique_email();
+    app.register(&known, "password-123").await;
+    let unknown = unique_email();
+
+    for purpose in [RESET, CONFIRMATION] {
+        log.take();
+        let for_known = guest.send_guest_otp(&known, Some(purpose)).await;
+        let known_requests = log.take();
+        let for_unknown = guest.send_guest_otp(&unknown, Some(purpose)).await;
+        let unknown_requests = log.take();
+
+        assert_eq!(
+            (for_known.status, &for_known.text),
+            (for_unknown.status, &for_unknown.text)
+        );
+        assert_eq!(known_requests, unknown_requests, "send, {purpose}");
+        assert_eq!(
+            known_requests,
+            ["GetItem", "GetItem", "GetItem", "PutItem", "SendMessage"],
+            "two reads for the account, the code's read and write, one queued message"
+        );
+    }
+    for attempt in 1..=5 {
+        let for_known = guest.verify_guest_otp(&known, "000000", RESET).await;
+        let known_requests = log.take();
+        let for_unknown = guest.verify_guest_otp(&unknown, "000000", RESET).await;
+        let unknown_requests = log.take();
+
+        assert_eq!(
+            (for_known.status, &for_known.text),
+            (for_unknown.status, &for_unknown.text)
+        );
+        assert_eq!(known_requests, unknown_requests, "wrong code {attempt}");
+    }
+
+    let mails = app.mails_to(&known).await;
+    assert_eq!(
+        mails.len(),
+        3,
+        "the account got its two codes and the pause notice: {mails:?}"
+    );
+    assert!(app.mails_to(&unknown).await.is_empty());
+}
+
+/// When SES refuses mail, the answer is the one it always is, for an account and for an unknown
+/// email alike: the mail left the request path. The refused mail is not lost: the queue gives it to
+/// the mailer again, and after the last try keeps it in the dead-letter queue.
+#[tokio::test]
+async fn an_ses_failure_changes_no_answer_and_the_mail_ends_in_the_dead_letter_queue() {
+    // No SES identity exists for this sender's domain: SES refuses every mail from it.
+    let app = spawn_app_with(&[("MAIL_FROM", "no-reply@unverified.belta.test")]).await;
+    let guest = Auth::anonymous(&app);
+    let known = unique_email();
+    app.register(&known, "password-123").await;
+    let sqs = shared::aws::sqs(&app.sdk_config);
+    sqs.set_queue_attributes()
+        .queue_url(&app.mail_queue.url)
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+            "1",
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let for_known = guest.send_guest_otp(&known, Some(RESET)).await;
+    let for_unknown = guest.send_guest_otp(&unique_email(), Some(RESET)).await;
+
+    assert_eq!(
+        (for_known.status, &for_known.text),
+        (StatusCode::OK, &for_unknown.text)
+    );
+    let dead_letters = sqs
+        .get_queue_url()
+        .queue_name(format!("{}-mail-dlq", app.table_name))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let started = std::time::Instant::now();
+    while queue_depth(&app.sdk_config, &dead_letters).await != (1, 0) {
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the refused mail reached the dead-letter queue"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(app.mails_to(&known).await.is_empty(), "SES sent nothing");
 }
 
 #[tokio::test]
