@@ -129,6 +129,10 @@ pub fn function_router(function: &str, deployment: &Deployment) -> Router {
                 orders::OrdersConfig::read_orders(deployment.env()).expect("orders config");
             orders_function::router(orders::OrdersState::new(config, &deployment.sdk_config))
         }
+        "users" => {
+            let config = users::Config::read(deployment.env()).expect("users config");
+            users::router(users::UsersState::new(config, &deployment.sdk_config))
+        }
         other => panic!("no router registered in tests/src/lib.rs for function {other:?}"),
     }
 }

@@ -157,7 +157,8 @@ pub async fn send_for_guest(
 ) -> ApiResult<Json<Success>> {
     let GuestSend { email, purpose } = body.try_into()?;
     let user = state.identity.users.find_by_email(&email).await?;
-    let deliver = user.is_some_and(|u| !(purpose == Purpose::EmailConfirmation && u.confirmed));
+    let deliver = user
+        .is_some_and(|u| !u.disabled && !(purpose == Purpose::EmailConfirmation && u.confirmed));
     send_code(&state, &email, purpose, deliver, lang).await?;
     Ok(success())
 }
