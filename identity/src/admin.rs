@@ -20,8 +20,15 @@ use crate::{
     users::{AccountWriteError, UserRecord, UserStore},
 };
 
-/// How often a change is tried against an account that keeps changing (signing in) under it.
-const ATTEMPTS: usize = 3;
+/// How often a change is tried against an account that keeps changing (signing in) under it, or
+/// whose transaction collided with another on the admin count.
+const ATTEMPTS: u64 = 5;
+
+/// A short, growing, jittered pause before trying a change again.
+async fn pause_before_retry(attempt: u64) {
+    let millis = 10 * attempt + rand::random::<u64>() % 20;
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+}
 
 /// Sessions ended inside the change's transaction (DynamoDB allows 100 items; the account's other
 /// items take at most a dozen). Sessions beyond (only from before the cap of 20) are ended first.
@@ -143,7 +150,10 @@ impl Accounts {
         id: &Id,
         change: AccessChange,
     ) -> Result<UserRecord, ManageError> {
-        for _ in 0..ATTEMPTS {
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                pause_before_retry(attempt).await;
+            }
             let user = self.account(id).await?;
             let role = change.role.unwrap_or(user.role);
             let disabled = change.disabled.unwrap_or(user.disabled);
@@ -171,7 +181,10 @@ impl Accounts {
         id: &Id,
         also: Vec<TransactWriteItem>,
     ) -> Result<(), ManageError> {
-        for _ in 0..ATTEMPTS {
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                pause_before_retry(attempt).await;
+            }
             let user = self.account(id).await?;
             let mut writes = self.ends_of_all_sessions(&user).await?;
             if !user.email.is_empty() {

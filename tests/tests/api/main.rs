@@ -13,4 +13,5 @@ mod orders;
 mod shared_http;
 mod shopper;
 mod upload;
+mod users;
 mod welcome;
