@@ -1,5 +1,6 @@
-//! User accounts: the user item and the marker that keeps its email unique, written in one transaction.
-//! [`UserStore`] is the only code that builds their keys and update expressions.
+//! User accounts: the user item and the marker that keeps its email unique, written in one transaction;
+//! the markers of linked provider accounts; the count of enabled admins (`ADMINS` / `COUNT`); the user
+//! list (GSI1 `USERS`). [`UserStore`] is the only code that builds their keys and update expressions.
 
 use std::collections::HashMap;
 
@@ -710,6 +711,68 @@ impl UserStore {
                 return Ok(users);
             }
         }
+    }
+
+    /// For operators after an upgrade (`ops users reindex`), never a request path: it Scans the table.
+    /// Puts the users stored before the user list existed into it, and sets the count of enabled admins
+    /// to what the profiles say. Run it while no admin changes roles. Returns (users indexed now, admins).
+    #[tracing::instrument(skip_all)]
+    pub async fn reindex(&self) -> Result<(usize, u64), StoreError> {
+        let (mut indexed, mut admins) = (0, 0);
+        let mut start = None;
+        loop {
+            let page = self
+                .db
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("SK = :profile AND begins_with(PK, :user)")
+                .expression_attribute_values(":profile", AttributeValue::S("PROFILE".into()))
+                .expression_attribute_values(":user", AttributeValue::S("USER#".into()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .store_context("Failed to scan for users")?;
+            for item in page.items.unwrap_or_default() {
+                let listed = item.contains_key(GSI1PK);
+                let user: UserRecord = serde_dynamo::from_item(item)
+                    .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed user: {e}")))?;
+                admins += u64::from(counts_as_admin(user.role, user.disabled));
+                if !listed {
+                    self.db
+                        .update_item()
+                        .table_name(&self.table)
+                        .set_key(Some(Self::key(&user.id).to_attributes()))
+                        .update_expression("SET #pk = :pk, #sk = :sk")
+                        .condition_expression("attribute_exists(PK)")
+                        .expression_attribute_names("#pk", GSI1PK)
+                        .expression_attribute_names("#sk", GSI1SK)
+                        .expression_attribute_values(":pk", AttributeValue::S(USERS_INDEX.into()))
+                        .expression_attribute_values(":sk", AttributeValue::S(user.id.to_string()))
+                        .send()
+                        .await
+                        .store_context("Failed to list a user")?;
+                    indexed += 1;
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        let mut count = Self::admin_count_key().to_attributes();
+        count.insert(
+            ADMIN_COUNT_ATTRIBUTE.into(),
+            AttributeValue::N(admins.to_string()),
+        );
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(count))
+            .send()
+            .await
+            .store_context("Failed to set the admin count")?;
+        Ok((indexed, admins))
     }
 
     /// The condition under which a session for `user` may be opened, as one item of the session's

@@ -127,6 +127,9 @@ enum UsersCommand {
         #[arg(value_parser = ops::users::parse_id)]
         id: Id,
     },
+    /// Once after upgrading from a version without these commands: put older users into the user list
+    /// and count the enabled admins (a Scan; run it while no admin changes roles).
+    Reindex,
 }
 
 impl From<UsersCommand> for UsersAction {
@@ -139,6 +142,7 @@ impl From<UsersCommand> for UsersAction {
             UsersCommand::Disable { id } => UsersAction::Change(id, change(None, Some(true))),
             UsersCommand::Enable { id } => UsersAction::Change(id, change(None, Some(false))),
             UsersCommand::Delete { id } => UsersAction::Delete(id),
+            UsersCommand::Reindex => UsersAction::Reindex,
         }
     }
 }

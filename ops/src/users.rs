@@ -17,6 +17,8 @@ pub enum UsersAction {
     Show(Id),
     Change(Id, AccessChange),
     Delete(Id),
+    /// After an upgrade: list older users and count the enabled admins (a Scan).
+    Reindex,
 }
 
 /// Runs `action` and returns what to print, one line per user (or the outcome).
@@ -50,6 +52,12 @@ pub async fn run(
             let carts = OrdersStore::new(db, table).erase_carts_in_transaction(&id);
             accounts.delete_account(&id, carts).await.map_err(explain)?;
             vec![format!("{id} deleted; its orders are kept, anonymised")]
+        }
+        UsersAction::Reindex => {
+            let (indexed, admins) = accounts.users.reindex().await?;
+            vec![format!(
+                "{indexed} users added to the user list; {admins} enabled admins counted"
+            )]
         }
     })
 }

@@ -150,7 +150,7 @@ async fn staff_list(
         .collect();
     let users = state.users.summaries(&shown).await?;
     Ok(json(page(&orders, paging, |o| {
-        views::staff_order_item(o, Some(user_or_deleted(&users, o.user_id, lang)))
+        views::staff_order_item(o, user_or_deleted(&users, o.user_id, lang))
     })))
 }
 
@@ -166,7 +166,7 @@ fn user_or_deleted(users: &HashMap<Id, UserSummary>, id: Id, lang: Lang) -> User
 async fn staff_view(state: &OrdersState, order: &Order, lang: Lang) -> ApiResult<Response> {
     let users = state.users.summaries(&[order.user_id]).await?;
     let user = user_or_deleted(&users, order.user_id, lang);
-    Ok(json(views::order(order, lang, Some(Some(user)))))
+    Ok(json(views::order(order, lang, Some(user))))
 }
 
 #[tracing::instrument(skip_all, fields(%id))]

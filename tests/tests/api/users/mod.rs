@@ -653,6 +653,52 @@ async fn ops_users_commands_manage_accounts_like_the_admin_routes() {
     assert_eq!(gone.to_string(), "no such user");
 }
 
+/// Users stored before the user list and the admin count existed: `ops users reindex` lists them and
+/// counts the enabled admins, after which the last-admin rule holds for them too.
+#[tokio::test]
+async fn ops_users_reindex_lists_older_users_and_counts_their_admins() {
+    use ops::users::{UsersAction, run};
+    let app = spawn_app().await;
+    let (first, second) = tokio::join!(account(&app, Role::Admin), account(&app, Role::Admin));
+    for admin in [&first, &second] {
+        app.dynamodb
+            .update_item()
+            .table_name(&app.table_name)
+            .key("PK", AttributeValue::S(format!("USER#{}", admin.id)))
+            .key("SK", AttributeValue::S("PROFILE".into()))
+            .update_expression("REMOVE GSI1PK, GSI1SK")
+            .send()
+            .await
+            .unwrap();
+    }
+    app.dynamodb
+        .delete_item()
+        .table_name(&app.table_name)
+        .key("PK", AttributeValue::S("ADMINS".into()))
+        .key("SK", AttributeValue::S("COUNT".into()))
+        .send()
+        .await
+        .unwrap();
+    let users = Users::as_(&app, &first.access);
+    assert_eq!(users.list("").await.ok()["metadata"]["total"], 0);
+
+    let report = run(app.dynamodb.clone(), &app.table_name, UsersAction::Reindex)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        report,
+        ["2 users added to the user list; 2 enabled admins counted"]
+    );
+    assert_eq!(users.list("").await.ok()["metadata"]["total"], 2);
+    assert_eq!(admin_count(&app).await, 2);
+    users.set_role(&second.id, "employee").await.ok();
+    users
+        .set_role(&first.id, "employee")
+        .await
+        .fails(StatusCode::CONFLICT, "last_admin");
+}
+
 /// The sample event goes through `lambda_http::Adapter`, as on Lambda.
 #[tokio::test]
 async fn the_users_function_answers_its_sample_event() {
