@@ -31,6 +31,10 @@ pub struct SignedIn {
     pub refresh: Issued,
 }
 
+/// How often a session's transaction is tried when concurrent sign-ins of one account collide on its
+/// profile (each bumps `accessRev`).
+const SIGN_IN_ATTEMPTS: usize = 3;
+
 /// Why a sign-in (of any kind) opened no session.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
@@ -150,19 +154,23 @@ impl Identity {
         let lifetime = self.tokens.config.refresh_ttl_secs;
         let session = SessionRecord::new(user.id, user.role, user_agent, now, lifetime);
         let evicting = evicted_by_a_new_one(self.sessions.list(&user.id).await?);
-        let guard = self.users.session_guard(&user);
-        match self.sessions.create(&session, guard, &evicting).await {
-            Ok(()) => {}
-            Err(e) if e.failed_condition_at(0) => {
-                // Disabled, deleted or given another role since it was read.
-                let disabled = self.users.get(&user.id).await?.is_some_and(|u| u.disabled);
-                return Err(if disabled {
-                    SignInError::Disabled
-                } else {
-                    SignInError::Store(StoreError::ConditionFailed)
-                });
+        for attempt in 1..=SIGN_IN_ATTEMPTS {
+            let guard = self.users.session_guard(&user);
+            match self.sessions.create(&session, guard, &evicting).await {
+                Ok(()) => break,
+                Err(e) if e.failed_condition_at(0) => {
+                    // Disabled, deleted or given another role since it was read.
+                    let disabled = self.users.get(&user.id).await?.is_some_and(|u| u.disabled);
+                    return Err(if disabled {
+                        SignInError::Disabled
+                    } else {
+                        SignInError::Store(StoreError::ConditionFailed)
+                    });
+                }
+                // Another sign-in of the same account wrote its profile at the same moment.
+                Err(StoreError::TransactionCanceled(_)) if attempt < SIGN_IN_ATTEMPTS => continue,
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
         }
         Ok(SignedIn {
             access: self

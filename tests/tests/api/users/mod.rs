@@ -426,6 +426,32 @@ async fn a_login_racing_with_role_changes_never_keeps_a_session_of_the_old_role(
     }
 }
 
+/// Every sign-in now writes the profile (`accessRev`) with its session: sign-ins of one account at the
+/// same moment must still all succeed. (From four addresses: concurrent attempts from one address
+/// collide on that address's login window, which answers 429 by design.)
+#[tokio::test]
+async fn concurrent_logins_of_one_account_all_open_a_session() {
+    let app = spawn_app().await;
+    let client = account(&app, Role::Client).await;
+    let body = json!({"email": client.email, "password": PASSWORD});
+
+    let logins = futures_util::future::join_all((2..6).map(|n| {
+        let from = app.client_from(&format!("127.0.0.{n}"));
+        from.post(app.url("/auth/login")).json(&body).send()
+    }))
+    .await;
+
+    for login in logins {
+        let login = api_tests::Answer::read(login.unwrap()).await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    }
+    let sessions = identity::SessionStore::new(app.dynamodb.clone(), &app.table_name)
+        .list(&client.id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 5, "the first login's and four more");
+}
+
 #[tokio::test]
 async fn deleting_one_s_own_account_needs_the_password_and_wrong_ones_count_as_failed_logins() {
     let app = spawn_app().await;
