@@ -31,8 +31,27 @@ pub struct SignedIn {
     pub refresh: Issued,
 }
 
+/// How often a session's transaction is tried when concurrent sign-ins of one account collide on its
+/// profile (each bumps `accessRev`).
+const SIGN_IN_ATTEMPTS: usize = 3;
+
+/// Why a sign-in (of any kind) opened no session.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// An admin disabled the account.
+    #[error("the account is disabled")]
+    Disabled,
+    /// `ConditionFailed` when the account changed or vanished meanwhile.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
+    /// The password was right, but an admin disabled the account. Only a caller who knows the
+    /// password learns this: a wrong password gets `InvalidCredentials` whatever the account's state.
+    #[error("the account is disabled")]
+    Disabled,
     /// Too many attempts for this email (from this address, or from all); locked for this long.
     #[error("locked for {retry_after_secs}s")]
     Locked { retry_after_secs: u64 },
@@ -46,6 +65,15 @@ pub enum LoginError {
 impl From<StoreError> for LoginError {
     fn from(error: StoreError) -> Self {
         LoginError::Unexpected(error)
+    }
+}
+
+impl From<SignInError> for LoginError {
+    fn from(error: SignInError) -> Self {
+        match error {
+            SignInError::Disabled => LoginError::Disabled,
+            SignInError::Store(e) => LoginError::Unexpected(e),
+        }
     }
 }
 
@@ -108,29 +136,57 @@ impl Identity {
         Ok(signed_in?)
     }
 
-    /// Creates a session and the tokens for it: one Query of the user's sessions and one PutItem, or a
-    /// transaction that also ends the least recently used beyond `MAX_SESSIONS_PER_USER`. `first_refresh_ttl_secs` shortens the
-    /// first refresh token's life (one that travels in a URL and is exchanged at once).
+    /// Creates a session and the tokens for it: one Query of the user's sessions and one transaction
+    /// that writes the session, checks the account (still there, same role, not disabled: see
+    /// `UserStore::session_guard`) and ends the least recently used beyond `MAX_SESSIONS_PER_USER`.
+    /// `first_refresh_ttl_secs` shortens the first refresh token's life (one that travels in a URL and
+    /// is exchanged at once).
     pub(crate) async fn open_session(
         &self,
         user: UserRecord,
         user_agent: Option<String>,
         now: i64,
         first_refresh_ttl_secs: Option<i64>,
-    ) -> Result<SignedIn, StoreError> {
+    ) -> Result<SignedIn, SignInError> {
+        if user.disabled {
+            return Err(SignInError::Disabled);
+        }
         let lifetime = self.tokens.config.refresh_ttl_secs;
         let session = SessionRecord::new(user.id, user.role, user_agent, now, lifetime);
         let evicting = evicted_by_a_new_one(self.sessions.list(&user.id).await?);
-        self.sessions.create(&session, &evicting).await?;
+        for attempt in 1..=SIGN_IN_ATTEMPTS {
+            let guard = self.users.session_guard(&user);
+            match self.sessions.create(&session, guard, &evicting).await {
+                Ok(()) => break,
+                Err(e) if e.failed_condition_at(0) => {
+                    // Disabled, deleted or given another role since it was read.
+                    let disabled = self.users.get(&user.id).await?.is_some_and(|u| u.disabled);
+                    return Err(if disabled {
+                        SignInError::Disabled
+                    } else {
+                        SignInError::Store(StoreError::ConditionFailed)
+                    });
+                }
+                // Another sign-in of the same account wrote its profile at the same moment.
+                Err(StoreError::TransactionCanceled(_)) if attempt < SIGN_IN_ATTEMPTS => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(SignedIn {
-            access: self.tokens.access(user.id, user.role, session.session_id)?,
-            refresh: self.tokens.refresh_with_ttl(
-                user.id,
-                user.role,
-                session.session_id,
-                session.generation,
-                first_refresh_ttl_secs,
-            )?,
+            access: self
+                .tokens
+                .access(user.id, user.role, session.session_id)
+                .map_err(StoreError::from)?,
+            refresh: self
+                .tokens
+                .refresh_with_ttl(
+                    user.id,
+                    user.role,
+                    session.session_id,
+                    session.generation,
+                    first_refresh_ttl_secs,
+                )
+                .map_err(StoreError::from)?,
             user,
         })
     }

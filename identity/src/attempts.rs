@@ -100,6 +100,18 @@ pub struct LoginAttempts {
 }
 
 impl LoginAttempts {
+    /// The delete of the per-email counter, as an item of a transaction another store commits (an
+    /// account's deletion). The per-address counters hold the email too, but cannot be found without
+    /// knowing the addresses: they expire with their window (`expiresAt`, TTL).
+    pub(crate) fn erase_in_transaction(&self, email: &Email) -> TransactWriteItem {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::per_email_key(email).to_attributes()))
+            .build()
+            .expect("table and key are set");
+        TransactWriteItem::builder().delete(delete).build()
+    }
+
     pub fn new(db: Client, table: impl Into<String>) -> Self {
         LoginAttempts {
             db,

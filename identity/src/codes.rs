@@ -223,6 +223,28 @@ pub struct CodeStore {
 type HmacSha256 = Hmac<Sha256>;
 
 impl CodeStore {
+    /// Deletes of every code item that holds `email` (each purpose's code and wrong-code count), as
+    /// items of a transaction another store commits (an account's deletion).
+    pub(crate) fn erase_in_transaction(table: &str, email: &Email) -> Vec<TransactWriteItem> {
+        [Purpose::EmailConfirmation, Purpose::ResetPassword]
+            .into_iter()
+            .flat_map(|purpose| {
+                [
+                    Self::key(purpose, email),
+                    Self::failures_key(purpose, email),
+                ]
+            })
+            .map(|key| {
+                let delete = Delete::builder()
+                    .table_name(table)
+                    .set_key(Some(key.to_attributes()))
+                    .build()
+                    .expect("table and key are set");
+                TransactWriteItem::builder().delete(delete).build()
+            })
+            .collect()
+    }
+
     pub fn new(
         db: Client,
         table: impl Into<String>,

@@ -89,6 +89,7 @@ impl Identity {
             .users
             .find_by_email(email)
             .await?
+            .filter(|u| !u.disabled)
             .ok_or(CheckCodeError::Invalid)?;
         self.apply_code(&user, purpose, consumption).await
     }
@@ -132,6 +133,7 @@ impl Identity {
             .users
             .get(&claims.sub)
             .await?
+            .filter(|u| !u.disabled)
             .ok_or(ResetError::Rejected)?;
         let pending = user.reset_grant_hash.as_deref().unwrap_or_default();
         if !bool::from(pending.as_bytes().ct_eq(grant.as_bytes())) {

@@ -12,6 +12,8 @@
 //! - [`accounts`]: register and login; [`grants`]: what a verified code unlocks, and the password reset.
 //! - [`oauth`]: sign-in through GitHub and Google: pending logins, registration proofs, linking.
 //! - [`refresh`]: the refresh decision (rotation, grace window, reuse detection).
+//! - [`admin`]: list users, change a role, disable, delete (admins and `ops`), and deleting one's own
+//!   account; each ends every session of the account in the same transaction.
 //!
 //! # Rules
 //! - Each item has one store, the only code that builds its keys and expressions. A write that spans
@@ -25,6 +27,7 @@
 //! - No token, code, password or email goes into a log field; user and session ids may.
 
 pub mod accounts;
+pub mod admin;
 pub mod attempts;
 pub mod codes;
 pub mod email;
@@ -74,6 +77,8 @@ pub struct Identity {
     pub codes: CodeStore,
     pub attempts: LoginAttempts,
     pub oauth: oauth::OAuthStore,
+    /// Role changes, disabling, deletion (`admin`).
+    pub accounts: admin::Accounts,
     pub tokens: Arc<TokenIssuer>,
     /// Checks refresh and reset tokens (access tokens are the extractors' to check).
     verifier: Arc<Verifier>,
@@ -91,6 +96,7 @@ impl Identity {
             sessions: SessionStore::new(db.clone(), table),
             codes: CodeStore::new(db.clone(), table, verifier, config.otp),
             attempts: LoginAttempts::new(db.clone(), table),
+            accounts: admin::Accounts::new(db.clone(), table),
             oauth: oauth::OAuthStore::new(db, table),
             tokens: Arc::new(TokenIssuer::new(verifier, config.issuer)),
             verifier: Arc::new(Verifier::new(verifier)),

@@ -21,7 +21,7 @@ use shared::{
 
 use crate::{
     Identity,
-    accounts::SignedIn,
+    accounts::{SignInError, SignedIn},
     email::Email,
     users::{CreateLinkedError, NewLinkedUser, Provider},
 };
@@ -203,6 +203,16 @@ impl From<StoreError> for ProofError {
     }
 }
 
+impl From<SignInError> for ProofError {
+    /// A new account is never disabled: only a concurrent deletion or role change gets here.
+    fn from(error: SignInError) -> Self {
+        match error {
+            SignInError::Disabled => ProofError::Unexpected(StoreError::ConditionFailed),
+            SignInError::Store(e) => ProofError::Unexpected(e),
+        }
+    }
+}
+
 impl Identity {
     /// Signs in the account linked to this provider account, if there is one.
     #[tracing::instrument(skip_all, fields(provider = provider.as_str()))]
@@ -212,7 +222,7 @@ impl Identity {
         subject: &str,
         user_agent: Option<String>,
         first_refresh_ttl_secs: Option<i64>,
-    ) -> Result<Option<SignedIn>, StoreError> {
+    ) -> Result<Option<SignedIn>, SignInError> {
         match self.users.find_by_provider(provider, subject).await? {
             Some(user) => Ok(Some(
                 self.open_session(user, user_agent, now_secs(), first_refresh_ttl_secs)
@@ -263,7 +273,7 @@ impl Identity {
         &self,
         identity: ProviderIdentity,
         user_agent: Option<String>,
-    ) -> Result<SignedIn, StoreError> {
+    ) -> Result<SignedIn, SignInError> {
         let (provider, subject) = (identity.provider, identity.subject.clone());
         for _ in 0..2 {
             if let Some(user) = self.users.find_by_provider(provider, &subject).await? {
@@ -293,11 +303,12 @@ impl Identity {
                 // A concurrent sign-in created or linked it: read again.
                 Err(CreateLinkedError::AlreadyLinked | CreateLinkedError::EmailTaken) => continue,
                 Err(CreateLinkedError::Spent) => unreachable!("no guarding write was given"),
-                Err(CreateLinkedError::Store(e)) => return Err(e),
+                Err(CreateLinkedError::Store(e)) => return Err(e.into()),
             }
         }
         Err(StoreError::Other(anyhow::anyhow!(
             "a provider sign-in kept racing with another"
-        )))
+        ))
+        .into())
     }
 }

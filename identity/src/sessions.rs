@@ -56,32 +56,24 @@ impl SessionStore {
         self.reader.load(user, session).await
     }
 
-    /// Creates `session` and, in the same transaction, ends `evicting` (see [`evicted_by_a_new_one`]).
+    /// Creates `session` in one transaction with `guard` (the account's condition, from
+    /// `UserStore::session_guard`, which must come first) and the ends of `evicting` (see
+    /// [`evicted_by_a_new_one`]). A failed guard is `TransactionCanceled` with its reason at index 0.
     #[tracing::instrument(skip_all, fields(user = %session.user_id, session = %session.session_id, evicting = evicting.len()))]
     pub async fn create(
         &self,
         session: &SessionRecord,
+        guard: TransactWriteItem,
         evicting: &[SessionRecord],
     ) -> Result<(), StoreError> {
         let item = serde_dynamo::to_item(session).map_err(|e| StoreError::Other(e.into()))?;
-        if evicting.is_empty() {
-            self.db
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(PK)")
-                .send()
-                .await
-                .store_context("Failed to create a session")?;
-            return Ok(());
-        }
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(PK)")
             .build()
             .map_err(anyhow::Error::from)?;
-        let mut writes = vec![TransactWriteItem::builder().put(put).build()];
+        let mut writes = vec![guard, TransactWriteItem::builder().put(put).build()];
         for old in evicting {
             writes.push(self.end_in_transaction(old)?);
         }

@@ -1,16 +1,22 @@
-//! User accounts: the user item and the marker that keeps its email unique, written in one transaction.
-//! [`UserStore`] is the only code that builds their keys and update expressions.
+//! User accounts: the user item and the marker that keeps its email unique, written in one transaction;
+//! the markers of linked provider accounts; the count of enabled admins (`ADMINS` / `COUNT`); the user
+//! list (GSI1 `USERS`). [`UserStore`] is the only code that builds their keys and update expressions.
+
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::{
     Client,
-    types::{AttributeValue, Put, TransactWriteItem, Update},
+    types::{AttributeValue, Delete, Put, TransactWriteItem, Update},
 };
 use serde::{Deserialize, Serialize};
 use shared::{
     Id,
     auth::Role,
     clock::now_millis,
-    db::{Key, StoreError, StoreResultExt, get_record},
+    db::{
+        Key, StoreError, StoreResultExt, get_record,
+        keys::{GSI1, GSI1PK, GSI1SK},
+    },
 };
 
 use crate::{codes::CodeConsumption, email::Email};
@@ -43,6 +49,47 @@ pub struct UserRecord {
     /// How the account signs in; accounts stored before this field existed are e-mail accounts.
     #[serde(default)]
     pub provider: Provider,
+    /// The provider accounts linked to it (their markers are deleted with the account).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<ProviderLink>,
+    /// Set by an admin: no sign-in of any kind opens a session, and no code is sent or accepted.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Bumped by every write that opens a session or changes who may hold one (a sign-in, a link, a
+    /// role change, disabling): a change that ends all sessions is conditioned on it, so a sign-in
+    /// racing with it either comes first (its session is in the list being ended) or is refused.
+    #[serde(default)]
+    pub access_rev: u64,
+}
+
+/// A provider account linked to a user.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProviderLink {
+    pub provider: Provider,
+    pub subject: String,
+}
+
+/// Counts enabled admins, so that no change leaves the deployment without one (`ADMINS` / `COUNT`).
+const ADMIN_COUNT_ATTRIBUTE: &str = "admins";
+/// The partition of the user list (GSI1): ids are time-ordered, so it lists users by creation.
+const USERS_INDEX: &str = "USERS";
+
+/// Whether an account in this state counts as an admin who can act.
+fn counts_as_admin(role: Role, disabled: bool) -> bool {
+    role == Role::Admin && !disabled
+}
+
+/// Why a role change, a disabling or a deletion was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountWriteError {
+    /// The account changed (or signed in) since it was read: read again.
+    #[error("the account changed since it was read")]
+    Changed,
+    /// It would leave no enabled admin.
+    #[error("the last admin")]
+    LastAdmin,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// How an account signs in, as Belta's login body names it (`provider`).
@@ -98,6 +145,23 @@ pub struct UserSummary {
     #[serde(rename = "fullName")]
     pub full_name: String,
     pub email: String,
+    /// `true` for an account deleted since (its name and email are gone: `fullName` says so, `email`
+    /// is empty); absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+impl UserSummary {
+    /// The summary of a deleted account: only its former id, and `full_name` (a label in the reader's
+    /// language).
+    pub fn deleted(id: Id, full_name: &str) -> Self {
+        UserSummary {
+            id,
+            full_name: full_name.to_owned(),
+            email: String::new(),
+            deleted: true,
+        }
+    }
 }
 
 impl UserRecord {
@@ -207,8 +271,14 @@ impl UserStore {
             updated_at: now,
             reset_grant_hash: None,
             provider: new.provider,
+            links: vec![ProviderLink {
+                provider: new.provider,
+                subject: new.subject.clone(),
+            }],
+            disabled: false,
+            access_rev: 0,
         };
-        let item = serde_dynamo::to_item(&user).map_err(|e| StoreError::Other(e.into()))?;
+        let item = Self::item(&user)?;
         let put = |item| {
             TransactWriteItem::builder()
                 .put(
@@ -246,8 +316,9 @@ impl UserStore {
         }
     }
 
-    /// Links a provider account to an existing user. `Ok(false)` when it was linked already (to
-    /// whichever account: the caller reads the marker again).
+    /// Links a provider account to an existing user: the marker and the profile's list of links in one
+    /// transaction. `Ok(false)` when it was linked already (to whichever account: the caller reads the
+    /// marker again) or the user is gone.
     #[tracing::instrument(skip_all, fields(%user, provider = provider.as_str()))]
     pub async fn link(
         &self,
@@ -255,20 +326,35 @@ impl UserStore {
         provider: Provider,
         subject: &str,
     ) -> Result<bool, StoreError> {
-        let mut marker = Self::provider_key(provider, subject).to_attributes();
-        marker.insert("userId".into(), AttributeValue::S(user.to_string()));
+        let link = serde_dynamo::to_attribute_value(vec![ProviderLink {
+            provider,
+            subject: subject.to_owned(),
+        }])
+        .map_err(|e| StoreError::Other(e.into()))?;
+        let profile = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(user).to_attributes()))
+            .update_expression(
+                "SET links = list_append(if_not_exists(links, :none), :link), updatedAt = :now ADD accessRev :one",
+            )
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
+            .expression_attribute_values(":link", link)
+            .expression_attribute_values(":now", AttributeValue::N(now_millis().to_string()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .build()
+            .map_err(anyhow::Error::from)?;
         let written = self
             .db
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(marker))
-            .condition_expression("attribute_not_exists(PK)")
+            .transact_write_items()
+            .transact_items(self.provider_marker(provider, subject, user))
+            .transact_items(TransactWriteItem::builder().update(profile).build())
             .send()
             .await
-            .store_context("Failed to link a provider account");
+            .map_err(|e| StoreError::from_transaction(e, "Failed to link a provider account"));
         match written {
             Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) if e.failed_condition_at(0) || e.failed_condition_at(1) => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -332,8 +418,11 @@ impl UserStore {
             updated_at: now,
             reset_grant_hash: None,
             provider: Provider::Email,
+            links: Vec::new(),
+            disabled: false,
+            access_rev: 0,
         };
-        let item = serde_dynamo::to_item(&user).map_err(|e| StoreError::Other(e.into()))?;
+        let item = Self::item(&user)?;
         let put = |item, table: &str| {
             TransactWriteItem::builder()
                 .put(
@@ -346,11 +435,14 @@ impl UserStore {
                 )
                 .build()
         };
+        let mut writes = vec![put(item, &self.table), put(marker, &self.table)];
+        if counts_as_admin(user.role, user.disabled) {
+            writes.push(self.admin_count_change(1));
+        }
         let written = self
             .db
             .transact_write_items()
-            .transact_items(put(item, &self.table))
-            .transact_items(put(marker, &self.table))
+            .set_transact_items(Some(writes))
             .send()
             .await
             .map_err(|e| StoreError::from_transaction(e, "Failed to create a user"));
@@ -535,6 +627,303 @@ impl UserStore {
             Ok(_) => Ok(()),
             // The grant was redeemed by a concurrent request.
             Err(e) if e.failed_condition_at(0) => Err(GuardedWriteError::Spent),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The admins' work on accounts (list, role, disabling, deletion) and the guard every sign-in passes.
+impl UserStore {
+    /// The user as an item, with its place in the user list (GSI1 `USERS`).
+    fn item(user: &UserRecord) -> Result<HashMap<String, AttributeValue>, StoreError> {
+        let mut item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(user).map_err(|e| StoreError::Other(e.into()))?;
+        item.insert(GSI1PK.into(), AttributeValue::S(USERS_INDEX.into()));
+        item.insert(GSI1SK.into(), AttributeValue::S(user.id.to_string()));
+        Ok(item)
+    }
+
+    fn admin_count_key() -> Key {
+        Key::new("ADMINS", "COUNT")
+    }
+
+    /// Adds `delta` to the count of enabled admins; a decrease only while another admin remains.
+    fn admin_count_change(&self, delta: i64) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::admin_count_key().to_attributes()))
+            .update_expression("ADD #admins :delta")
+            .expression_attribute_names("#admins", ADMIN_COUNT_ATTRIBUTE)
+            .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()));
+        let update = if delta < 0 {
+            update
+                .condition_expression("#admins > :keep")
+                .expression_attribute_values(":keep", AttributeValue::N((-delta).to_string()))
+        } else {
+            update
+        };
+        TransactWriteItem::builder()
+            .update(update.build().expect("table, key and expression are set"))
+            .build()
+    }
+
+    /// How many enabled admins there are (0 when never counted).
+    #[tracing::instrument(skip_all)]
+    pub async fn admin_count(&self) -> Result<u64, StoreError> {
+        let output = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::admin_count_key().to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .store_context("Failed to read the admin count")?;
+        Ok(output
+            .item
+            .and_then(|item| item.get(ADMIN_COUNT_ATTRIBUTE)?.as_n().ok()?.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Every user, newest first (GSI1 `USERS`, eventually consistent).
+    #[tracing::instrument(skip_all)]
+    pub async fn all(&self) -> Result<Vec<UserRecord>, StoreError> {
+        let mut users = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", GSI1PK)
+                .expression_attribute_values(":pk", AttributeValue::S(USERS_INDEX.into()))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .store_context("Failed to list users")?;
+            for item in page.items.unwrap_or_default() {
+                users.push(
+                    serde_dynamo::from_item(item)
+                        .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed user: {e}")))?,
+                );
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(users);
+            }
+        }
+    }
+
+    /// For operators after an upgrade (`ops users reindex`), never a request path: it Scans the table.
+    /// Puts the users stored before the user list existed into it, and sets the count of enabled admins
+    /// to what the profiles say. Run it while no admin changes roles. Returns (users indexed now, admins).
+    #[tracing::instrument(skip_all)]
+    pub async fn reindex(&self) -> Result<(usize, u64), StoreError> {
+        let (mut indexed, mut admins) = (0, 0);
+        let mut start = None;
+        loop {
+            let page = self
+                .db
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("SK = :profile AND begins_with(PK, :user)")
+                .expression_attribute_values(":profile", AttributeValue::S("PROFILE".into()))
+                .expression_attribute_values(":user", AttributeValue::S("USER#".into()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .store_context("Failed to scan for users")?;
+            for item in page.items.unwrap_or_default() {
+                let listed = item.contains_key(GSI1PK);
+                let user: UserRecord = serde_dynamo::from_item(item)
+                    .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed user: {e}")))?;
+                admins += u64::from(counts_as_admin(user.role, user.disabled));
+                if !listed {
+                    self.db
+                        .update_item()
+                        .table_name(&self.table)
+                        .set_key(Some(Self::key(&user.id).to_attributes()))
+                        .update_expression("SET #pk = :pk, #sk = :sk")
+                        .condition_expression("attribute_exists(PK)")
+                        .expression_attribute_names("#pk", GSI1PK)
+                        .expression_attribute_names("#sk", GSI1SK)
+                        .expression_attribute_values(":pk", AttributeValue::S(USERS_INDEX.into()))
+                        .expression_attribute_values(":sk", AttributeValue::S(user.id.to_string()))
+                        .send()
+                        .await
+                        .store_context("Failed to list a user")?;
+                    indexed += 1;
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        let mut count = Self::admin_count_key().to_attributes();
+        count.insert(
+            ADMIN_COUNT_ATTRIBUTE.into(),
+            AttributeValue::N(admins.to_string()),
+        );
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(count))
+            .send()
+            .await
+            .store_context("Failed to set the admin count")?;
+        Ok((indexed, admins))
+    }
+
+    /// The condition under which a session for `user` may be opened, as one item of the session's
+    /// transaction: the account still exists, still has the role the session will carry, and is not
+    /// disabled. It bumps `accessRev`, so a concurrent change that ends every session fails and reads again.
+    pub fn session_guard(&self, user: &UserRecord) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(&user.id).to_attributes()))
+            .update_expression("ADD accessRev :one")
+            .condition_expression(
+                "attribute_exists(PK) AND #role = :role AND (attribute_not_exists(disabled) OR disabled = :no)",
+            )
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":role", AttributeValue::S(user.role.as_str().into()))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .build()
+            .expect("table, key and expression are set");
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    /// `SET`/`DELETE` conditioned on the account being exactly as `user` was read (its `accessRev`).
+    fn unchanged_since_read(user: &UserRecord) -> (&'static str, AttributeValue) {
+        let condition = if user.access_rev == 0 {
+            "attribute_exists(PK) AND (attribute_not_exists(accessRev) OR accessRev = :rev)"
+        } else {
+            "accessRev = :rev"
+        };
+        (condition, AttributeValue::N(user.access_rev.to_string()))
+    }
+
+    /// The count change when `user` moves to (`role`, `disabled`), if any.
+    fn admin_count_for(
+        &self,
+        user: &UserRecord,
+        role: Role,
+        disabled: bool,
+    ) -> Option<TransactWriteItem> {
+        let before = counts_as_admin(user.role, user.disabled) as i64;
+        let after = counts_as_admin(role, disabled) as i64;
+        (before != after).then(|| self.admin_count_change(after - before))
+    }
+
+    /// Sets `role` and `disabled` on the account as it was read, in one transaction with the admin count
+    /// and `also` (the ends of its sessions, from `crate::sessions`).
+    #[tracing::instrument(skip_all, fields(user = %user.id, role = role.as_str(), disabled, also = also.len()))]
+    pub async fn change_access(
+        &self,
+        user: &UserRecord,
+        role: Role,
+        disabled: bool,
+        also: Vec<TransactWriteItem>,
+    ) -> Result<UserRecord, AccountWriteError> {
+        let (condition, rev) = Self::unchanged_since_read(user);
+        let now = now_millis();
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(&user.id).to_attributes()))
+            .update_expression(
+                "SET #role = :role, disabled = :disabled, updatedAt = :now ADD accessRev :one",
+            )
+            .condition_expression(condition)
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":rev", rev)
+            .expression_attribute_values(":role", AttributeValue::S(role.as_str().into()))
+            .expression_attribute_values(":disabled", AttributeValue::Bool(disabled))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .build()
+            .map_err(anyhow::Error::from)
+            .map_err(StoreError::from)?;
+        let mut writes = vec![TransactWriteItem::builder().update(update).build()];
+        writes.extend(self.admin_count_for(user, role, disabled));
+        writes.extend(also);
+        self.commit_account_write(writes, "Failed to change an account")
+            .await?;
+        Ok(UserRecord {
+            role,
+            disabled,
+            updated_at: now,
+            access_rev: user.access_rev + 1,
+            ..user.clone()
+        })
+    }
+
+    /// Deletes the account as it was read: the profile, its email marker and provider links, in one
+    /// transaction with the admin count and `also` (its sessions' ends, its codes, its carts...).
+    #[tracing::instrument(skip_all, fields(user = %user.id, also = also.len()))]
+    pub async fn delete(
+        &self,
+        user: &UserRecord,
+        also: Vec<TransactWriteItem>,
+    ) -> Result<(), AccountWriteError> {
+        let (condition, rev) = Self::unchanged_since_read(user);
+        let delete = |key: Key| {
+            TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key.to_attributes()))
+                        .build()
+                        .expect("table and key are set"),
+                )
+                .build()
+        };
+        let profile = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(&user.id).to_attributes()))
+            .condition_expression(condition)
+            .expression_attribute_values(":rev", rev)
+            .build()
+            .map_err(anyhow::Error::from)
+            .map_err(StoreError::from)?;
+        let mut writes = vec![TransactWriteItem::builder().delete(profile).build()];
+        writes.extend(self.admin_count_for(user, Role::Client, true));
+        if !user.email.is_empty() {
+            writes.push(delete(Self::email_key(&user.email())));
+        }
+        for link in &user.links {
+            writes.push(delete(Self::provider_key(link.provider, &link.subject)));
+        }
+        writes.extend(also);
+        self.commit_account_write(writes, "Failed to delete an account")
+            .await
+    }
+
+    /// Commits a write whose first item is the account's (conditioned on it being as read) and whose
+    /// second, when it changes the admin count, is the count's.
+    async fn commit_account_write(
+        &self,
+        writes: Vec<TransactWriteItem>,
+        context: &str,
+    ) -> Result<(), AccountWriteError> {
+        let written = self
+            .db
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_transaction(e, context));
+        match written {
+            Ok(_) => Ok(()),
+            Err(e) if e.failed_condition_at(0) => Err(AccountWriteError::Changed),
+            Err(e) if e.failed_condition_at(1) => Err(AccountWriteError::LastAdmin),
+            // Another transaction touched one of the items at the same time: read again.
+            Err(StoreError::TransactionCanceled(_)) => Err(AccountWriteError::Changed),
             Err(e) => Err(e.into()),
         }
     }

@@ -47,7 +47,8 @@ pub async fn prepare(sdk: &SdkConfig) -> anyhow::Result<(Vec<(String, String)>, 
         .send()
         .await
         .context("create bucket")?;
-    let user = UserStore::new(db.clone(), &table)
+    let users = UserStore::new(db.clone(), &table);
+    let user = users
         .create(NewUser {
             email: Email::parse(&format!("{}@bench.example", Id::new()))
                 .map_err(|_| anyhow::anyhow!("bench email"))?,
@@ -64,7 +65,9 @@ pub async fn prepare(sdk: &SdkConfig) -> anyhow::Result<(Vec<(String, String)>, 
         IssuerConfig::read(&mut env),
     );
     let session = SessionRecord::new(user.id, Role::Employee, None, now_secs(), 3600);
-    SessionStore::new(db, &table).create(&session, &[]).await?;
+    SessionStore::new(db, &table)
+        .create(&session, users.session_guard(&user), &[])
+        .await?;
     let token = tokens
         .access(user.id, Role::Employee, session.session_id)?
         .token;

@@ -1,6 +1,7 @@
 //! The operations CLI's library: what `ops` does, reusable by the tests.
 //!
 //! - [`accounts`]: the first admin.
+//! - [`users`]: list, show, change the role of, disable, enable and delete accounts (`ops users`).
 //! - [`demo`]: the small bilingual demo catalogue `make dev` loads.
 //! - [`png`]: a tiny PNG writer for the demo catalogue's pictures.
 //! - [`openapi`]: the API description, merged from every function's own.
@@ -22,3 +23,4 @@ pub mod bootstrap;
 pub mod demo;
 pub mod openapi;
 pub mod png;
+pub mod users;

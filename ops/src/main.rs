@@ -1,8 +1,9 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use ops::{bench, bootstrap, openapi};
-use shared::{aws, config::EnvReader};
+use identity::admin::{AccessChange, UserFilter};
+use ops::{bench, bootstrap, openapi, users::UsersAction};
+use shared::{Id, auth::Role, aws, config::EnvReader};
 
 /// Operations for Belta Shop Serverless (never deployed as a Lambda).
 #[derive(Parser)]
@@ -35,6 +36,12 @@ enum Command {
         email: String,
         #[arg(long, default_value = "Admin")]
         name: String,
+    },
+    /// Manage accounts as the admin routes do (TABLE_NAME). Every change ends the account's sessions;
+    /// none leaves the deployment without an enabled admin.
+    Users {
+        #[command(subcommand)]
+        action: UsersCommand,
     },
     /// Load a small bilingual demo catalogue (TABLE_NAME) into an empty catalogue, with generated pictures
     /// put into UPLOAD_BUCKET and read through PUBLIC_BASE_URL; otherwise do nothing.
@@ -80,6 +87,64 @@ enum Command {
         /// Function binaries, e.g. target/release/welcome.
         binaries: Vec<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Users, newest first (tab-separated: id, role, state, email, name).
+    List {
+        /// client, employee or admin.
+        #[arg(long, value_parser = ops::users::parse_role)]
+        role: Option<Role>,
+        /// Text in the full name or the email, any case.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// One user.
+    Show {
+        #[arg(value_parser = ops::users::parse_id)]
+        id: Id,
+    },
+    /// Change a user's role (client, employee or admin).
+    SetRole {
+        #[arg(value_parser = ops::users::parse_id)]
+        id: Id,
+        #[arg(value_parser = ops::users::parse_role)]
+        role: Role,
+    },
+    /// Disable an account: no sign-in of any kind until it is enabled again.
+    Disable {
+        #[arg(value_parser = ops::users::parse_id)]
+        id: Id,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(value_parser = ops::users::parse_id)]
+        id: Id,
+    },
+    /// Delete an account and its personal data; its orders are kept, anonymised.
+    Delete {
+        #[arg(value_parser = ops::users::parse_id)]
+        id: Id,
+    },
+    /// Once after upgrading from a version without these commands: put older users into the user list
+    /// and count the enabled admins (a Scan; run it while no admin changes roles).
+    Reindex,
+}
+
+impl From<UsersCommand> for UsersAction {
+    fn from(command: UsersCommand) -> Self {
+        let change = |role, disabled| AccessChange { role, disabled };
+        match command {
+            UsersCommand::List { role, search } => UsersAction::List(UserFilter { search, role }),
+            UsersCommand::Show { id } => UsersAction::Show(id),
+            UsersCommand::SetRole { id, role } => UsersAction::Change(id, change(Some(role), None)),
+            UsersCommand::Disable { id } => UsersAction::Change(id, change(None, Some(true))),
+            UsersCommand::Enable { id } => UsersAction::Change(id, change(None, Some(false))),
+            UsersCommand::Delete { id } => UsersAction::Delete(id),
+            UsersCommand::Reindex => UsersAction::Reindex,
+        }
+    }
 }
 
 #[tokio::main]
@@ -128,6 +193,15 @@ async fn main() -> anyhow::Result<()> {
                 "admin {email}: {}",
                 if created { "created" } else { "exists" }
             );
+        }
+        Command::Users { action } => {
+            let mut env = EnvReader::from_env();
+            let table = shared::config::TableConfig::read(&mut env);
+            env.finish()?;
+            let db = aws::dynamodb(&aws::sdk_config().await);
+            for line in ops::users::run(db, &table.table_name, action.into()).await? {
+                println!("{line}");
+            }
         }
         Command::LoadDemo => {
             let mut env = EnvReader::from_env();

@@ -111,6 +111,7 @@ pub fn function_docs() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("carts", carts::api_doc()),
         ("checkout", checkout::api_doc()),
         ("orders", orders_function::api_doc()),
+        ("users", users::api_doc()),
     ]
 }
 

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::{
     Client,
-    types::{AttributeValue, Put, TransactWriteItem, Update},
+    types::{AttributeValue, Delete, Put, TransactWriteItem, Update},
 };
 use catalog::{
     index::Catalog,
@@ -191,6 +191,24 @@ impl OrdersStore {
             db,
             table: table.into(),
         }
+    }
+
+    /// The deletes of the user's carts, as items of a transaction another store commits (an account's
+    /// deletion). Orders and offer uses stay: they keep only the user's id, which then leads to no one.
+    pub fn erase_carts_in_transaction(&self, user: &Id) -> Vec<TransactWriteItem> {
+        [ACTIVE_CART, DRAFT_CART]
+            .into_iter()
+            .map(|sort_key| {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(
+                        Key::new(user_partition(user), sort_key).to_attributes(),
+                    ))
+                    .build()
+                    .expect("table and key are set");
+                TransactWriteItem::builder().delete(delete).build()
+            })
+            .collect()
     }
 
     /// The client's active and draft carts, both read by one consistent Query; an absent cart is

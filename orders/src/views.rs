@@ -201,15 +201,16 @@ pub fn order_list_item(order: &Order) -> OrderListItem {
 pub struct StaffOrderItem {
     #[serde(rename = "_id")]
     pub id: Id,
-    /// `{_id, fullName, email}` and nothing else of the user (Belta sent the whole user document).
-    pub user: Option<UserSummary>,
+    /// `{_id, fullName, email}` and nothing else of the user (Belta sent the whole user document); for
+    /// an account deleted since, `{_id, fullName: "Deleted user", email: "", deleted: true}`.
+    pub user: UserSummary,
     pub products_count: usize,
     pub final_price: Money,
     pub status: OrderStatus,
     pub created_at: String,
 }
 
-pub fn staff_order_item(order: &Order, user: Option<UserSummary>) -> StaffOrderItem {
+pub fn staff_order_item(order: &Order, user: UserSummary) -> StaffOrderItem {
     StaffOrderItem {
         id: order.id,
         user,
@@ -242,7 +243,8 @@ pub struct OrderLineView {
 #[serde(untagged)]
 pub enum OrderUser {
     Id(Id),
-    Summary(Option<UserSummary>),
+    /// Also for an account deleted since: its former id, "Deleted user", no email.
+    Summary(UserSummary),
 }
 
 /// One order.
@@ -273,7 +275,7 @@ fn order_line(line: &OrderLine, lang: Lang, staff: bool) -> OrderLineView {
 }
 
 /// The order for its client (`user` is their id), or for staff with `Some(summary)`.
-pub fn order(order: &Order, lang: Lang, staff: Option<Option<UserSummary>>) -> OrderView {
+pub fn order(order: &Order, lang: Lang, staff: Option<UserSummary>) -> OrderView {
     let is_staff = staff.is_some();
     OrderView {
         id: order.id,

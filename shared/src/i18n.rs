@@ -178,6 +178,15 @@ messages! {
     OrderStatusLocked => "order_status_locked", "لا يمكن تغيير حالة هذا الطلب إلى الحالة المطلوبة.", "This order cannot move to the requested status.";
     CheckoutNotFound => "checkout_not_found", "جلسة الدفع غير موجودة.", "Checkout session not found";
     PaymentNotConfirmed => "payment_not_confirmed", "لم يؤكد مزود الدفع هذه العملية بعد.", "The payment provider has not confirmed this payment.";
+    DeletedUser => "deleted_user", "مستخدم محذوف", "Deleted user";
+    AdminOnly => "admin_only", "هذا المورد متاح للمديرين فقط.", "Only admins can access this resource";
+    AccountDisabled => "account_disabled", "تم تعطيل هذا الحساب. تواصل مع مدير المتجر.", "This account is disabled. Contact the shop's administrator.";
+    LastAdmin => "last_admin", "لا يمكن تخفيض دور آخر مدير أو تعطيله أو حذفه.", "The last admin cannot be demoted, disabled or deleted.";
+    NothingToChange => "nothing_to_change", "أرسل الدور أو حالة التعطيل على الأقل.", "Send at least a role or a disabled state.";
+    UserDeleted => "user_deleted", "تم حذف المستخدم بنجاح.", "User deleted successfully";
+    AccountDeleted => "account_deleted", "تم حذف حسابك وبياناتك الشخصية.", "Your account and its personal data were deleted.";
+    WrongPassword => "wrong_password", "كلمة المرور غير صحيحة.", "The password is incorrect.";
+    SignInAgain => "sign_in_again", "سجّل الدخول مرة أخرى ثم احذف الحساب خلال 10 دقائق.", "Sign in again, then delete the account within 10 minutes.";
 }
 
 /// The JSON kind a field should have had, for "wrong type" messages.

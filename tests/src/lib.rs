@@ -162,6 +162,10 @@ pub fn function_router(function: &str, deployment: &Deployment) -> Router {
                 &deployment.sdk_config_for(function),
             ))
         }
+        "users" => {
+            let config = users::Config::read(deployment.env()).expect("users config");
+            users::router(users::UsersState::new(config, &deployment.sdk_config))
+        }
         other => panic!("no router registered in tests/src/lib.rs for function {other:?}"),
     }
 }

@@ -182,3 +182,43 @@ pub(crate) async fn current_user(state: &AppState, caller: &AuthUser) -> ApiResu
         .await?
         .ok_or(ApiError::Unauthorized(Msg::Unauthorized))
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeleteMeBody {
+    /// The current password; required for accounts that have one. Accounts without one (GitHub,
+    /// Google) send `{}` from a session opened within the last 10 minutes.
+    password: Option<String>,
+}
+
+impl Validate for DeleteMeBody {}
+
+/// Deletes the caller's own account and its personal data (profile, email, provider links, sessions,
+/// codes, carts); its orders are kept, anonymised. Wrong passwords count as failed logins (5 per 15
+/// minutes from one address lock it, 429), so this route cannot be used to guess the password. An
+/// account without a password must have signed in within the last 10 minutes (403 `sign_in_again`).
+/// The last admin cannot delete itself (409 `last_admin`).
+#[utoipa::path(delete, path = "/auth/me", tag = "auth", request_body = DeleteMeBody, security(("bearer" = [])),
+    responses((status = 200, body = Success), (status = 400), (status = 401), (status = 403), (status = 409), (status = 429)))]
+#[tracing::instrument(skip_all, fields(user = %caller.user_id))]
+pub async fn delete_me(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    SourceIp(address): SourceIp,
+    JsonBody(body): JsonBody<DeleteMeBody>,
+) -> ApiResult<Response> {
+    let password = body.password.map(Password::presented);
+    let carts = state.carts.erase_carts_in_transaction(&caller.user_id);
+    state
+        .identity
+        .accounts
+        .delete_own_account(
+            &caller.user_id,
+            &caller.session_id,
+            password.as_ref(),
+            address.as_deref(),
+            carts,
+        )
+        .await
+        .map_err(IntoApiError::into_api)?;
+    Ok(no_store(StatusCode::OK, Success { success: true }))
+}

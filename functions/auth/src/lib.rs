@@ -3,7 +3,7 @@
 //! requests into identity's values, calls it, and writes each route's answer.
 //!
 //! # Layout
-//! - [`account`]: register, login, `me`.
+//! - [`account`]: register, login, `me`, deleting one's own account.
 //! - [`refresh`]: the four refresh conventions, each a thin presenter of `identity`'s one decision.
 //! - [`otp`]: sending and verifying one-time codes for email confirmation and password reset.
 //! - [`reset`]: redeeming a reset token (`/auth/reset-password`).
@@ -71,6 +71,8 @@ pub struct AppState {
     /// Mails leave through the queue: no answer waits for SES.
     pub mail: MailQueue,
     pub oauth: oauth::OAuthState,
+    /// Only to delete a deleted account's carts, which are the orders crate's items.
+    pub carts: orders::store::OrdersStore,
 }
 
 impl AppState {
@@ -91,7 +93,8 @@ impl AppState {
             oauth: oauth::OAuthState::new(config.oauth, &config.verifier.secret, secrets),
             http: config.http,
             auth: Authenticator::new(&config.verifier, db.clone(), &table),
-            identity: Identity::new(&config.verifier, config.identity, db, &table),
+            identity: Identity::new(&config.verifier, config.identity, db.clone(), &table),
+            carts: orders::store::OrdersStore::new(db, &table),
             mail: MailQueue::new(config.mail_queue, sqs),
         }
     }
@@ -108,7 +111,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/auth/register", post(account::register))
         .route("/auth/login", post(account::login))
-        .route("/auth/me", get(account::me))
+        .route("/auth/me", get(account::me).delete(account::delete_me))
         .route("/auth/refresh-token", post(refresh::belta))
         .route("/auth/send-otp", post(otp::send_for_user))
         .route("/auth/verify-otp", post(otp::verify_for_user))
@@ -135,7 +138,7 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        account::register, account::login, account::me, refresh::belta, otp::send_for_user, otp::verify_for_user,
+        account::register, account::login, account::me, account::delete_me, refresh::belta, otp::send_for_user, otp::verify_for_user,
         otp::send_for_guest, otp::verify_for_guest, reset::reset_password, sessions::list, sessions::end_one,
         sessions::logout, sessions::logout_all, refresh::drf, refresh::blazex, refresh::hesabe,
         oauth::github::start, oauth::github::callback, oauth::github::register, oauth::google::id_token,

@@ -160,7 +160,11 @@ pub async fn send_for_guest(
 ) -> ApiResult<Json<Success>> {
     let GuestSend { email, purpose } = body.try_into()?;
     let user = state.identity.users.find_by_email(&email).await?;
-    let deliver = user.is_some_and(|u| !(purpose == Purpose::EmailConfirmation && u.confirmed));
+    // No code for an unknown or disabled account, nor a confirmation code for a confirmed one.
+    let deliver = user.is_some_and(|u| {
+        let confirmed_already = purpose == Purpose::EmailConfirmation && u.confirmed;
+        !u.disabled && !confirmed_already
+    });
     send_code(&state, &email, purpose, deliver, lang).await?;
     Ok(success())
 }

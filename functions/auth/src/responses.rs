@@ -9,6 +9,7 @@ use http::{HeaderValue, StatusCode, header};
 use identity::{
     Provider, UserRecord,
     accounts::LoginError,
+    admin::{DeleteOwnError, ManageError},
     codes::{CheckCodeError, SendCodeError},
     grants::ResetError,
     oauth::ProofError,
@@ -17,7 +18,7 @@ use identity::{
     users::CreateUserError,
 };
 use serde::Serialize;
-use shared::{ApiError, Id, Msg, auth::Role, clock::iso_millis};
+use shared::{ApiError, FieldErrors, FieldIssue, Id, Msg, auth::Role, clock::iso_millis};
 use utoipa::ToSchema;
 
 /// `{success: true}`, Belta's answer to most auth calls.
@@ -127,7 +128,32 @@ impl IntoApiError for LoginError {
                 retry_after_secs,
             },
             LoginError::InvalidCredentials => ApiError::Unauthorized(Msg::InvalidCredentials),
+            LoginError::Disabled => ApiError::Forbidden(Msg::AccountDisabled),
             LoginError::Unexpected(cause) => cause.into(),
+        }
+    }
+}
+
+impl IntoApiError for DeleteOwnError {
+    fn into_api(self) -> ApiError {
+        match self {
+            DeleteOwnError::PasswordRequired => {
+                ApiError::Validation(FieldErrors::single("password", FieldIssue::Required))
+            }
+            DeleteOwnError::WrongPassword => ApiError::Forbidden(Msg::WrongPassword),
+            DeleteOwnError::Locked { retry_after_secs } => ApiError::TooManyRequests {
+                msg: Msg::TooManyLoginAttempts,
+                retry_after_secs,
+            },
+            DeleteOwnError::SignInAgain => ApiError::Forbidden(Msg::SignInAgain),
+            DeleteOwnError::Manage(ManageError::NotFound) => {
+                ApiError::Unauthorized(Msg::Unauthorized)
+            }
+            DeleteOwnError::Manage(ManageError::LastAdmin) => ApiError::Conflict(Msg::LastAdmin),
+            DeleteOwnError::Manage(ManageError::Changed) => {
+                ApiError::Conflict(Msg::ChangedConcurrently)
+            }
+            DeleteOwnError::Manage(ManageError::Unexpected(cause)) => cause.into(),
         }
     }
 }

@@ -6,7 +6,10 @@
 //! order to `delivered` or `cancelled`; cancelling gives back the stock, the offer units and the
 //! client's use of the offer in one transaction, then refunds the payment.
 
+use std::collections::HashMap;
+
 use axum::{extract::State, response::Response};
+use identity::users::UserSummary;
 use shared::{
     ApiError, ApiResult, Id, Lang, Msg,
     auth::{Shopper, Staff},
@@ -126,6 +129,7 @@ async fn order_again(
 async fn staff_list(
     State(state): State<OrdersState>,
     _: Staff,
+    lang: Lang,
     QueryParams(query): QueryParams<OrderListQuery>,
 ) -> ApiResult<Response> {
     // One client's orders are a consistent read of their partition; everyone's come from GSI1.
@@ -146,13 +150,22 @@ async fn staff_list(
         .collect();
     let users = state.users.summaries(&shown).await?;
     Ok(json(page(&orders, paging, |o| {
-        views::staff_order_item(o, users.get(&o.user_id).cloned())
+        views::staff_order_item(o, user_or_deleted(&users, o.user_id, lang))
     })))
+}
+
+/// Who placed an order, for staff: the user's summary, or for an account deleted since only its former
+/// id and "Deleted user" (the order is kept, without anything personal).
+fn user_or_deleted(users: &HashMap<Id, UserSummary>, id: Id, lang: Lang) -> UserSummary {
+    users
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| UserSummary::deleted(id, Msg::DeletedUser.text(lang)))
 }
 
 async fn staff_view(state: &OrdersState, order: &Order, lang: Lang) -> ApiResult<Response> {
     let users = state.users.summaries(&[order.user_id]).await?;
-    let user = users.get(&order.user_id).cloned();
+    let user = user_or_deleted(&users, order.user_id, lang);
     Ok(json(views::order(order, lang, Some(user))))
 }
 

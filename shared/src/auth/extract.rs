@@ -1,5 +1,6 @@
 //! Extractors that authenticate a request: [`AuthUser`] (401 without valid credentials),
-//! [`MaybeAuthUser`] (anonymous allowed, bad credentials still 401) and [`Staff`] (403 for clients).
+//! [`MaybeAuthUser`] (anonymous allowed, bad credentials still 401), [`Staff`] (403 for clients) and
+//! [`Admin`] (403 for everyone but admins).
 
 use std::sync::Arc;
 
@@ -127,6 +128,27 @@ where
             Ok(Staff(user))
         } else {
             Err(ApiError::Forbidden(Msg::StaffOnly))
+        }
+    }
+}
+
+/// An authenticated `admin`; 401 without credentials, 403 for anyone else (employees included).
+#[derive(Clone, Copy, Debug)]
+pub struct Admin(pub AuthUser);
+
+impl<S> FromRequestParts<S> for Admin
+where
+    Authenticator: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.role == Role::Admin {
+            Ok(Admin(user))
+        } else {
+            Err(ApiError::Forbidden(Msg::AdminOnly))
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod tokens;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use extract::{AuthUser, Authenticator, MaybeAuthUser, Shopper, Staff};
+pub use extract::{Admin, AuthUser, Authenticator, MaybeAuthUser, Shopper, Staff};
 pub use tokens::{TokenKind, Verifier, VerifierConfig};
 
 /// Belta's roles. Staff means `admin` or `employee`.

@@ -14,4 +14,5 @@ mod orders;
 mod shared_http;
 mod shopper;
 mod upload;
+mod users;
 mod welcome;

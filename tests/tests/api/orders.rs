@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::{catalog::Shop, shopper::lines};
 
 /// Places an order of `quantity` of `product` for the shop's client; returns its id.
-async fn ordered(shop: &Shop, product: &str, quantity: u32) -> String {
+pub(crate) async fn ordered(shop: &Shop, product: &str, quantity: u32) -> String {
     shop.shopper().add(product, quantity).await.ok();
     let payment = shop.checkout(&shop.client).await;
     let success = shop.pay(&payment).await;

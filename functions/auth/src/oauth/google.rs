@@ -6,7 +6,9 @@
 
 use axum::{extract::State, response::Response};
 use http::{HeaderMap, StatusCode, header};
-use identity::{Email, Provider, oauth::PendingLogin, oauth::ProviderIdentity};
+use identity::{
+    Email, Provider, accounts::SignInError, oauth::PendingLogin, oauth::ProviderIdentity,
+};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use shared::{
@@ -40,6 +42,8 @@ enum GoogleError {
     Token(String),
     #[error("the e-mail is not verified")]
     Unverified,
+    #[error("the account is disabled")]
+    Disabled,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -52,7 +56,17 @@ impl From<GoogleError> for ApiError {
                 ApiError::Unauthorized(Msg::InvalidIdToken)
             }
             GoogleError::Unverified => ApiError::Unauthorized(Msg::EmailNotVerified),
+            GoogleError::Disabled => ApiError::Forbidden(Msg::AccountDisabled),
             GoogleError::Unexpected(e) => ApiError::Unexpected(e),
+        }
+    }
+}
+
+impl From<SignInError> for GoogleError {
+    fn from(error: SignInError) -> Self {
+        match error {
+            SignInError::Disabled => GoogleError::Disabled,
+            SignInError::Store(e) => e.into(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The auth routes through a typed client, against the emulator.
 
 mod account;
-mod client;
+pub mod client;
 mod codes;
 mod oauth;
 mod seed_clients;

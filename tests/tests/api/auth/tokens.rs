@@ -283,13 +283,18 @@ async fn a_login_beyond_the_session_cap_ends_the_least_recently_used_session() {
     let (email, login) = app.signed_in(Role::Client).await;
     let user: Id = field(&login, "_id").parse().unwrap();
     let store = identity::SessionStore::new(app.dynamodb.clone(), &app.table_name);
+    let users = identity::UserStore::new(app.dynamodb.clone(), &app.table_name);
+    let account = users.get(&user).await.unwrap().unwrap();
     let cap = identity::sessions::MAX_SESSIONS_PER_USER;
     let now = shared::clock::now_secs();
     let mut older = Vec::new();
     for n in 1..cap as i64 {
         let mut session = SessionRecord::new(user, Role::Client, None, now - 5000 + n, 86_400);
         session.last_used_at = now - 5000 + n;
-        store.create(&session, &[]).await.unwrap();
+        store
+            .create(&session, users.session_guard(&account), &[])
+            .await
+            .unwrap();
         older.push(session.session_id.to_string());
     }
 
