@@ -127,7 +127,7 @@ impl From<LoginRequest> for Credentials {
 /// answer in about the same time; 5 attempts within 15 minutes from one address, or 25 from all, lock
 /// the email (429) until the window passes (a successful one gives its attempt back). An unconfirmed user is mailed an `email_confirmation` code, as Belta does.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginBody), (status = 400), (status = 401), (status = 429)))]
+    responses((status = 200, body = LoginBody), (status = 400), (status = 401), (status = 403), (status = 429)))]
 #[tracing::instrument(skip_all)]
 pub async fn login(
     State(state): State<AppState>,

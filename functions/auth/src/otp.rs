@@ -133,7 +133,7 @@ impl TryFrom<GuestVerifyBody> for GuestVerify {
 
 /// Mails a code to the signed-in user.
 #[utoipa::path(post, path = "/auth/send-otp", tag = "auth", request_body = SendBody, security(("bearer" = [])),
-    responses((status = 200, body = Success), (status = 401), (status = 409), (status = 429)))]
+    responses((status = 200, body = Success), (status = 400), (status = 401), (status = 409), (status = 429)))]
 #[tracing::instrument(skip_all, fields(user = %caller.user_id, purpose = ?body.purpose))]
 pub async fn send_for_user(
     State(state): State<AppState>,
@@ -171,7 +171,7 @@ pub async fn send_for_guest(
 
 /// Verifies the signed-in user's code.
 #[utoipa::path(post, path = "/auth/verify-otp", tag = "auth", request_body = VerifyBody, security(("bearer" = [])),
-    responses((status = 200, description = "`{success: true}`, plus `resetPasswordToken` for `reset_password`"), (status = 401)))]
+    responses((status = 200, description = "`{success: true}`, plus `resetPasswordToken` for `reset_password`"), (status = 400), (status = 401), (status = 429)))]
 #[tracing::instrument(skip_all, fields(user = %caller.user_id, purpose = ?body.purpose))]
 pub async fn verify_for_user(
     State(state): State<AppState>,
@@ -188,7 +188,7 @@ pub async fn verify_for_user(
 
 /// Verifies a code for an email given in the body. Unknown emails get the same 401 as a wrong code.
 #[utoipa::path(post, path = "/auth/verify-guest-otp", tag = "auth", request_body = GuestVerifyBody,
-    responses((status = 200, description = "`{success: true}`, plus `resetPasswordToken` for `reset_password`"), (status = 400), (status = 401)))]
+    responses((status = 200, description = "`{success: true}`, plus `resetPasswordToken` for `reset_password`"), (status = 400), (status = 401), (status = 429)))]
 #[tracing::instrument(skip_all)]
 pub async fn verify_for_guest(
     State(state): State<AppState>,
