@@ -10,6 +10,8 @@
 //! - [`sessions`]: list, logout, logout-all, end one session.
 //! - [`oauth`]: sign-in with GitHub (Belta's store) and Google (seed 002).
 //! - [`responses`]: the login-shaped body, and how each identity error answers (mapped once, here).
+//! - [`secrets`]: reading the signing key (at cold start) and the OAuth client secrets from Secrets
+//!   Manager.
 
 pub mod account;
 pub mod oauth;
@@ -17,6 +19,7 @@ pub mod otp;
 pub mod refresh;
 pub mod reset;
 pub mod responses;
+pub mod secrets;
 pub mod sessions;
 
 use aws_config::SdkConfig;
@@ -25,7 +28,7 @@ use axum::{
     extract::FromRef,
     routing::{delete, get, post},
 };
-use identity::Identity;
+use identity::{Identity, SigningKey};
 use shared::{
     auth::{Authenticator, VerifierConfig},
     aws,
@@ -45,6 +48,9 @@ pub struct Config {
     pub mail_from: String,
     /// Sign-in providers, their secrets' location, the allowed redirect origins.
     pub oauth: oauth::OAuthConfig,
+    /// `TOKEN_SIGNING_SECRET_ID`: the Secrets Manager secret holding the private signing key
+    /// (`identity::SigningKey`); only this function may read it.
+    pub signing_secret_id: String,
 }
 
 impl Config {
@@ -56,6 +62,7 @@ impl Config {
             identity: identity::Config::read(&mut env),
             mail_from: env.required("MAIL_FROM"),
             oauth: oauth::OAuthConfig::read(&mut env),
+            signing_secret_id: env.required("TOKEN_SIGNING_SECRET_ID"),
         };
         env.finish()?;
         Ok(config)
@@ -72,25 +79,38 @@ pub struct AppState {
     pub oauth: oauth::OAuthState,
 }
 
+/// Reads the private signing key: the function's one network call at init (one `GetSecretValue`),
+/// made there because nearly every request of this function signs or keys something with it.
+pub async fn load_signing_key(config: &Config, sdk: &SdkConfig) -> anyhow::Result<SigningKey> {
+    secrets::load_signing_key(
+        &aws_sdk_secretsmanager::Client::new(sdk),
+        &config.signing_secret_id,
+        &config.verifier.public_keys,
+    )
+    .await
+}
+
 impl AppState {
-    pub fn new(config: Config, sdk: &SdkConfig) -> Self {
+    /// `signing` from [`load_signing_key`].
+    pub fn new(config: Config, signing: &SigningKey, sdk: &SdkConfig) -> Self {
         let secrets = aws_sdk_secretsmanager::Client::new(sdk);
-        Self::with_clients(config, aws::dynamodb(sdk), aws::ses(sdk), secrets)
+        Self::with_clients(config, signing, aws::dynamodb(sdk), aws::ses(sdk), secrets)
     }
 
     /// With given clients (the benchmark passes a DynamoDB client that counts requests).
     pub fn with_clients(
         config: Config,
+        signing: &SigningKey,
         db: aws_sdk_dynamodb::Client,
         ses: aws_sdk_sesv2::Client,
         secrets: aws_sdk_secretsmanager::Client,
     ) -> Self {
         let table = config.table.table_name;
         AppState {
-            oauth: oauth::OAuthState::new(config.oauth, &config.verifier.secret, secrets),
+            oauth: oauth::OAuthState::new(config.oauth, signing, secrets),
             http: config.http,
             auth: Authenticator::new(&config.verifier, db.clone(), &table),
-            identity: Identity::new(&config.verifier, config.identity, db, &table),
+            identity: Identity::new(&config.verifier, signing, config.identity, db, &table),
             mailer: Mailer {
                 ses,
                 from: config.mail_from,
