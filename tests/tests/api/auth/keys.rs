@@ -328,3 +328,37 @@ async fn auth_refuses_to_start_with_a_signing_key_that_is_not_published() {
     );
     assert!(!error.contains("privateKey"), "{error}");
 }
+
+#[test]
+fn only_auth_can_read_the_signing_key_and_every_function_gets_the_public_keys() {
+    let template: serde_yaml::Value = serde_yaml::from_str(api_tests::TEMPLATE_YAML).unwrap();
+    let text = |value: &serde_yaml::Value| serde_yaml::to_string(value).unwrap();
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(
+        text(&globals["TOKEN_PUBLIC_KEYS"]).contains("TokenPublicKeys"),
+        "every function verifies with the same public keys"
+    );
+    let mut readers = Vec::new();
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        let resource = text(resource);
+        assert!(
+            !resource.contains("JWT_SECRET") && !resource.contains("JwtSecret"),
+            "{name:?} still holds a shared token secret"
+        );
+        if resource.contains("TokenSigningSecretArn") {
+            readers.push(name.as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(readers, ["AuthFunction"]);
+    let auth = &template["Resources"]["AuthFunction"]["Properties"];
+    assert!(text(&auth["Environment"]).contains("TOKEN_SIGNING_SECRET_ID"));
+    let granted = auth["Policies"][0]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .any(|s| {
+            s["Action"] == "secretsmanager:GetSecretValue"
+                && text(&s["Resource"]).contains("TokenSigningSecretArn")
+        });
+    assert!(granted, "auth may read its signing key");
+}
