@@ -10,8 +10,7 @@
 //! - [`sessions`]: list, logout, logout-all, end one session.
 //! - [`oauth`]: sign-in with GitHub (Belta's store) and Google (seed 002).
 //! - [`responses`]: the login-shaped body, and how each identity error answers (mapped once, here).
-//! - [`secrets`]: reading the signing key (at cold start) and the OAuth client secrets from Secrets
-//!   Manager.
+//! - [`secrets`]: reading the token signing key at cold start.
 
 pub mod account;
 pub mod oauth;

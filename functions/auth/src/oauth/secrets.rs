@@ -56,7 +56,7 @@ impl SecretSource {
         self.cell
             .get_or_try_init(|| async {
                 let json =
-                    crate::secrets::read_secret(&self.client, &self.secret_id, "OAuth secret")
+                    shared::aws::read_secret(&self.client, &self.secret_id, "OAuth secret")
                         .await?;
                 ClientSecrets::parse(json.expose_secret()).ok_or_else(|| {
                         anyhow::anyhow!(
