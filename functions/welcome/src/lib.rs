@@ -9,7 +9,9 @@
 //! It also owns the greedy `/{proxy+}` route, so any path no other function owns gets the JSON 404 of
 //! this API instead of API Gateway's own answer.
 
-use axum::{Json, Router, extract::State, http::header, response::IntoResponse, routing::get};
+use axum::{
+    Json, Router, body::Bytes, extract::State, http::header, response::IntoResponse, routing::get,
+};
 use serde::Serialize;
 use shared::{
     auth::{PublicKeys, keys::JwkSet},
@@ -47,9 +49,8 @@ impl Config {
 
 pub fn router(config: Config) -> Router {
     // Rendered once: the set never changes while the function runs.
-    let jwks = std::sync::Arc::new(
-        serde_json::to_string(&config.public_keys.jwks()).expect("a JWK set serializes"),
-    );
+    let jwks =
+        Bytes::from(serde_json::to_vec(&config.public_keys.jwks()).expect("a JWK set serializes"));
     let routes = Router::new()
         .route("/", get(welcome_page))
         .route("/health", get(health))
@@ -99,13 +100,13 @@ async fn openapi_json() -> impl IntoResponse {
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "welcome",
     responses((status = 200, description = "The JWK set of the token keys", content_type = "application/json", body = JwkSet,
         headers(("Cache-Control" = String, description = "`public, max-age=3600`")))))]
-async fn jwks_json(State(jwks): State<std::sync::Arc<String>>) -> impl IntoResponse {
+async fn jwks_json(State(jwks): State<Bytes>) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "application/json"),
             (header::CACHE_CONTROL, JWKS_CACHE_CONTROL),
         ],
-        jwks.as_str().to_owned(),
+        jwks,
     )
 }
 
