@@ -36,11 +36,13 @@ tools:
 emulator: tools
 	scripts/emulator.sh start 4566
 
-## Create the table, bucket, mail queue, mail identity and payment secret (devpay's keys) in the emulator (idempotent).
+## Create the table, bucket, mail queue, mail identity, payment and OAuth secrets (devpay's and devauth's
+## keys) and the token signing key's secret in the emulator (idempotent).
 bootstrap: emulator
 	scripts/devpay.sh keys
 	scripts/devauth.sh keys
-	set -a && . ./local.env && . .dev/devpay-keys.env && . .dev/devauth-keys.env && set +a && cargo run --quiet -p ops -- bootstrap --local-public-uploads --local-payment-keys --local-oauth-secret
+	scripts/token-keys.sh
+	set -a && . ./local.env && . .dev/devpay-keys.env && . .dev/devauth-keys.env && . .dev/token-keys.env && set +a && cargo run --quiet -p ops -- bootstrap --local-public-uploads --local-payment-keys --local-oauth-secret --local-token-key
 
 ## Stop the emulator, devpay, devauth and devpoll.
 stop:

@@ -27,7 +27,7 @@ echo
 echo "## Init time ($(uname -m) release build, $runs cold starts each, runtime API stand-in on loopback)"
 echo
 # shellcheck disable=SC2046
-target/release/ops bench-init --runs "$runs" $(for f in $functions; do printf 'target/release/%s ' "$f"; done)
+scripts/with-emulator.sh target/release/ops bench-init --runs "$runs" $(for f in $functions; do printf 'target/release/%s ' "$f"; done)
 
 echo
 echo "## Auth costs (release build, through the router, against a private emulator on loopback)"

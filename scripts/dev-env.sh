@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Writes .dev/dev.env for `make dev`: local.env plus a JWT secret generated once per checkout and kept
-# in .dev/ (ignored by git), so local tokens survive restarts and no secret is ever committed.
+# Writes .dev/dev.env for `make dev`: local.env plus the public token key made once per checkout by
+# scripts/token-keys.sh. The private key stays out of it: only auth reads it, from the emulator's
+# Secrets Manager (TOKEN_SIGNING_SECRET_ID), as in AWS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p .dev
-if [ ! -s .dev/jwt-secret ]; then
-  .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))' > .dev/jwt-secret
-fi
-{ cat local.env; echo "JWT_SECRET=$(cat .dev/jwt-secret)"; } > .dev/dev.env
+scripts/token-keys.sh
+{ cat local.env; grep '^TOKEN_PUBLIC_KEYS=' .dev/token-keys.env; } > .dev/dev.env

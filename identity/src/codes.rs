@@ -1,9 +1,9 @@
 //! One-time codes for `email_confirmation` and `reset_password`: the item `OTP#<purpose>#<email>` /
 //! `OTP`, whose only writer is [`CodeStore`].
 //!
-//! A code is stored only as an HMAC (keyed by a key derived from `JWT_SECRET`, bound to purpose and
-//! email), lives 10 minutes, allows 5 wrong tries, and is consumed by a conditional write in the same
-//! transaction as its effect ([`CodeConsumption`], committed by `UserStore`), so two racing
+//! A code is stored only as an HMAC (keyed by a key derived from the auth function's signing key,
+//! bound to purpose and email), lives 10 minutes, allows 5 wrong tries, and is consumed by a
+//! conditional write in the same transaction as its effect ([`CodeConsumption`], committed by `UserStore`), so two racing
 //! verifications cannot both win. Sending is limited per email and purpose to one per 60 s and 5 per
 //! hour. No fixed code, no binding to IP or user agent.
 //!
@@ -20,12 +20,10 @@ use aws_sdk_dynamodb::{
 };
 use hmac::{Hmac, KeyInit, Mac};
 use rand::Rng;
-use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use shared::{
     FieldIssue, Lang,
-    auth::VerifierConfig,
     clock::now_secs,
     config::EnvReader,
     db::{Key, StoreError, StoreResultExt, get_record},
@@ -34,7 +32,7 @@ use shared::{
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
-use crate::email::Email;
+use crate::{email::Email, tokens::SigningKey};
 
 pub const CODE_TTL_SECS: i64 = 10 * 60;
 pub const MAX_WRONG_TRIES: u32 = 5;
@@ -248,15 +246,11 @@ impl CodeStore {
     pub fn new(
         db: Client,
         table: impl Into<String>,
-        secret: &VerifierConfig,
+        signing: &SigningKey,
         config: OtpConfig,
     ) -> Self {
-        // A key of its own, derived from the JWT secret, so codes and tokens never share a key.
-        let mut derive =
-            <HmacSha256 as KeyInit>::new_from_slice(secret.secret.expose_secret().as_bytes())
-                .expect("HMAC takes any key length");
-        derive.update(b"belta-shop one-time codes v1");
-        let mac_key = derive.finalize().into_bytes().into();
+        // A key of its own, derived from the signing key, so codes and tokens never share a key.
+        let mac_key = signing.derive_key(b"belta-shop one-time codes v1");
         CodeStore {
             db,
             table: table.into(),

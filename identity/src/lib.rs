@@ -51,7 +51,7 @@ pub use codes::{CodeStore, OtpCode, OtpConfig, Purpose};
 pub use email::Email;
 pub use password::Password;
 pub use sessions::SessionStore;
-pub use tokens::{IssuerConfig, TokenIssuer};
+pub use tokens::{IssuerConfig, SigningKey, TokenIssuer};
 pub use users::{Provider, UserRecord, UserStore};
 
 /// What only the issuing side reads (the verifier's settings are the platform's `VerifierConfig`).
@@ -85,8 +85,10 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// `signing` is the auth function's private key: it signs tokens and keys the one-time codes.
     pub fn new(
         verifier: &VerifierConfig,
+        signing: &SigningKey,
         config: Config,
         db: aws_sdk_dynamodb::Client,
         table: &str,
@@ -94,11 +96,11 @@ impl Identity {
         Identity {
             users: UserStore::new(db.clone(), table),
             sessions: SessionStore::new(db.clone(), table),
-            codes: CodeStore::new(db.clone(), table, verifier, config.otp),
+            codes: CodeStore::new(db.clone(), table, signing, config.otp),
             attempts: LoginAttempts::new(db.clone(), table),
             accounts: admin::Accounts::new(db.clone(), table),
             oauth: oauth::OAuthStore::new(db, table),
-            tokens: Arc::new(TokenIssuer::new(verifier, config.issuer)),
+            tokens: Arc::new(TokenIssuer::new(verifier, signing, config.issuer)),
             verifier: Arc::new(Verifier::new(verifier)),
         }
     }

@@ -45,8 +45,16 @@ pub async fn client_account(db: aws_sdk_dynamodb::Client, table: String) -> anyh
     Ok(email)
 }
 
-/// The JWT key every benchmark gives the functions it runs (32+ bytes, like production's).
-pub const JWT_SECRET: &str = "bench-secret-bench-secret-bench-secret";
+/// The token signing key of every benchmark, made once per run.
+pub fn signing_key() -> &'static identity::SigningKey {
+    static KEY: std::sync::OnceLock<identity::SigningKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| identity::SigningKey::generate("bench").expect("a valid kid"))
+}
+
+/// `TOKEN_PUBLIC_KEYS` for the functions a benchmark runs: the public half of [`signing_key`].
+pub fn public_keys() -> String {
+    signing_key().public().entry()
+}
 
 const NEXT_EVENT: &str = "GET /2018-06-01/runtime/invocation/next";
 

@@ -34,13 +34,17 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
     .await?;
 
     let (counted_db, counter) = crate::bench::counted_dynamodb(sdk);
+    // The key is given, not read from a secret: only requests are measured here (`bench-init`
+    // measures the read at cold start).
     let config = auth::Config::read(EnvReader::from_pairs([
         ("TABLE_NAME", table.as_str()),
         ("MAIL_QUEUE_URL", mail_queue.url.as_str()),
-        ("JWT_SECRET", crate::bench::JWT_SECRET),
+        ("TOKEN_PUBLIC_KEYS", &crate::bench::public_keys()),
+        ("TOKEN_SIGNING_SECRET_ID", "bench"),
     ]))?;
     let router = auth::router(auth::AppState::with_clients(
         config,
+        crate::bench::signing_key(),
         counted_db,
         crate::bench::counted_sqs(sdk, &counter),
         aws_sdk_secretsmanager::Client::new(sdk),

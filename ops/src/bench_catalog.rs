@@ -340,7 +340,7 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     // Through the router, with the session-less public route.
     let config = CatalogConfig::read(EnvReader::from_pairs([
         ("TABLE_NAME", table.as_str()),
-        ("JWT_SECRET", crate::bench::JWT_SECRET),
+        ("TOKEN_PUBLIC_KEYS", &crate::bench::public_keys()),
     ]))?;
     let router = products::router(CatalogState::with_client(config, counted_db.clone()));
     let call = |path: String| {

@@ -58,14 +58,20 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     bench_catalog::store(&plain_db, &table, &catalog).await?;
 
     let email = crate::bench::client_account(plain_db.clone(), table.clone()).await?;
+    let public_keys = crate::bench::public_keys();
     let env = || {
         EnvReader::from_pairs([
             ("TABLE_NAME", table.as_str()),
-            ("JWT_SECRET", crate::bench::JWT_SECRET),
+            ("TOKEN_PUBLIC_KEYS", &public_keys),
+            ("TOKEN_SIGNING_SECRET_ID", "bench"),
             ("MAIL_FROM", "bench@bench.example"),
         ])
     };
-    let auth = auth::router(auth::AppState::new(auth::Config::read(env())?, sdk));
+    let auth = auth::router(auth::AppState::new(
+        auth::Config::read(env())?,
+        crate::bench::signing_key(),
+        sdk,
+    ));
     let login = Request::post("/auth/login")
         .header("content-type", "application/json")
         .body(Body::from(

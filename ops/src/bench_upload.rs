@@ -59,9 +59,10 @@ pub async fn prepare(sdk: &SdkConfig) -> anyhow::Result<(Vec<(String, String)>, 
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut env = EnvReader::from_pairs([("JWT_SECRET", crate::bench::JWT_SECRET)]);
+    let mut env = EnvReader::from_pairs([("TOKEN_PUBLIC_KEYS", crate::bench::public_keys())]);
     let tokens = TokenIssuer::new(
         &VerifierConfig::read(&mut env),
+        crate::bench::signing_key(),
         IssuerConfig::read(&mut env),
     );
     let session = SessionRecord::new(user.id, Role::Employee, None, now_secs(), 3600);
@@ -74,7 +75,7 @@ pub async fn prepare(sdk: &SdkConfig) -> anyhow::Result<(Vec<(String, String)>, 
     let settings = [
         ("TABLE_NAME", table),
         ("UPLOAD_BUCKET", bucket),
-        ("JWT_SECRET", crate::bench::JWT_SECRET.to_owned()),
+        ("TOKEN_PUBLIC_KEYS", crate::bench::public_keys()),
         ("PUBLIC_BASE_URL", "https://cdn.bench.example".to_owned()),
     ];
     Ok((settings.map(|(k, v)| (k.to_owned(), v)).to_vec(), token))

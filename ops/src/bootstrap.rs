@@ -1,8 +1,8 @@
 //! Creates what the API needs in an AWS account or in the local emulator: the table (exactly as
 //! template.yaml declares it), the upload bucket, the mail queue and the upload-check queue (each with
 //! its dead-letter queue; the bucket sends its quarantine's events to the second), the mail sender
-//! identity, and locally the payment and OAuth secrets that let the functions talk to
-//! devpay and devauth. Safe to run again.
+//! identity, and locally the payment and OAuth secrets that let the functions talk to devpay and
+//! devauth and the token signing key's secret. Safe to run again.
 
 use aws_config::SdkConfig;
 use shared::{aws, config::EnvReader, db::schema};
@@ -363,6 +363,37 @@ pub async fn ensure_local_oauth_secret(
     })
     .to_string();
     ensure_secret(sdk, &secret.secret_id, value).await
+}
+
+/// The local token signing key: `TOKEN_SIGNING_SECRET_ID` names its secret, and `TOKEN_SIGNING_KEY`
+/// is the value (made once per checkout by `ops keys new --env`, kept in `.dev/token-keys.env`). In AWS
+/// an operator writes the secret (README, "Token keys and their rotation"), never this tool.
+pub struct LocalTokenKey {
+    pub secret_id: String,
+    pub key: identity::SigningKey,
+}
+
+impl LocalTokenKey {
+    pub fn read(mut env: EnvReader) -> anyhow::Result<Self> {
+        let secret_id = env.required("TOKEN_SIGNING_SECRET_ID");
+        let value = secrecy::SecretString::from(env.required("TOKEN_SIGNING_KEY"));
+        env.finish()?;
+        let key =
+            identity::SigningKey::from_secret_json(secrecy::ExposeSecret::expose_secret(&value))
+                .map_err(|e| anyhow::anyhow!("TOKEN_SIGNING_KEY: {e}"))?;
+        Ok(LocalTokenKey { secret_id, key })
+    }
+}
+
+/// Creates the signing-key secret, or sets its value when it exists. Returns whether it was created.
+pub async fn ensure_local_token_key(sdk: &SdkConfig, key: &LocalTokenKey) -> anyhow::Result<bool> {
+    let value = key.key.to_secret_json();
+    ensure_secret(
+        sdk,
+        &key.secret_id,
+        secrecy::ExposeSecret::expose_secret(&value).to_owned(),
+    )
+    .await
 }
 
 /// Creates the secret `secret_id` with `value`, or sets its value when it exists.

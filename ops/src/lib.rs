@@ -6,7 +6,8 @@
 //! - [`png`]: a tiny PNG writer for the demo catalogue's pictures.
 //! - [`openapi`]: the API description, merged from every function's own.
 //! - [`bootstrap`]: creates the table, the upload bucket and the mail identity, and locally the payment
-//!   secret holding devpay's keys (idempotent).
+//!   secrets: devpay's keys, devauth's client secret, the token signing key (idempotent).
+//! - [`keys`]: new token signing keys (`ops keys new`).
 //! - [`bench_auth`]: DynamoDB requests and wall time of login, refresh and an authenticated call.
 //! - [`bench_catalog`]: the catalogue read model with thousands of products: requests, CPU, memory, reloads.
 //! - [`bench_orders`]: cart read, add and order placement: DynamoDB requests and CPU per call.
@@ -21,6 +22,7 @@ pub mod bench_orders;
 pub mod bench_upload;
 pub mod bootstrap;
 pub mod demo;
+pub mod keys;
 pub mod openapi;
 pub mod png;
 pub mod users;

@@ -28,6 +28,15 @@ enum Command {
         /// secret (DEVAUTH_CLIENT_SECRET).
         #[arg(long)]
         local_oauth_secret: bool,
+        /// Local emulator only: create the token signing-key secret (TOKEN_SIGNING_SECRET_ID) holding
+        /// TOKEN_SIGNING_KEY (from `ops keys new --env`).
+        #[arg(long)]
+        local_token_key: bool,
+    },
+    /// Token signing keys (README, "Token keys and their rotation").
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Create an admin account (TABLE_NAME; the password from ADMIN_PASSWORD, never from the command line).
     /// Does nothing when the email already has an account.
@@ -147,6 +156,20 @@ impl From<UsersCommand> for UsersAction {
     }
 }
 
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new Ed25519 signing key: print the signing-key secret's value and the entry to add to
+    /// TokenPublicKeys (TOKEN_PUBLIC_KEYS).
+    New {
+        /// The key id (default: today's date and a random suffix).
+        #[arg(long)]
+        kid: Option<String>,
+        /// Print shell variables (TOKEN_SIGNING_KEY, TOKEN_PUBLIC_KEYS) for the local stack instead.
+        #[arg(long)]
+        env: bool,
+    },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
@@ -154,6 +177,7 @@ async fn main() -> anyhow::Result<()> {
             local_public_uploads,
             local_payment_keys,
             local_oauth_secret,
+            local_token_key,
         } => {
             let resources = bootstrap::Resources::read(EnvReader::from_env())?;
             let payment_keys = local_payment_keys
@@ -162,8 +186,20 @@ async fn main() -> anyhow::Result<()> {
             let oauth_secret = local_oauth_secret
                 .then(|| bootstrap::LocalOAuthSecret::read(EnvReader::from_env()))
                 .transpose()?;
+            let token_key = local_token_key
+                .then(|| bootstrap::LocalTokenKey::read(EnvReader::from_env()))
+                .transpose()?;
             let sdk = aws::sdk_config().await;
             bootstrap::run(&sdk, &resources, local_public_uploads).await?;
+            if let Some(key) = token_key {
+                let created = bootstrap::ensure_local_token_key(&sdk, &key).await?;
+                println!(
+                    "token signing key {} (kid {}): {}",
+                    key.secret_id,
+                    key.key.kid(),
+                    if created { "created" } else { "updated" }
+                );
+            }
             if let Some(keys) = payment_keys {
                 let created = bootstrap::ensure_local_payment_secret(&sdk, &keys).await?;
                 println!(
@@ -179,6 +215,16 @@ async fn main() -> anyhow::Result<()> {
                     secret.secret_id,
                     if created { "created" } else { "updated" }
                 );
+            }
+        }
+        Command::Keys {
+            command: KeysCommand::New { kid, env },
+        } => {
+            let key = ops::keys::new_key(kid.as_deref())?;
+            if env {
+                print!("{}", ops::keys::env_lines(&key));
+            } else {
+                print!("{}", ops::keys::instructions(&key));
             }
         }
         Command::CreateAdmin { email, name } => {
@@ -291,8 +337,10 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::BenchInit { runs, binaries } => {
-            // Every setting a function may require, with harmless values: init must not need the network.
-            let env: Vec<(String, String)> = [
+            // Every setting a function may require, with harmless values: init needs no network, but
+            // for auth's one read of its signing key, which goes to the emulator (AWS_ENDPOINT_URL).
+            let public_keys = bench::public_keys();
+            let mut env: Vec<(String, String)> = [
                 ("TABLE_NAME", "bench"),
                 ("UPLOAD_BUCKET", "bench"),
                 ("MAIL_FROM", "bench@example.com"),
@@ -300,11 +348,22 @@ async fn main() -> anyhow::Result<()> {
                     "MAIL_QUEUE_URL",
                     "https://sqs.us-east-1.amazonaws.com/123456789012/bench-mail",
                 ),
-                ("JWT_SECRET", bench::JWT_SECRET),
+                ("TOKEN_PUBLIC_KEYS", public_keys.as_str()),
                 ("PUBLIC_BASE_URL", "https://cdn.bench.example"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .to_vec();
+            if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") {
+                let secret = bootstrap::LocalTokenKey {
+                    secret_id: format!("bench-token-key-{}", shared::Id::new()),
+                    key: bench::signing_key().clone(),
+                };
+                bootstrap::ensure_local_token_key(&aws::sdk_config().await, &secret).await?;
+                env.extend([
+                    ("AWS_ENDPOINT_URL".to_owned(), endpoint),
+                    ("TOKEN_SIGNING_SECRET_ID".to_owned(), secret.secret_id),
+                ]);
+            }
             println!("| function | runs | init median | init p90 | init max |");
             println!("|---|---|---|---|---|");
             for binary in binaries {

@@ -1,7 +1,6 @@
 //! The provider's keys, read from Secrets Manager on first use.
 
-use aws_sdk_secretsmanager::error::DisplayErrorContext;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::PaymentError;
@@ -37,20 +36,13 @@ impl ProviderKeys {
         client: &aws_sdk_secretsmanager::Client,
         secret_id: &str,
     ) -> Result<Self, PaymentError> {
-        let output = client
-            .get_secret_value()
-            .secret_id(secret_id)
-            .send()
+        let json = shared::aws::read_secret(client, secret_id, "payment provider keys")
             .await
             .map_err(|e| {
-                tracing::error!(
-                    secret_id,
-                    error = %DisplayErrorContext(&e),
-                    "Failed to read the payment provider keys"
-                );
+                tracing::error!(error = %format!("{e:#}"), "Failed to read the payment provider keys");
                 PaymentError::Secret
             })?;
-        output.secret_string().and_then(Self::parse).ok_or_else(|| {
+        Self::parse(json.expose_secret()).ok_or_else(|| {
             tracing::error!(
                 secret_id,
                 "The payment secret is not JSON with non-empty secretKey and webhookSecret"

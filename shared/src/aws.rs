@@ -5,6 +5,7 @@
 //! lazy), so cold starts stay short.
 
 use aws_config::{BehaviorVersion, SdkConfig};
+use secrecy::SecretString;
 
 /// Loads region, credentials and endpoint from the environment (as on Lambda).
 pub async fn sdk_config() -> SdkConfig {
@@ -30,4 +31,28 @@ pub fn ses(config: &SdkConfig) -> aws_sdk_sesv2::Client {
 
 pub fn sqs(config: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(config)
+}
+
+/// The one way every function reads a secret: one `GetSecretValue`, its string. `what` names the
+/// secret in errors, which carry the secret's id and the SDK's cause, never a value.
+pub async fn read_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+    what: &str,
+) -> anyhow::Result<SecretString> {
+    let output = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "Failed to read the {what} {secret_id}: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+            )
+        })?;
+    output
+        .secret_string()
+        .map(SecretString::from)
+        .ok_or_else(|| anyhow::anyhow!("The {what} {secret_id} holds no string"))
 }

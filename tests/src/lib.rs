@@ -17,7 +17,9 @@ use std::{
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use axum::Router;
+use identity::SigningKey;
 use reqwest::{StatusCode, header::HeaderMap};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::Value;
 use shared::{Id, config::EnvReader, db::schema};
@@ -34,13 +36,20 @@ pub const TEMPLATE_YAML: &str = include_str!("../../template.yaml");
 pub const MAIL_FROM: &str = "no-reply@belta.test";
 /// Where uploaded files are read in tests (a CloudFront distribution in production).
 pub const PUBLIC_BASE_URL: &str = "https://cdn.belta.test";
-/// The tests' token key (32+ bytes, like production's).
-pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+/// The kid of the tests' signing key.
+pub const TEST_KID: &str = "test-current";
 /// The store front's origin: the one origin checkout may send a browser back to.
 pub const STORE_ORIGIN: &str = "https://shop.belta.test";
 /// The keys devpay and the functions share (through the emulator's Secrets Manager).
 pub const PAYMENT_SECRET_KEY: &str = "sk_test_belta";
 pub const PAYMENT_WEBHOOK_SECRET: &str = "whsec_belta_tests";
+
+/// The key auth signs with in tests, made once per test process; its public half is the
+/// deployment's `TOKEN_PUBLIC_KEYS` unless a test overrides it.
+pub fn test_signing_key() -> &'static SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(|| SigningKey::generate(TEST_KID).expect("a valid kid"))
+}
 
 /// Where a test's functions run: its table and the emulator, plus settings a test overrides.
 #[derive(Clone)]
@@ -51,6 +60,8 @@ pub struct Deployment {
     pub overrides: Vec<(String, String)>,
     /// Where each function's DynamoDB requests are checked against its IAM policy ([`iam`]).
     pub iam: Option<std::sync::Arc<iam::IamProxy>>,
+    /// What auth read from `TOKEN_SIGNING_SECRET_ID` at its cold start.
+    pub signing_key: SigningKey,
 }
 
 impl Deployment {
@@ -72,6 +83,7 @@ impl Deployment {
             sdk_config,
             overrides: Vec::new(),
             iam: None,
+            signing_key: test_signing_key().clone(),
         }
     }
 
@@ -84,6 +96,28 @@ impl Deployment {
         }
     }
 
+    /// This deployment after a key change: auth signs with `key`, which is written to a secret of its
+    /// own in the emulator and read back as auth reads it at cold start, and every function accepts
+    /// `public_keys` (`TOKEN_PUBLIC_KEYS`). Same table, bucket and other settings.
+    pub async fn with_token_keys(&self, key: &SigningKey, public_keys: &str) -> Deployment {
+        let secret_id = create_signing_secret(&self.sdk_config, key).await;
+        let mut changed = self.clone();
+        changed.overrides.extend([
+            ("TOKEN_SIGNING_SECRET_ID".to_owned(), secret_id),
+            ("TOKEN_PUBLIC_KEYS".to_owned(), public_keys.to_owned()),
+        ]);
+        changed.signing_key = changed.load_signing_key().await;
+        changed
+    }
+
+    /// Reads the signing key the way the auth function does at cold start.
+    async fn load_signing_key(&self) -> SigningKey {
+        let config = auth::Config::read(self.env()).expect("auth config");
+        auth::load_signing_key(&config, &self.sdk_config)
+            .await
+            .expect("auth reads its signing key")
+    }
+
     /// The environment a deployed function would see.
     pub fn env(&self) -> EnvReader {
         let mut vars = vec![
@@ -94,7 +128,11 @@ impl Deployment {
                 "MAIL_QUEUE_URL".to_owned(),
                 "http://127.0.0.1:9/000000000000/offline".to_owned(),
             ),
-            ("JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
+            (
+                "TOKEN_PUBLIC_KEYS".to_owned(),
+                test_signing_key().public().entry(),
+            ),
+            ("TOKEN_SIGNING_SECRET_ID".to_owned(), "offline".to_owned()),
             ("UPLOAD_BUCKET".to_owned(), self.bucket.clone()),
             ("PUBLIC_BASE_URL".to_owned(), PUBLIC_BASE_URL.to_owned()),
             ("ALLOWED_ORIGINS".to_owned(), STORE_ORIGIN.to_owned()),
@@ -129,6 +167,7 @@ pub fn function_router(function: &str, deployment: &Deployment) -> Router {
             let config = auth::Config::read(deployment.env()).expect("auth config");
             auth::router(auth::AppState::new(
                 config,
+                &deployment.signing_key,
                 &deployment.sdk_config_for(function),
             ))
         }
@@ -296,6 +335,7 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
     ops::bootstrap::ensure_upload_events(&sdk_config, &bucket, &upload_check_queue)
         .await
         .expect("the emulator announces uploads");
+    let signing_secret_id = create_signing_secret(&sdk_config, test_signing_key()).await;
     let mut settings = vec![
         ("MAIL_QUEUE_URL".to_owned(), mail_queue.url.clone()),
         (
@@ -305,6 +345,7 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         ("PAYMENT_API_URL".to_owned(), devpay.base_url.clone()),
         ("PAYMENT_SECRET_ID".to_owned(), secret_id),
         ("PUBLIC_API_URL".to_owned(), address.clone()),
+        ("TOKEN_SIGNING_SECRET_ID".to_owned(), signing_secret_id),
     ];
     settings.extend(
         overrides
@@ -317,13 +358,15 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         None => sdk_config.clone(),
     };
     let iam = iam::IamProxy::start(functions_endpoint.unwrap_or(&emulator).to_owned()).await;
-    let deployment = Deployment {
+    let mut deployment = Deployment {
         table_name: table_name.clone(),
         bucket: bucket.clone(),
         sdk_config: functions_sdk_config,
         overrides: settings,
         iam: Some(std::sync::Arc::new(iam)),
+        signing_key: test_signing_key().clone(),
     };
+    deployment.signing_key = deployment.load_signing_key().await;
     // The queue functions reach the emulator directly (their requests are not the API's), within
     // their IAM policies all the same.
     let queue_iam = iam::IamProxy::start(emulator.clone()).await;
@@ -333,19 +376,7 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         || deployment.env(),
     )
     .expect("the poller starts");
-    // A fallback service sees the request as it came: no routing (and no path parameters) of its own.
-    let api = Router::new().fallback_service(routes::gateway(|function| {
-        function_router(function, &deployment)
-    }));
-    tokio::spawn(async move {
-        // With the peer's address, which the API Gateway stand-in passes on as `sourceIp`.
-        axum::serve(
-            listener,
-            api.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .expect("test server failed")
-    });
+    serve_on(listener, &deployment);
 
     TestApp {
         address,
@@ -365,6 +396,47 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         upload_check_queue,
         poller,
     }
+}
+
+/// Serves every function of `deployment` on a free port of its own; returns its address. (A second
+/// deployment of the same table: the API before and after a configuration change.)
+pub async fn serve(deployment: &Deployment) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    serve_on(listener, deployment);
+    address
+}
+
+fn serve_on(listener: tokio::net::TcpListener, deployment: &Deployment) {
+    // A fallback service sees the request as it came: no routing (and no path parameters) of its own.
+    let api = Router::new().fallback_service(routes::gateway(|function| {
+        function_router(function, deployment)
+    }));
+    tokio::spawn(async move {
+        // With the peer's address, which the API Gateway stand-in passes on as `sourceIp`.
+        axum::serve(
+            listener,
+            api.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("test server failed")
+    });
+}
+
+/// Writes `key` into a new secret in the emulator, as an operator writes the signing-key secret;
+/// returns its id.
+pub async fn create_signing_secret(sdk_config: &SdkConfig, key: &SigningKey) -> String {
+    let secret_id = format!("test-token-key-{}", Id::new());
+    aws_sdk_secretsmanager::Client::new(sdk_config)
+        .create_secret()
+        .name(&secret_id)
+        .secret_string(key.to_secret_json().expose_secret())
+        .send()
+        .await
+        .expect("the emulator creates the signing-key secret");
+    secret_id
 }
 
 impl TestApp {

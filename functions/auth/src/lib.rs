@@ -10,6 +10,7 @@
 //! - [`sessions`]: list, logout, logout-all, end one session.
 //! - [`oauth`]: sign-in with GitHub (Belta's store) and Google (seed 002).
 //! - [`responses`]: the login-shaped body, and how each identity error answers (mapped once, here).
+//! - [`secrets`]: reading the token signing key at cold start.
 
 pub mod account;
 pub mod oauth;
@@ -17,6 +18,7 @@ pub mod otp;
 pub mod refresh;
 pub mod reset;
 pub mod responses;
+pub mod secrets;
 pub mod sessions;
 
 use aws_config::SdkConfig;
@@ -25,7 +27,7 @@ use axum::{
     extract::FromRef,
     routing::{delete, get, post},
 };
-use identity::Identity;
+use identity::{Identity, SigningKey};
 use shared::{
     auth::{Authenticator, VerifierConfig},
     aws,
@@ -45,6 +47,9 @@ pub struct Config {
     pub mail_queue: MailQueueConfig,
     /// Sign-in providers, their secrets' location, the allowed redirect origins.
     pub oauth: oauth::OAuthConfig,
+    /// `TOKEN_SIGNING_SECRET_ID`: the Secrets Manager secret holding the private signing key
+    /// (`identity::SigningKey`); only this function may read it.
+    pub signing_secret_id: String,
 }
 
 impl Config {
@@ -56,6 +61,7 @@ impl Config {
             identity: identity::Config::read(&mut env),
             mail_queue: MailQueueConfig::read(&mut env),
             oauth: oauth::OAuthConfig::read(&mut env),
+            signing_secret_id: env.required("TOKEN_SIGNING_SECRET_ID"),
         };
         env.finish()?;
         Ok(config)
@@ -75,25 +81,44 @@ pub struct AppState {
     pub carts: orders::store::OrdersStore,
 }
 
+/// Reads the private signing key: the function's one network call at init (one `GetSecretValue`),
+/// made there because nearly every request of this function signs or keys something with it.
+pub async fn load_signing_key(config: &Config, sdk: &SdkConfig) -> anyhow::Result<SigningKey> {
+    secrets::load_signing_key(
+        &aws_sdk_secretsmanager::Client::new(sdk),
+        &config.signing_secret_id,
+        &config.verifier.public_keys,
+    )
+    .await
+}
+
 impl AppState {
-    pub fn new(config: Config, sdk: &SdkConfig) -> Self {
+    /// `signing` from [`load_signing_key`].
+    pub fn new(config: Config, signing: &SigningKey, sdk: &SdkConfig) -> Self {
         let secrets = aws_sdk_secretsmanager::Client::new(sdk);
-        Self::with_clients(config, aws::dynamodb(sdk), aws::sqs(sdk), secrets)
+        Self::with_clients(config, signing, aws::dynamodb(sdk), aws::sqs(sdk), secrets)
     }
 
     /// With given clients (the benchmark passes a DynamoDB client that counts requests).
     pub fn with_clients(
         config: Config,
+        signing: &SigningKey,
         db: aws_sdk_dynamodb::Client,
         sqs: aws_sdk_sqs::Client,
         secrets: aws_sdk_secretsmanager::Client,
     ) -> Self {
         let table = config.table.table_name;
         AppState {
-            oauth: oauth::OAuthState::new(config.oauth, &config.verifier.secret, secrets),
+            oauth: oauth::OAuthState::new(config.oauth, signing, secrets),
             http: config.http,
             auth: Authenticator::new(&config.verifier, db.clone(), &table),
-            identity: Identity::new(&config.verifier, config.identity, db.clone(), &table),
+            identity: Identity::new(
+                &config.verifier,
+                signing,
+                config.identity,
+                db.clone(),
+                &table,
+            ),
             carts: orders::store::OrdersStore::new(db, &table),
             mail: MailQueue::new(config.mail_queue, sqs),
         }

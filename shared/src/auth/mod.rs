@@ -6,6 +6,7 @@
 //! logout, logout-all, password reset and role changes take effect at once (ARCHITECTURE.md §5).
 
 pub mod extract;
+pub mod keys;
 pub mod session;
 pub mod tokens;
 
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use extract::{Admin, AuthUser, Authenticator, MaybeAuthUser, Shopper, Staff};
+pub use keys::{PublicKey, PublicKeys};
 pub use tokens::{TokenKind, Verifier, VerifierConfig};
 
 /// Belta's roles. Staff means `admin` or `employee`.

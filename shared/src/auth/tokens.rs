@@ -1,16 +1,21 @@
-//! Token verification (HS256 JWTs), which every function with authenticated routes needs. Issuing is
-//! the identity crate's (`identity::tokens`): only the auth function signs.
+//! Token verification (EdDSA JWTs), which every function with authenticated routes needs. Issuing is
+//! the identity crate's (`identity::tokens`): only the auth function holds a private key and signs.
 //!
 //! Three kinds never stand in for each other: `access` (every authenticated call), `refresh` (only the
 //! refresh routes) and `reset` (only `/auth/reset-password`). A refresh token names its session (`sid`)
 //! and the session's rotation generation; the session only keeps a counter, never a token id.
 
+use std::collections::HashMap;
+
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use super::Role;
+use super::{Role, keys::PublicKeys};
 use crate::{config::EnvReader, id::Id};
+
+/// The one algorithm tokens are signed with (Ed25519). A token naming any other is refused before
+/// its signature is looked at, so no key is ever used with an algorithm it was not made for.
+pub const ALGORITHM: Algorithm = Algorithm::EdDSA;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -42,11 +47,14 @@ pub struct Claims {
     pub exp: i64,
 }
 
-/// What every function needs to verify a token (`JWT_SECRET`, `JWT_ISSUER`, `JWT_AUDIENCE`). The
-/// issuer signs with the same three, so they are set once for all functions (template.yaml's Globals).
+/// What every function needs to verify a token (`TOKEN_PUBLIC_KEYS`, `JWT_ISSUER`, `JWT_AUDIENCE`). The
+/// issuer signs with the same issuer and audience, so they are set once for all functions
+/// (template.yaml's Globals).
+#[derive(Clone, Debug)]
 pub struct VerifierConfig {
-    /// `JWT_SECRET`: at least 32 bytes; the functions refuse to start otherwise.
-    pub secret: SecretString,
+    /// `TOKEN_PUBLIC_KEYS`: the keys a token may be signed with, by kid; the functions refuse to start
+    /// without a valid list.
+    pub public_keys: PublicKeys,
     /// `JWT_ISSUER`, the `iss` of every token.
     pub issuer: String,
     /// `JWT_AUDIENCE`, the `aud` of every token.
@@ -54,18 +62,9 @@ pub struct VerifierConfig {
 }
 
 impl VerifierConfig {
-    pub const MIN_SECRET_BYTES: usize = 32;
-
     pub fn read(env: &mut EnvReader) -> Self {
-        let secret = env.required("JWT_SECRET");
-        if !secret.is_empty() && secret.len() < Self::MIN_SECRET_BYTES {
-            env.problem(format!(
-                "JWT_SECRET must be at least {} bytes long",
-                Self::MIN_SECRET_BYTES
-            ));
-        }
         VerifierConfig {
-            secret: SecretString::from(secret),
+            public_keys: PublicKeys::read(env),
             issuer: env
                 .optional("JWT_ISSUER")
                 .unwrap_or_else(|| "belta-shop".into()),
@@ -86,29 +85,45 @@ pub enum TokenError {
     WrongKind,
 }
 
-/// Checks tokens: signature, algorithm, issuer, audience, expiry, kind.
+/// Checks tokens: algorithm, key id, signature, issuer, audience, expiry, kind.
 pub struct Verifier {
-    decoding: DecodingKey,
+    /// By kid: a token names its key, and a kid not listed here is refused.
+    keys: HashMap<String, DecodingKey>,
     validation: Validation,
 }
 
 impl Verifier {
     pub fn new(config: &VerifierConfig) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
+        let mut validation = Validation::new(ALGORITHM);
         validation.set_issuer(&[&config.issuer]);
         validation.set_audience(&[&config.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
-        Verifier {
-            decoding: DecodingKey::from_secret(config.secret.expose_secret().as_bytes()),
-            validation,
-        }
+        let keys = config
+            .public_keys
+            .iter()
+            .map(|key| {
+                let decoding = DecodingKey::from_ed_components(&key.x())
+                    .expect("a listed key is 32 bytes of base64url");
+                (key.kid().to_owned(), decoding)
+            })
+            .collect();
+        Verifier { keys, validation }
     }
 
-    /// Verifies signature, algorithm, issuer, audience and expiry, then the kind and that the claims
-    /// of that kind are there.
+    /// Verifies algorithm, key, signature, issuer, audience and expiry, then the kind and that the
+    /// claims of that kind are there.
     pub fn verify(&self, token: &str, kind: TokenKind) -> Result<Claims, TokenError> {
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        if header.alg != ALGORITHM {
+            return Err(TokenError::Invalid);
+        }
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.keys.get(kid))
+            .ok_or(TokenError::Invalid)?;
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .map_err(|_| TokenError::Invalid)?
             .claims;
         let complete = match claims.typ {
@@ -130,34 +145,31 @@ impl Verifier {
 mod tests {
     use super::*;
 
+    const X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+
     #[test]
-    fn a_short_or_missing_secret_is_refused_at_start() {
-        let mut env = EnvReader::from_pairs([("JWT_SECRET", "too-short")]);
-        let _ = VerifierConfig::read(&mut env);
-        assert!(
-            env.finish()
-                .unwrap_err()
-                .to_string()
-                .contains("at least 32 bytes")
-        );
+    fn missing_or_malformed_public_keys_are_refused_at_start() {
         let mut env = EnvReader::from_pairs::<&str, &str>([]);
         let _ = VerifierConfig::read(&mut env);
-        assert!(
-            env.finish()
-                .unwrap_err()
-                .to_string()
-                .contains("JWT_SECRET is missing")
-        );
+        let error = env.finish().unwrap_err().to_string();
+        assert!(error.contains("TOKEN_PUBLIC_KEYS is missing"), "{error}");
+
+        let mut env = EnvReader::from_pairs([("TOKEN_PUBLIC_KEYS", "k1:short")]);
+        let config = VerifierConfig::read(&mut env);
+        let error = env.finish().unwrap_err().to_string();
+        assert!(error.contains("TOKEN_PUBLIC_KEYS key \"k1\""), "{error}");
+        assert_eq!(config.public_keys.iter().count(), 0);
     }
 
     #[test]
     fn issuer_and_audience_default_to_the_shop() {
-        let mut env = EnvReader::from_pairs([("JWT_SECRET", "k".repeat(32))]);
+        let mut env = EnvReader::from_pairs([("TOKEN_PUBLIC_KEYS", format!("k1:{X}"))]);
         let config = VerifierConfig::read(&mut env);
         env.finish().unwrap();
         assert_eq!(
             (config.issuer.as_str(), config.audience.as_str()),
             ("belta-shop", "belta-shop-api")
         );
+        assert_eq!(config.public_keys.get("k1").unwrap().x(), X);
     }
 }

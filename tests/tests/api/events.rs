@@ -50,6 +50,20 @@ async fn the_health_event_with_query_and_cookies_answers_json() {
 }
 
 #[tokio::test]
+async fn the_jwks_event_answers_the_public_keys_with_its_cache_header() {
+    let response = invoke("welcome", "welcome-get-jwks.json").await;
+
+    assert_eq!(response["statusCode"], 200);
+    assert_eq!(response["headers"]["cache-control"], "public, max-age=3600");
+    let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["keys"][0]["kid"], api_tests::TEST_KID);
+    assert_eq!(
+        body["keys"][0]["x"],
+        api_tests::test_signing_key().public().x()
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_route_with_a_base64_body_answers_the_json_404_in_english() {
     let response = invoke("welcome", "welcome-unknown-route.json").await;
 

@@ -1,7 +1,7 @@
 //! Sign-in with GitHub (Belta's store) and Google (seed 002), done safely:
 //!
-//! - **state**: `<id>.<exp>.<mac>`, HMAC-SHA256 with a key derived from `JWT_SECRET` under its own
-//!   label, valid 10 minutes, and single use: `<id>` names a pending login (`identity::oauth`) that the
+//! - **state**: `<id>.<exp>.<mac>`, HMAC-SHA256 with a key derived from the token signing key under
+//!   its own label, valid 10 minutes, and single use: `<id>` names a pending login (`identity::oauth`) that the
 //!   callback deletes as it reads it, so a replayed state finds nothing.
 //! - **bound to the browser**: the start sets a `__Host-` cookie (HttpOnly, Secure, SameSite=Lax)
 //!   holding a random value whose hash is in the pending login; a callback from another browser fails.
@@ -30,8 +30,7 @@ use axum::response::{IntoResponse, Response};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use identity::{Provider, oauth::PENDING_TTL_SECS};
-use secrecy::{ExposeSecret, SecretString};
+use identity::{Provider, SigningKey, oauth::PENDING_TTL_SECS};
 use sha2::{Digest, Sha256};
 use shared::clock::now_secs;
 use subtle::ConstantTimeEq;
@@ -47,13 +46,11 @@ pub struct StateSigner {
 }
 
 impl StateSigner {
-    /// The key is HMAC(JWT_SECRET, label): tied to the deployment's secret, useless as a token key.
-    pub fn new(jwt_secret: &SecretString) -> Self {
-        let mut mac = Hmac::<Sha256>::new_from_slice(jwt_secret.expose_secret().as_bytes())
-            .expect("HMAC takes any key length");
-        mac.update(b"belta oauth state v1");
+    /// The key is derived from the signing key under its own label: tied to the deployment's secret,
+    /// useless as a token key.
+    pub fn new(signing: &SigningKey) -> Self {
         StateSigner {
-            key: mac.finalize().into_bytes().to_vec(),
+            key: signing.derive_key(b"belta oauth state v1").to_vec(),
         }
     }
 
@@ -220,7 +217,9 @@ mod tests {
     use super::*;
 
     fn signer() -> StateSigner {
-        StateSigner::new(&SecretString::from("a-jwt-secret-of-at-least-32-bytes!!"))
+        static KEY: std::sync::LazyLock<SigningKey> =
+            std::sync::LazyLock::new(|| SigningKey::generate("k1").unwrap());
+        StateSigner::new(&KEY)
     }
 
     #[test]
@@ -233,7 +232,7 @@ mod tests {
         assert_eq!(signer().verify(Provider::Google, &state), None);
         let tampered = state.replacen("abc", "abd", 1);
         assert_eq!(signer().verify(Provider::Github, &tampered), None);
-        let other = StateSigner::new(&SecretString::from("another-secret-of-at-least-32-bytes"));
+        let other = StateSigner::new(&SigningKey::generate("k1").unwrap());
         assert_eq!(other.verify(Provider::Github, &state), None);
     }
 
@@ -280,11 +279,11 @@ pub struct OAuthState {
 impl OAuthState {
     pub fn new(
         config: OAuthConfig,
-        jwt_secret: &SecretString,
+        signing: &SigningKey,
         secrets_client: aws_sdk_secretsmanager::Client,
     ) -> Self {
         OAuthState {
-            signer: std::sync::Arc::new(StateSigner::new(jwt_secret)),
+            signer: std::sync::Arc::new(StateSigner::new(signing)),
             secrets: secrets::SecretSource::new(secrets_client, config.secret_id.clone()),
             jwks: jwks::JwksCache::default(),
             config: std::sync::Arc::new(config),

@@ -1,10 +1,10 @@
-//! The providers' client secrets, read from Secrets Manager on first use (no network at init) and kept
-//! for the life of the process; the shared HTTP client, also built on first use.
+//! The providers' client secrets, read from Secrets Manager on first use (no network at init, and none
+//! at all when no one signs in with a provider) and kept for the life of the process; the shared HTTP
+//! client, also built on first use.
 
 use std::{sync::Arc, time::Duration};
 
-use aws_sdk_secretsmanager::error::DisplayErrorContext;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
@@ -55,23 +55,10 @@ impl SecretSource {
     pub async fn get(&self) -> anyhow::Result<&ClientSecrets> {
         self.cell
             .get_or_try_init(|| async {
-                let output = self
-                    .client
-                    .get_secret_value()
-                    .secret_id(&self.secret_id)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        anyhow::anyhow!(
-                            "Failed to read the OAuth client secrets {}: {}",
-                            self.secret_id,
-                            DisplayErrorContext(e)
-                        )
-                    })?;
-                output
-                    .secret_string()
-                    .and_then(ClientSecrets::parse)
-                    .ok_or_else(|| {
+                let json =
+                    shared::aws::read_secret(&self.client, &self.secret_id, "OAuth secret")
+                        .await?;
+                ClientSecrets::parse(json.expose_secret()).ok_or_else(|| {
                         anyhow::anyhow!(
                             "The OAuth secret {} is not JSON with githubClientSecret/googleClientSecret",
                             self.secret_id

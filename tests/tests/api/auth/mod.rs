@@ -3,6 +3,7 @@
 mod account;
 pub mod client;
 mod codes;
+mod keys;
 mod oauth;
 mod seed_clients;
 mod tokens;

@@ -524,6 +524,7 @@ async fn an_account_without_a_password_deletes_itself_only_right_after_signing_i
     let sessions = identity::SessionStore::new(app.dynamodb.clone(), &app.table_name);
     let issuer = identity::TokenIssuer::new(
         &shared::auth::VerifierConfig::read(&mut app.deployment.env()),
+        &app.deployment.signing_key,
         identity::IssuerConfig::read(&mut app.deployment.env()),
     );
     let now = shared::clock::now_secs();
