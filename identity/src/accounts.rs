@@ -104,11 +104,11 @@ impl Identity {
         user_agent: Option<String>,
     ) -> Result<SignedIn, LoginError> {
         let now = now_secs();
-        let (user_id, windows) = self.attempts.lookup(source).await?;
+        let (account, windows) = self.attempts.lookup(source).await?;
         let reserve = self.attempts.reserve(source, &windows, now);
         let user = async {
-            match user_id {
-                Some(id) => self.users.get(&id).await,
+            match &account {
+                Some((id, _)) => self.users.get(id).await,
                 None => Ok(None),
             }
         };
@@ -119,7 +119,7 @@ impl Identity {
         })?;
         let user = user?;
         let matches = password
-            .verify(user.as_ref().map(|u| u.password_hash.clone()))
+            .verify(account.map(|(_, credentials)| credentials.password_hash))
             .await
             .map_err(StoreError::from)?;
         let Some(user) = user.filter(|_| matches) else {

@@ -217,7 +217,17 @@ impl Accounts {
     ) -> Result<(), DeleteOwnError> {
         let account = self.account(user).await?;
         let now = now_secs();
-        if account.password_hash.is_empty() {
+        // Accounts without an email (GitHub's) have no password either.
+        let password_hash = match account.email.is_empty() {
+            true => String::new(),
+            false => {
+                self.users
+                    .credentials(&account.email())
+                    .await?
+                    .password_hash
+            }
+        };
+        if password_hash.is_empty() {
             let signed_in_at = self
                 .sessions
                 .load(user, session)
@@ -246,7 +256,7 @@ impl Accounts {
                     ReserveError::Store(e) => e.into(),
                 })?;
             let matches = password
-                .verify(Some(account.password_hash.clone()))
+                .verify(Some(password_hash))
                 .await
                 .map_err(StoreError::from)?;
             if !matches {
@@ -291,12 +301,10 @@ mod tests {
             id: Id::new(),
             email: email.into(),
             full_name: name.into(),
-            password_hash: String::new(),
             role,
             confirmed: true,
             created_at: 0,
             updated_at: 0,
-            reset_grant_hash: None,
             provider: Default::default(),
             links: Vec::new(),
             disabled: false,

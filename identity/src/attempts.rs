@@ -20,7 +20,10 @@ use shared::{
     db::{Key, StoreError, StoreResultExt, get_record},
 };
 
-use crate::{email::Email, users::UserStore};
+use crate::{
+    email::Email,
+    users::{Credentials, UserStore},
+};
 
 /// Attempts per email and source address within a window.
 pub const MAX_FAILED_LOGINS: u32 = 5;
@@ -128,12 +131,13 @@ impl LoginAttempts {
         Key::new(format!("LOGIN#{}#{address}", source.email), ATTEMPTS_SK)
     }
 
-    /// The account id for the email (if any) and both windows: one Query and one GetItem, concurrent.
+    /// The account of the email (if any) with its credentials, and both windows: one Query and one
+    /// GetItem, concurrent.
     #[tracing::instrument(skip_all)]
     pub async fn lookup(
         &self,
         source: &LoginSource<'_>,
-    ) -> Result<(Option<Id>, LoginWindows), StoreError> {
+    ) -> Result<(Option<(Id, Credentials)>, LoginWindows), StoreError> {
         let marker = UserStore::email_key(source.email);
         let query = self
             .db
@@ -148,7 +152,7 @@ impl LoginAttempts {
             get_record::<AttemptWindow>(&self.db, &self.table, &per_source_key, "login attempts");
         let (output, per_source) = tokio::join!(query, per_source);
         let output = output.store_context("Failed to look up a login")?;
-        let mut user_id = None;
+        let mut account = None;
         let mut windows = LoginWindows {
             per_source: per_source?.unwrap_or_default(),
             per_email: AttemptWindow::default(),
@@ -156,16 +160,17 @@ impl LoginAttempts {
         for item in output.items.unwrap_or_default() {
             let sk = item.get("SK").and_then(|v| v.as_s().ok());
             if sk == Some(&marker.sk) {
-                user_id = item
+                let user_id: Option<Id> = item
                     .get("userId")
                     .and_then(|v| v.as_s().ok())
                     .and_then(|s| s.parse().ok());
+                account = user_id.map(|id| (id, Credentials::of_marker(&item)));
             } else if sk.map(String::as_str) == Some(ATTEMPTS_SK) {
                 windows.per_email =
                     serde_dynamo::from_item(item).map_err(|e| StoreError::Other(e.into()))?;
             }
         }
-        Ok((user_id, windows))
+        Ok((account, windows))
     }
 
     /// Reserves one attempt in both windows, conditioned on what `seen` read: a window still open gets

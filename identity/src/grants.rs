@@ -30,6 +30,8 @@ pub enum Redeemed {
 pub struct PendingReset {
     user: UserRecord,
     grant: String,
+    /// The password hash it replaces.
+    current: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,7 +111,7 @@ impl Identity {
             Purpose::ResetPassword => {
                 let grant = hex::encode(rand::random::<[u8; 32]>());
                 self.users
-                    .open_reset_grant(&user.id, consumption, grant_hash(&grant))
+                    .open_reset_grant(&user, consumption, grant_hash(&grant))
                     .await?;
                 let token = self
                     .tokens
@@ -135,11 +137,16 @@ impl Identity {
             .await?
             .filter(|u| !u.disabled)
             .ok_or(ResetError::Rejected)?;
-        let pending = user.reset_grant_hash.as_deref().unwrap_or_default();
+        let credentials = self.users.credentials(&user.email()).await?;
+        let pending = credentials.reset_grant_hash.as_deref().unwrap_or_default();
         if !bool::from(pending.as_bytes().ct_eq(grant.as_bytes())) {
             return Err(ResetError::Rejected);
         }
-        Ok(PendingReset { user, grant })
+        Ok(PendingReset {
+            user,
+            grant,
+            current: credentials.password_hash,
+        })
     }
 
     /// Redeems a pending reset once: sets `password` and ends every session of the account.
@@ -149,8 +156,12 @@ impl Identity {
         reset: PendingReset,
         password: &Password,
     ) -> Result<(), ResetError> {
-        let PendingReset { user, grant } = reset;
-        let current = Some(user.password_hash.clone());
+        let PendingReset {
+            user,
+            grant,
+            current,
+        } = reset;
+        let current = Some(current);
         if password.verify(current).await.map_err(StoreError::from)? {
             return Err(ResetError::SamePassword);
         }
@@ -171,7 +182,7 @@ impl Identity {
             .collect::<Result<Vec<_>, _>>()?;
         match self
             .users
-            .redeem_reset_grant(&user.id, grant, new_hash, ends)
+            .redeem_reset_grant(&user, grant, new_hash, ends)
             .await
         {
             Ok(()) => Ok(()),

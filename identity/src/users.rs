@@ -1,6 +1,11 @@
 //! User accounts: the user item and the marker that keeps its email unique, written in one transaction;
 //! the markers of linked provider accounts; the count of enabled admins (`ADMINS` / `COUNT`); the user
 //! list (GSI1 `USERS`). [`UserStore`] is the only code that builds their keys and update expressions.
+//!
+//! What proves a password ([`Credentials`]: its argon2id hash, a pending reset grant's hash) lives on
+//! the email marker (`EMAIL#<email>`), not on the profile (`USER#<id>`): carts, checkout, orders and
+//! users read profiles and carts under `USER#`, and IAM can limit a function only by partition, so
+//! only auth, which alone may read `EMAIL#`, can read a hash. Login reads the marker anyway.
 
 use std::collections::HashMap;
 
@@ -36,16 +41,11 @@ pub struct UserRecord {
     /// Normalized.
     pub email: String,
     pub full_name: String,
-    /// argon2id PHC string.
-    pub password_hash: String,
     pub role: Role,
     pub confirmed: bool,
     /// Unix milliseconds.
     pub created_at: i64,
     pub updated_at: i64,
-    /// SHA-256 (hex) of the pending password-reset grant, if a reset code was verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reset_grant_hash: Option<String>,
     /// How the account signs in; accounts stored before this field existed are e-mail accounts.
     #[serde(default)]
     pub provider: Provider,
@@ -77,6 +77,17 @@ const USERS_INDEX: &str = "USERS";
 /// Whether an account in this state counts as an admin who can act.
 fn counts_as_admin(role: Role, disabled: bool) -> bool {
     role == Role::Admin && !disabled
+}
+
+/// What `UserStore::reindex` did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Reindexed {
+    /// Users put into the user list.
+    pub listed: usize,
+    /// Enabled admins counted.
+    pub admins: u64,
+    /// Users whose password hash moved from their profile onto their email marker.
+    pub credentials_moved: usize,
 }
 
 /// Why a role change, a disabling or a deletion was not written.
@@ -167,6 +178,29 @@ impl UserSummary {
 impl UserRecord {
     pub fn email(&self) -> Email {
         Email::stored(self.email.clone())
+    }
+}
+
+/// What proves an account's password, from its email marker (see the module's doc).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// argon2id PHC string; empty for an account without a password (it never verifies).
+    pub password_hash: String,
+    /// SHA-256 (hex) of the pending password-reset grant, if a reset code was verified.
+    pub reset_grant_hash: Option<String>,
+}
+
+const PASSWORD_HASH: &str = "passwordHash";
+const RESET_GRANT_HASH: &str = "resetGrantHash";
+
+impl Credentials {
+    /// From an email marker item.
+    pub(crate) fn of_marker(item: &HashMap<String, AttributeValue>) -> Self {
+        let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+        Credentials {
+            password_hash: text(PASSWORD_HASH).unwrap_or_default(),
+            reset_grant_hash: text(RESET_GRANT_HASH),
+        }
     }
 }
 
@@ -263,13 +297,10 @@ impl UserStore {
                 .map(|e| e.as_str().to_owned())
                 .unwrap_or_default(),
             full_name: new.full_name,
-            // No password: an empty hash never verifies, so a password login cannot reach it.
-            password_hash: String::new(),
             role: Role::Client,
             confirmed: true,
             created_at: now,
             updated_at: now,
-            reset_grant_hash: None,
             provider: new.provider,
             links: vec![ProviderLink {
                 provider: new.provider,
@@ -296,6 +327,7 @@ impl UserStore {
         items.push(put(item));
         items.push(self.provider_marker(new.provider, &new.subject, &id));
         if let Some(email) = &new.email {
+            // No password hash: a password login cannot reach this account.
             let mut marker = Self::email_key(email).to_attributes();
             marker.insert("userId".into(), AttributeValue::S(id.to_string()));
             items.push(put(marker));
@@ -405,18 +437,17 @@ impl UserStore {
         let now = now_millis();
         let mut marker = Self::email_key(&new.email).to_attributes();
         marker.insert("userId".into(), AttributeValue::S(id.to_string()));
+        marker.insert(PASSWORD_HASH.into(), AttributeValue::S(new.password_hash));
         let user = UserRecord {
             pk: key.pk,
             sk: key.sk,
             id,
             email: new.email.as_str().to_owned(),
             full_name: new.full_name,
-            password_hash: new.password_hash,
             role: new.role,
             confirmed: new.confirmed,
             created_at: now,
             updated_at: now,
-            reset_grant_hash: None,
             provider: Provider::Email,
             links: Vec::new(),
             disabled: false,
@@ -512,6 +543,24 @@ impl UserStore {
 
     /// The account with this email: the email marker, then the user.
     #[tracing::instrument(skip_all)]
+    /// The credentials on the email's marker (none when there is no marker), read consistently.
+    #[tracing::instrument(skip_all)]
+    pub async fn credentials(&self, email: &Email) -> Result<Credentials, StoreError> {
+        let output = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::email_key(email).to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .store_context("Failed to read credentials")?;
+        Ok(output
+            .item
+            .map(|item| Credentials::of_marker(&item))
+            .unwrap_or_default())
+    }
+
     pub async fn find_by_email(&self, email: &Email) -> Result<Option<UserRecord>, StoreError> {
         self.find_through(Self::email_key(email), "Failed to look up an email")
             .await
@@ -542,37 +591,41 @@ impl UserStore {
         code: CodeConsumption,
     ) -> Result<(), GuardedWriteError> {
         let confirm = Update::builder()
+            .set_key(Some(Self::key(user).to_attributes()))
             .update_expression("SET confirmed = :yes, updatedAt = :now")
+            .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":yes", AttributeValue::Bool(true));
-        self.redeem_code(user, code, confirm).await
+        self.redeem_code(code, confirm).await
     }
 
     /// Opens a password-reset grant (stored only as `grant_hash`), in one transaction with the
     /// consumption of the code that unlocked it.
-    #[tracing::instrument(skip_all, fields(%user))]
+    #[tracing::instrument(skip_all, fields(user = %user.id))]
     pub async fn open_reset_grant(
         &self,
-        user: &Id,
+        user: &UserRecord,
         code: CodeConsumption,
         grant_hash: String,
     ) -> Result<(), GuardedWriteError> {
         let open = Update::builder()
-            .update_expression("SET resetGrantHash = :grant, updatedAt = :now")
-            .expression_attribute_values(":grant", AttributeValue::S(grant_hash));
-        self.redeem_code(user, code, open).await
+            .set_key(Some(Self::email_key(&user.email()).to_attributes()))
+            .update_expression("SET #grant = :grant, updatedAt = :now")
+            .condition_expression("userId = :user")
+            .expression_attribute_names("#grant", RESET_GRANT_HASH)
+            .expression_attribute_values(":grant", AttributeValue::S(grant_hash))
+            .expression_attribute_values(":user", AttributeValue::S(user.id.to_string()));
+        self.redeem_code(code, open).await
     }
 
-    /// Applies `effect` to the existing user together with `code`'s consumption.
+    /// Applies `effect` (keyed and conditioned on the account still being there) together with
+    /// `code`'s consumption.
     async fn redeem_code(
         &self,
-        user: &Id,
         code: CodeConsumption,
         effect: aws_sdk_dynamodb::types::builders::UpdateBuilder,
     ) -> Result<(), GuardedWriteError> {
         let effect = effect
             .table_name(&self.table)
-            .set_key(Some(Self::key(user).to_attributes()))
-            .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":now", AttributeValue::N(now_millis().to_string()))
             .build()
             .map_err(anyhow::Error::from)
@@ -595,19 +648,21 @@ impl UserStore {
 
     /// Sets a new password hash if the reset grant `grant_hash` is still pending, spending it, in one
     /// transaction with `also` (the sessions' ends, from `crate::sessions`).
-    #[tracing::instrument(skip_all, fields(%user, also = also.len()))]
+    #[tracing::instrument(skip_all, fields(user = %user.id, also = also.len()))]
     pub async fn redeem_reset_grant(
         &self,
-        user: &Id,
+        user: &UserRecord,
         grant_hash: String,
         password_hash: String,
         also: Vec<TransactWriteItem>,
     ) -> Result<(), GuardedWriteError> {
         let change = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(Self::key(user).to_attributes()))
-            .update_expression("SET passwordHash = :hash, updatedAt = :now REMOVE resetGrantHash")
-            .condition_expression("resetGrantHash = :grant")
+            .set_key(Some(Self::email_key(&user.email()).to_attributes()))
+            .update_expression("SET #hash = :hash, updatedAt = :now REMOVE #grant")
+            .condition_expression("#grant = :grant")
+            .expression_attribute_names("#hash", PASSWORD_HASH)
+            .expression_attribute_names("#grant", RESET_GRANT_HASH)
             .expression_attribute_values(":hash", AttributeValue::S(password_hash))
             .expression_attribute_values(":now", AttributeValue::N(now_millis().to_string()))
             .expression_attribute_values(":grant", AttributeValue::S(grant_hash))
@@ -721,8 +776,8 @@ impl UserStore {
     /// Puts the users stored before the user list existed into it, and sets the count of enabled admins
     /// to what the profiles say. Run it while no admin changes roles. Returns (users indexed now, admins).
     #[tracing::instrument(skip_all)]
-    pub async fn reindex(&self) -> Result<(usize, u64), StoreError> {
-        let (mut indexed, mut admins) = (0, 0);
+    pub async fn reindex(&self) -> Result<Reindexed, StoreError> {
+        let (mut indexed, mut admins, mut moved) = (0, 0, 0);
         let mut start = None;
         loop {
             let page = self
@@ -739,8 +794,13 @@ impl UserStore {
                 .store_context("Failed to scan for users")?;
             for item in page.items.unwrap_or_default() {
                 let listed = item.contains_key(GSI1PK);
+                let stored_credentials = Credentials::of_marker(&item);
                 let user: UserRecord = serde_dynamo::from_item(item)
                     .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed user: {e}")))?;
+                if stored_credentials != Credentials::default() {
+                    self.move_credentials(&user, stored_credentials).await?;
+                    moved += 1;
+                }
                 admins += u64::from(counts_as_admin(user.role, user.disabled));
                 if !listed {
                     self.db
@@ -776,7 +836,56 @@ impl UserStore {
             .send()
             .await
             .store_context("Failed to set the admin count")?;
-        Ok((indexed, admins))
+        Ok(Reindexed {
+            listed: indexed,
+            admins,
+            credentials_moved: moved,
+        })
+    }
+
+    /// Moves credentials stored on a profile by an older version onto the email marker, in one
+    /// transaction: the marker gets them unless it has its own, the profile loses them.
+    async fn move_credentials(
+        &self,
+        user: &UserRecord,
+        credentials: Credentials,
+    ) -> Result<(), StoreError> {
+        let mut onto_marker = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::email_key(&user.email()).to_attributes()))
+            .update_expression("SET #hash = if_not_exists(#hash, :hash)")
+            .condition_expression("userId = :user")
+            .expression_attribute_names("#hash", PASSWORD_HASH)
+            .expression_attribute_values(":hash", AttributeValue::S(credentials.password_hash))
+            .expression_attribute_values(":user", AttributeValue::S(user.id.to_string()));
+        if let Some(grant) = credentials.reset_grant_hash {
+            onto_marker = onto_marker
+                .update_expression(
+                    "SET #hash = if_not_exists(#hash, :hash), #grant = if_not_exists(#grant, :grant)",
+                )
+                .expression_attribute_names("#grant", RESET_GRANT_HASH)
+                .expression_attribute_values(":grant", AttributeValue::S(grant));
+        }
+        let off_profile = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(&user.id).to_attributes()))
+            .update_expression("REMOVE #hash, #grant")
+            .expression_attribute_names("#hash", PASSWORD_HASH)
+            .expression_attribute_names("#grant", RESET_GRANT_HASH);
+        let build = |update: aws_sdk_dynamodb::types::builders::UpdateBuilder| {
+            update
+                .build()
+                .map(|update| TransactWriteItem::builder().update(update).build())
+                .map_err(|e| StoreError::Other(e.into()))
+        };
+        self.db
+            .transact_write_items()
+            .transact_items(build(onto_marker)?)
+            .transact_items(build(off_profile)?)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_transaction(e, "Failed to move credentials"))?;
+        Ok(())
     }
 
     /// The condition under which a session for `user` may be opened, as one item of the session's

@@ -54,9 +54,10 @@ pub async fn run(
             vec![format!("{id} deleted; its orders are kept, anonymised")]
         }
         UsersAction::Reindex => {
-            let (indexed, admins) = accounts.users.reindex().await?;
+            let done = accounts.users.reindex().await?;
             vec![format!(
-                "{indexed} users added to the user list; {admins} enabled admins counted"
+                "{} users added to the user list; {} enabled admins counted; {} password hashes moved onto their email markers",
+                done.listed, done.admins, done.credentials_moved
             )]
         }
     })

@@ -4,7 +4,7 @@
 //! | item | PK | SK | built by |
 //! |---|---|---|---|
 //! | user | `USER#<id>` | `PROFILE` | `identity::users` |
-//! | unique email | `EMAIL#<normalized>` | `EMAIL` | `identity::users` |
+//! | unique email, password hash, reset grant | `EMAIL#<normalized>` | `EMAIL` | `identity::users` |
 //! | failed logins | `EMAIL#<normalized>` | `LOGIN_ATTEMPTS` | `identity::attempts` |
 //! | session | `SESSION#<id>` | `<sid>` | [`crate::auth::session`] |
 //! | one-time code | `OTP#<purpose>#<email>` | `OTP` | `identity::codes` |

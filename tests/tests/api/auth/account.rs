@@ -434,3 +434,88 @@ async fn a_broken_store_answers_a_generic_500_that_leaks_nothing() {
         answer.text
     );
 }
+
+/// Password hashes live on the email marker (`EMAIL#`, which only auth may read), never on the profile
+/// (`USER#`, which carts, checkout, orders and users read); `ops users reindex` moves an older
+/// profile's hash.
+#[tokio::test]
+async fn a_password_hash_lives_on_the_email_marker_and_reindex_moves_older_ones_there() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let app = spawn_app().await;
+    let (email, login) = app.signed_in(Role::Client).await;
+    let user_id = field(&login, "_id");
+    let item = |pk: String, sk: &'static str| {
+        let (dynamodb, table) = (app.dynamodb.clone(), app.table_name.clone());
+        async move {
+            dynamodb
+                .get_item()
+                .table_name(table)
+                .key("PK", AttributeValue::S(pk))
+                .key("SK", AttributeValue::S(sk.into()))
+                .consistent_read(true)
+                .send()
+                .await
+                .unwrap()
+                .item
+                .unwrap()
+        }
+    };
+    let (profile_pk, marker_pk) = (format!("USER#{user_id}"), format!("EMAIL#{email}"));
+    let profile = item(profile_pk.clone(), "PROFILE").await;
+    let marker = item(marker_pk.clone(), "EMAIL").await;
+    assert!(!profile.contains_key("passwordHash"), "{profile:?}");
+    let hash = marker["passwordHash"].as_s().unwrap().clone();
+    assert!(hash.starts_with("$argon2id$"));
+
+    // An account as an older version stored it: the hash on the profile.
+    app.dynamodb
+        .update_item()
+        .table_name(&app.table_name)
+        .key("PK", AttributeValue::S(profile_pk.clone()))
+        .key("SK", AttributeValue::S("PROFILE".into()))
+        .update_expression("SET passwordHash = :hash")
+        .expression_attribute_values(":hash", AttributeValue::S(hash.clone()))
+        .send()
+        .await
+        .unwrap();
+    app.dynamodb
+        .update_item()
+        .table_name(&app.table_name)
+        .key("PK", AttributeValue::S(marker_pk.clone()))
+        .key("SK", AttributeValue::S("EMAIL".into()))
+        .update_expression("REMOVE passwordHash")
+        .send()
+        .await
+        .unwrap();
+    let auth = Auth::anonymous(&app);
+    assert_eq!(
+        auth.login(&email, "password-123").await.status,
+        StatusCode::UNAUTHORIZED,
+        "login reads the marker only"
+    );
+
+    let report = ops::users::run(
+        app.dynamodb.clone(),
+        &app.table_name,
+        ops::users::UsersAction::Reindex,
+    )
+    .await
+    .unwrap();
+
+    assert!(
+        report[0].ends_with("1 password hashes moved onto their email markers"),
+        "{report:?}"
+    );
+    assert!(
+        !item(profile_pk, "PROFILE")
+            .await
+            .contains_key("passwordHash")
+    );
+    assert_eq!(
+        item(marker_pk, "EMAIL").await["passwordHash"]
+            .as_s()
+            .unwrap(),
+        &hash
+    );
+    auth.login(&email, "password-123").await.ok();
+}
