@@ -111,7 +111,7 @@ impl Identity {
             Purpose::ResetPassword => {
                 let grant = hex::encode(rand::random::<[u8; 32]>());
                 self.users
-                    .open_reset_grant(&user, consumption, grant_hash(&grant))
+                    .open_reset_grant(user, consumption, grant_hash(&grant))
                     .await?;
                 let token = self
                     .tokens
