@@ -43,6 +43,13 @@ fn check_text(
     check_length(errors, field, value, lines, 1, max);
 }
 
+/// The required pair of names every entity and product has, when sent.
+fn check_names(errors: &mut FieldErrors, name_ar: Option<&String>, name_en: Option<&String>) {
+    for (field, name) in [("nameAr", name_ar), ("nameEn", name_en)] {
+        check_text(errors, field, name, Lines::One, MAX_NAME_CHARS);
+    }
+}
+
 fn check_length(
     errors: &mut FieldErrors,
     field: &str,
@@ -121,20 +128,7 @@ impl Validate for EntityInput {}
 impl Body for EntityInput {
     fn check(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
-        check_text(
-            &mut errors,
-            "nameAr",
-            self.name_ar.as_ref(),
-            Lines::One,
-            MAX_NAME_CHARS,
-        );
-        check_text(
-            &mut errors,
-            "nameEn",
-            self.name_en.as_ref(),
-            Lines::One,
-            MAX_NAME_CHARS,
-        );
+        check_names(&mut errors, self.name_ar.as_ref(), self.name_en.as_ref());
         check_url(&mut errors, "cover", self.cover.as_ref());
         if self.color.as_deref().is_some_and(|c| !is_color(c.trim())) {
             errors.add("color", FieldIssue::Invalid);
@@ -215,20 +209,7 @@ impl Validate for ProductInput {}
 impl Body for ProductInput {
     fn check(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
-        check_text(
-            &mut errors,
-            "nameAr",
-            self.name_ar.as_ref(),
-            Lines::One,
-            MAX_NAME_CHARS,
-        );
-        check_text(
-            &mut errors,
-            "nameEn",
-            self.name_en.as_ref(),
-            Lines::One,
-            MAX_NAME_CHARS,
-        );
+        check_names(&mut errors, self.name_ar.as_ref(), self.name_en.as_ref());
         for (field, value) in [
             ("descriptionAr", &self.description_ar),
             ("descriptionEn", &self.description_en),

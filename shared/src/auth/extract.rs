@@ -111,66 +111,52 @@ where
     }
 }
 
-/// An authenticated `admin` or `employee`; 401 without credentials, 403 for a client (Belta's message).
-#[derive(Clone, Copy, Debug)]
-pub struct Staff(pub AuthUser);
+/// An extractor for authenticated users whose role passes `allowed`: 401 without credentials, 403
+/// with `refused` for any other role.
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $allowed:expr, $refused:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug)]
+        pub struct $name(pub AuthUser);
 
-impl<S> FromRequestParts<S> for Staff
-where
-    Authenticator: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
+        impl<S> FromRequestParts<S> for $name
+        where
+            Authenticator: FromRef<S>,
+            S: Send + Sync,
+        {
+            type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let user = AuthUser::from_request_parts(parts, state).await?;
-        if user.role.is_staff() {
-            Ok(Staff(user))
-        } else {
-            Err(ApiError::Forbidden(Msg::StaffOnly))
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+                let user = AuthUser::from_request_parts(parts, state).await?;
+                let allowed: fn(Role) -> bool = $allowed;
+                if allowed(user.role) {
+                    Ok($name(user))
+                } else {
+                    Err(ApiError::Forbidden($refused))
+                }
+            }
         }
-    }
+    };
 }
 
-/// An authenticated `admin`; 401 without credentials, 403 for anyone else (employees included).
-#[derive(Clone, Copy, Debug)]
-pub struct Admin(pub AuthUser);
+role_extractor!(
+    /// An authenticated `admin` or `employee`; 403 for a client (Belta's message).
+    Staff,
+    |role| role.is_staff(),
+    Msg::StaffOnly
+);
 
-impl<S> FromRequestParts<S> for Admin
-where
-    Authenticator: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
+role_extractor!(
+    /// An authenticated `admin`; 403 for anyone else (employees included).
+    Admin,
+    |role| role == Role::Admin,
+    Msg::AdminOnly
+);
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let user = AuthUser::from_request_parts(parts, state).await?;
-        if user.role == Role::Admin {
-            Ok(Admin(user))
-        } else {
-            Err(ApiError::Forbidden(Msg::AdminOnly))
-        }
-    }
-}
-
-/// An authenticated user of role `client` (a shopper); 401 without credentials, 403 for staff, whose accounts have
-/// no cart or orders of their own.
-#[derive(Clone, Copy, Debug)]
-pub struct Shopper(pub AuthUser);
-
-impl<S> FromRequestParts<S> for Shopper
-where
-    Authenticator: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let user = AuthUser::from_request_parts(parts, state).await?;
-        if user.role == Role::Client {
-            Ok(Shopper(user))
-        } else {
-            Err(ApiError::Forbidden(Msg::ClientOnly))
-        }
-    }
-}
+role_extractor!(
+    /// An authenticated `client` (a shopper); 403 for staff, whose accounts have no cart or orders
+    /// of their own.
+    Shopper,
+    |role| role == Role::Client,
+    Msg::ClientOnly
+);
