@@ -306,15 +306,7 @@ impl IamProxy {
             let (client, upstream) = (client.clone(), upstream.clone());
             async move { forward_if_allowed(request, &client, &upstream).await }
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a free port");
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            axum::serve(listener, Router::new().fallback(proxy))
-                .await
-                .expect("IAM proxy failed")
-        });
+        let url = crate::serve_proxy(Router::new().fallback(proxy)).await;
         IamProxy { url }
     }
 
@@ -381,20 +373,10 @@ async fn forward_if_allowed(
             ))
             .unwrap();
     }
-    let mut forwarded = client.post(format!("{upstream}/")).body(body);
-    for (name, value) in &parts.headers {
-        if name != http::header::HOST && name != http::header::CONTENT_LENGTH {
-            forwarded = forwarded.header(name, value);
-        }
-    }
-    let answer = forwarded.send().await.expect("the emulator answers");
-    let mut response = http::Response::builder().status(answer.status());
-    for (name, value) in answer.headers() {
-        response = response.header(name, value);
-    }
-    response
-        .body(Body::from(answer.bytes().await.unwrap()))
-        .unwrap()
+    // The function's name was only the path of its endpoint: DynamoDB's requests go to `/`.
+    let mut parts = parts;
+    parts.uri = http::Uri::from_static("/");
+    crate::forward(client, upstream, parts, body).await
 }
 
 #[cfg(test)]

@@ -819,7 +819,7 @@ impl StoreBarrier {
 }
 
 /// Sends a request that reached a proxy on to the emulator, and its answer back.
-async fn forward(
+pub(crate) async fn forward(
     client: &reqwest::Client,
     emulator: &str,
     parts: http::request::Parts,
@@ -844,7 +844,7 @@ async fn forward(
 }
 
 /// Serves a proxy on a free port; its URL.
-async fn serve_proxy(proxy: Router) -> String {
+pub(crate) async fn serve_proxy(proxy: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a free port");
