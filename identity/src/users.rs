@@ -21,6 +21,7 @@ use shared::{
     db::{
         Key, StoreError, StoreResultExt, get_record,
         keys::{GSI1, GSI1PK, GSI1SK},
+        query_index_all,
     },
 };
 
@@ -743,38 +744,22 @@ impl UserStore {
     /// Every user, newest first (GSI1 `USERS`, eventually consistent).
     #[tracing::instrument(skip_all)]
     pub async fn all(&self) -> Result<Vec<UserRecord>, StoreError> {
-        let mut users = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .db
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", GSI1PK)
-                .expression_attribute_values(":pk", AttributeValue::S(USERS_INDEX.into()))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .store_context("Failed to list users")?;
-            for item in page.items.unwrap_or_default() {
-                users.push(
-                    serde_dynamo::from_item(item)
-                        .map_err(|e| StoreError::Other(anyhow::anyhow!("Malformed user: {e}")))?,
-                );
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(users);
-            }
-        }
+        let query = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_values(":pk", AttributeValue::S(USERS_INDEX.into()))
+            .scan_index_forward(false);
+        query_index_all(query, "users").await
     }
 
     /// For operators after an upgrade (`ops users reindex`), never a request path: it Scans the table.
     /// Puts the users stored before the user list existed into it, and sets the count of enabled admins
-    /// to what the profiles say. Run it while no admin changes roles. Returns (users indexed now, admins).
+    /// to what the profiles say, and moves password hashes an older version kept on profiles onto their
+    /// email markers. Run it while no admin changes roles.
     #[tracing::instrument(skip_all)]
     pub async fn reindex(&self) -> Result<Reindexed, StoreError> {
         let (mut indexed, mut admins, mut moved) = (0, 0, 0);

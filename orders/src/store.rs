@@ -37,7 +37,7 @@ use shared::{
     db::{
         Key, StoreError, StoreResultExt, get_record,
         keys::{GSI1, GSI1PK, GSI1SK, PK, SK},
-        query_all,
+        query_all, query_index_all,
     },
 };
 
@@ -310,38 +310,23 @@ impl OrdersStore {
         self.index(ORDERS_INDEX, false, "orders").await
     }
 
-    /// Every item of one GSI1 partition, all pages. Not through [`query_all`]: an index cannot be read
-    /// consistently.
+    /// Every item of one GSI1 partition, all pages (eventually consistent, as indexes are).
     async fn index<T: DeserializeOwned>(
         &self,
         partition: &str,
         forward: bool,
         what: &str,
     ) -> Result<Vec<T>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .db
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", GSI1PK)
-                .expression_attribute_values(":pk", s(partition))
-                .scan_index_forward(forward)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .store_context(&format!("Failed to list {what}"))?;
-            for item in page.items.unwrap_or_default() {
-                items.push(from_item(item, what)?);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+        let query = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_values(":pk", s(partition))
+            .scan_index_forward(forward);
+        query_index_all(query, what).await
     }
 
     /// The client's orders, newest first, read consistently (an order placed a moment ago is there).

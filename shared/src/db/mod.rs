@@ -39,12 +39,27 @@ pub async fn query_all<T: DeserializeOwned>(
     query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
     what: &str,
 ) -> Result<Vec<T>, StoreError> {
+    all_pages(query.consistent_read(true), what).await
+}
+
+/// Like [`query_all`], for a Query of a secondary index, which DynamoDB reads only eventually
+/// consistently ([`keys::GSI1`]).
+pub async fn query_index_all<T: DeserializeOwned>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    what: &str,
+) -> Result<Vec<T>, StoreError> {
+    all_pages(query, what).await
+}
+
+async fn all_pages<T: DeserializeOwned>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    what: &str,
+) -> Result<Vec<T>, StoreError> {
     let mut items = Vec::new();
     let mut start = None;
     loop {
         let page = query
             .clone()
-            .consistent_read(true)
             .set_exclusive_start_key(start)
             .send()
             .await
