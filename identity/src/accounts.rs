@@ -10,7 +10,7 @@ use crate::{
     Identity,
     attempts::{LoginSource, ReserveError},
     email::Email,
-    password::Password,
+    password::{LoginCheck, Password},
     sessions::evicted_by_a_new_one,
     tokens::Issued,
     users::{CreateUserError, NewUser, UserRecord},
@@ -118,20 +118,35 @@ impl Identity {
             ReserveError::Store(e) => LoginError::Unexpected(e),
         })?;
         let user = user?;
-        let matches = password
-            .verify(account.map(|(_, credentials)| credentials.password_hash))
+        let stored_hash = account.map(|(_, credentials)| credentials.password_hash);
+        let check = password
+            .verify_login(stored_hash.clone())
             .await
             .map_err(StoreError::from)?;
-        let Some(user) = user.filter(|_| matches) else {
+        let Some(user) = user.filter(|_| check.matches()) else {
             return Err(LoginError::InvalidCredentials);
         };
-        let (released, signed_in) = tokio::join!(
+        let upgrade = async {
+            if let (LoginCheck::MatchesLegacy { rehashed }, Some(legacy)) = (check, stored_hash) {
+                self.users
+                    .replace_password_hash(&user.email(), &legacy, rehashed)
+                    .await
+            } else {
+                Ok(())
+            }
+        };
+        let (released, upgraded, signed_in) = tokio::join!(
             self.attempts.release(source, reservation),
-            self.open_session(user, user_agent, now, None)
+            upgrade,
+            self.open_session(user.clone(), user_agent, now, None)
         );
         if released.is_err() {
             // Only leaves the attempt counted (the cause is logged): the login stands.
             tracing::warn!("A login attempt was not released");
+        }
+        if upgraded.is_err() {
+            // The bcrypt hash stays (the cause is logged) and the next login upgrades it: the login stands.
+            tracing::warn!("A legacy password hash was not upgraded");
         }
         Ok(signed_in?)
     }

@@ -3,6 +3,10 @@
 //!
 //! Hashing takes tens of milliseconds of CPU on purpose, so it runs on the blocking thread pool and
 //! never stalls the async runtime.
+//!
+//! Accounts imported from Belta (`ops import-belta`) keep their bcrypt hash until they first log in:
+//! [`Password::verify_login`] alone accepts one, and hands back its argon2id replacement, which login
+//! stores in the same request. Nothing else (password change, account deletion) accepts bcrypt.
 
 use argon2::{
     Algorithm, Argon2, Params, Version,
@@ -64,6 +68,54 @@ impl Password {
     }
 }
 
+/// What a login's password check found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginCheck {
+    NoMatch,
+    Matches,
+    /// It matched a legacy (bcrypt) hash: store this argon2id hash in its place.
+    MatchesLegacy {
+        rehashed: String,
+    },
+}
+
+impl LoginCheck {
+    pub fn matches(&self) -> bool {
+        !matches!(self, LoginCheck::NoMatch)
+    }
+}
+
+/// Whether a stored hash is a bcrypt one (`$2a$`, `$2b$`, `$2y$`), as Belta stored them.
+pub fn is_legacy_hash(hash: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$"].iter().any(|p| hash.starts_with(p))
+}
+
+impl Password {
+    /// [`Password::verify`] for a login, which alone also accepts a bcrypt hash imported from Belta. An
+    /// unknown user (`None`) costs one argon2id verification, as before; a bcrypt account costs one
+    /// bcrypt verification (10 rounds, about as long), plus one argon2id hash when it matches.
+    pub async fn verify_login(&self, stored: Option<String>) -> anyhow::Result<LoginCheck> {
+        let Some(legacy) = stored.clone().filter(|h| is_legacy_hash(h)) else {
+            return Ok(match self.verify(stored).await? {
+                true => LoginCheck::Matches,
+                false => LoginCheck::NoMatch,
+            });
+        };
+        let password = self.0.clone();
+        let matches = tokio::task::spawn_blocking(move || {
+            // bcrypt compares in constant time; a malformed hash is just no match.
+            bcrypt::verify(password.expose_secret().as_bytes(), &legacy).unwrap_or(false)
+        })
+        .await?;
+        Ok(match matches {
+            true => LoginCheck::MatchesLegacy {
+                rehashed: self.hash().await?,
+            },
+            false => LoginCheck::NoMatch,
+        })
+    }
+}
+
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19_456, 2, 1, None).expect("OWASP argon2id parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
@@ -112,6 +164,37 @@ mod tests {
             DUMMY_HASH.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "same cost as real hashes"
         );
+    }
+
+    #[tokio::test]
+    async fn only_a_login_accepts_a_bcrypt_hash_and_gets_its_argon2id_replacement() {
+        // Belta's hashes: bcrypt, 10 rounds (`$2b$10$...`; bcryptjs wrote `$2a$`).
+        let bcrypt_hash = bcrypt::hash("belta password", 10).unwrap();
+        assert!(is_legacy_hash(&bcrypt_hash), "{bcrypt_hash}");
+        let right = Password::presented("belta password".into());
+        let LoginCheck::MatchesLegacy { rehashed } =
+            right.verify_login(Some(bcrypt_hash.clone())).await.unwrap()
+        else {
+            panic!("the right password matches a bcrypt hash at login");
+        };
+        assert!(rehashed.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(right.verify(Some(rehashed.clone())).await.unwrap());
+        assert_eq!(
+            right.verify_login(Some(rehashed)).await.unwrap(),
+            LoginCheck::Matches
+        );
+        assert_eq!(
+            Password::presented("wrong password".into())
+                .verify_login(Some(bcrypt_hash.clone()))
+                .await
+                .unwrap(),
+            LoginCheck::NoMatch
+        );
+        assert!(
+            !right.verify(Some(bcrypt_hash)).await.unwrap(),
+            "outside login a bcrypt hash never verifies"
+        );
+        assert_eq!(right.verify_login(None).await.unwrap(), LoginCheck::NoMatch);
     }
 
     #[test]

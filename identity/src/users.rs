@@ -205,6 +205,22 @@ impl Credentials {
     }
 }
 
+/// An account brought over from Belta by `ops import-belta`, with its own id and times.
+pub struct ImportedUser {
+    pub id: Id,
+    pub email: Option<Email>,
+    pub full_name: String,
+    pub role: Role,
+    pub confirmed: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Belta's bcrypt hash, which the first login replaces ([`crate::password::Password::verify_login`]);
+    /// none for a GitHub account.
+    pub password_hash: Option<String>,
+    /// The GitHub account id of an account that signs in with GitHub.
+    pub github_id: Option<String>,
+}
+
 pub struct NewUser {
     pub email: Email,
     pub full_name: String,
@@ -542,8 +558,6 @@ impl UserStore {
         Ok(found)
     }
 
-    /// The account with this email: the email marker, then the user.
-    #[tracing::instrument(skip_all)]
     /// The credentials on the email's marker (none when there is no marker), read consistently.
     #[tracing::instrument(skip_all)]
     pub async fn credentials(&self, email: &Email) -> Result<Credentials, StoreError> {
@@ -562,6 +576,35 @@ impl UserStore {
             .unwrap_or_default())
     }
 
+    /// Replaces a legacy password hash by its argon2id rehash, unless the password changed meanwhile
+    /// (then the newer hash stands and nothing is written).
+    #[tracing::instrument(skip_all)]
+    pub async fn replace_password_hash(
+        &self,
+        email: &Email,
+        legacy: &str,
+        rehashed: String,
+    ) -> Result<(), StoreError> {
+        let written = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::email_key(email).to_attributes()))
+            .update_expression("SET #hash = :new")
+            .condition_expression("#hash = :old")
+            .expression_attribute_names("#hash", PASSWORD_HASH)
+            .expression_attribute_values(":new", AttributeValue::S(rehashed))
+            .expression_attribute_values(":old", AttributeValue::S(legacy.to_owned()))
+            .send()
+            .await
+            .store_context("Failed to replace a password hash");
+        match written {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The account with this email: the email marker, then the user.
     pub async fn find_by_email(&self, email: &Email) -> Result<Option<UserRecord>, StoreError> {
         self.find_through(Self::email_key(email), "Failed to look up an email")
             .await
@@ -690,6 +733,62 @@ impl UserStore {
 
 /// The admins' work on accounts (list, role, disabling, deletion) and the guard every sign-in passes.
 impl UserStore {
+    /// The items of an imported account, as [`UserStore::create`] and [`UserStore::create_linked`]
+    /// would have written them: the profile (listed), the email marker with the password hash, and
+    /// the GitHub link's marker. The admin count is not among them: `reindex` sets it afterwards.
+    pub fn imported_items(
+        imported: ImportedUser,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        let key = Self::key(&imported.id);
+        let provider = match imported.github_id {
+            Some(_) => Provider::Github,
+            None => Provider::Email,
+        };
+        let links = imported
+            .github_id
+            .iter()
+            .map(|subject| ProviderLink {
+                provider: Provider::Github,
+                subject: subject.clone(),
+            })
+            .collect();
+        let user = UserRecord {
+            pk: key.pk,
+            sk: key.sk,
+            id: imported.id,
+            email: imported
+                .email
+                .as_ref()
+                .map(|e| e.as_str().to_owned())
+                .unwrap_or_default(),
+            full_name: imported.full_name,
+            role: imported.role,
+            confirmed: imported.confirmed,
+            created_at: imported.created_at,
+            updated_at: imported.updated_at,
+            provider,
+            links,
+            disabled: false,
+            access_rev: 0,
+        };
+        let user_id = AttributeValue::S(imported.id.to_string());
+        let mut items = vec![Self::item(&user)?];
+        if let Some(email) = &imported.email {
+            let mut marker = Self::email_key(email).to_attributes();
+            marker.insert("userId".into(), user_id.clone());
+            if let Some(hash) = imported.password_hash {
+                marker.insert(PASSWORD_HASH.into(), AttributeValue::S(hash));
+            }
+            items.push(marker);
+        }
+        for link in &user.links {
+            let mut marker = Self::provider_key(link.provider, &link.subject).to_attributes();
+            marker.insert("userId".into(), user_id.clone());
+            items.push(marker);
+        }
+        Ok(items)
+    }
+
     /// The user as an item, with its place in the user list (GSI1 `USERS`).
     fn item(user: &UserRecord) -> Result<HashMap<String, AttributeValue>, StoreError> {
         let mut item: HashMap<String, AttributeValue> =
@@ -826,6 +925,34 @@ impl UserStore {
             admins,
             credentials_moved: moved,
         })
+    }
+
+    /// For operators (`ops users legacy-passwords`), never a request path: it Scans the table. How many
+    /// email markers still hold a bcrypt hash imported from Belta.
+    #[tracing::instrument(skip_all)]
+    pub async fn count_legacy_password_hashes(&self) -> Result<usize, StoreError> {
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let page = self
+                .db
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(PK, :email) AND begins_with(#hash, :bcrypt)")
+                .expression_attribute_names("#hash", PASSWORD_HASH)
+                .expression_attribute_values(":email", AttributeValue::S("EMAIL#".into()))
+                .expression_attribute_values(":bcrypt", AttributeValue::S("$2".into()))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .store_context("Failed to scan for legacy password hashes")?;
+            count += page.count as usize;
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(count);
+            }
+        }
     }
 
     /// Moves credentials stored on a profile by an older version onto the email marker, in one

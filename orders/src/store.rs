@@ -131,6 +131,35 @@ fn transact_put(put: Put) -> TransactWriteItem {
     TransactWriteItem::builder().put(put).build()
 }
 
+/// Carts and orders brought over from Belta (`ops import-belta`), as this store keys and indexes them.
+pub mod imported {
+    use super::*;
+
+    pub fn active_cart(cart: &ActiveCart) -> HashMap<String, AttributeValue> {
+        to_item(
+            cart,
+            Key::new(user_partition(&cart.user_id), ACTIVE_CART),
+            (!cart.lines.is_empty()).then(|| (CARTS_INDEX, cart.user_id.to_string())),
+        )
+    }
+
+    pub fn draft_cart(cart: &DraftCart) -> HashMap<String, AttributeValue> {
+        to_item(
+            cart,
+            Key::new(user_partition(&cart.user_id), DRAFT_CART),
+            None,
+        )
+    }
+
+    pub fn order(order: &Order) -> HashMap<String, AttributeValue> {
+        to_item(
+            order,
+            order_key(&order.user_id, &order.id),
+            Some((ORDERS_INDEX, order.id.to_string())),
+        )
+    }
+}
+
 /// Why a cart write did not apply.
 #[derive(Debug, thiserror::Error)]
 pub enum CartWriteError {
