@@ -52,6 +52,26 @@ enum Command {
         #[command(subcommand)]
         action: UsersCommand,
     },
+    /// Import a running Belta shop's MongoDB data from a `mongoexport` dump: one `<collection>.json` per
+    /// collection in `--from` (TABLE_NAME; UPLOAD_BUCKET and PUBLIC_BASE_URL for --copy-images). Safe to
+    /// run again: what is in the table already is left as it is. README, "Switching over from Belta".
+    ImportBelta {
+        #[arg(long)]
+        from: PathBuf,
+        /// Read and map everything, print what would be written and every record that cannot be
+        /// imported and why; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Copy every image URL into UPLOAD_BUCKET (checked like uploads) and rewrite the URLs.
+        #[arg(long)]
+        copy_images: bool,
+    },
+    /// Import a generated Belta dump of `--products` products into the table: items per second and
+    /// write units per 10,000 products (needs the emulator).
+    BenchImport {
+        #[arg(long, default_value_t = 10_000)]
+        products: usize,
+    },
     /// Load a small bilingual demo catalogue (TABLE_NAME) into an empty catalogue, with generated pictures
     /// put into UPLOAD_BUCKET and read through PUBLIC_BASE_URL; otherwise do nothing.
     LoadDemo,
@@ -139,6 +159,8 @@ enum UsersCommand {
     /// Once after upgrading from a version without these commands: put older users into the user list
     /// and count the enabled admins (a Scan; run it while no admin changes roles).
     Reindex,
+    /// How many accounts still log in with a bcrypt hash imported from Belta (a Scan).
+    LegacyPasswords,
 }
 
 impl From<UsersCommand> for UsersAction {
@@ -152,6 +174,7 @@ impl From<UsersCommand> for UsersAction {
             UsersCommand::Enable { id } => UsersAction::Change(id, change(None, Some(false))),
             UsersCommand::Delete { id } => UsersAction::Delete(id),
             UsersCommand::Reindex => UsersAction::Reindex,
+            UsersCommand::LegacyPasswords => UsersAction::LegacyPasswords,
         }
     }
 }
@@ -270,6 +293,44 @@ async fn main() -> anyhow::Result<()> {
                     "skipped, the catalogue is not empty"
                 }
             );
+        }
+        Command::ImportBelta {
+            from,
+            dry_run,
+            copy_images,
+        } => {
+            let mut env = EnvReader::from_env();
+            let table = env.required("TABLE_NAME");
+            let (bucket, public_base_url) = match copy_images {
+                true => (
+                    env.required("UPLOAD_BUCKET"),
+                    env.required("PUBLIC_BASE_URL"),
+                ),
+                false => Default::default(),
+            };
+            env.finish()?;
+            let sdk = aws::sdk_config().await;
+            let target = ops::import::Target {
+                db: aws::dynamodb(&sdk),
+                s3: aws::s3(&sdk),
+                table,
+                bucket,
+                public_base_url,
+            };
+            let options = ops::import::Options {
+                dry_run,
+                copy_images,
+            };
+            let report = ops::import::show_progress(|progress| {
+                ops::import::run(&target, &from, options, progress)
+            })
+            .await?;
+            print!("{report}");
+        }
+        Command::BenchImport { products } => {
+            for line in ops::bench_import::measure(&aws::sdk_config().await, products).await? {
+                println!("{line}");
+            }
         }
         Command::Openapi { write: None } => print!("{}", openapi::render()),
         Command::Openapi { write: Some(path) } => std::fs::write(&path, openapi::render())?,

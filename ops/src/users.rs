@@ -19,6 +19,8 @@ pub enum UsersAction {
     Delete(Id),
     /// After an upgrade: list older users and count the enabled admins (a Scan).
     Reindex,
+    /// How many accounts still have a password hash imported from Belta (bcrypt; a Scan).
+    LegacyPasswords,
 }
 
 /// Runs `action` and returns what to print, one line per user (or the outcome).
@@ -58,6 +60,12 @@ pub async fn run(
             vec![format!(
                 "{} users added to the user list; {} enabled admins counted; {} password hashes moved onto their email markers",
                 done.listed, done.admins, done.credentials_moved
+            )]
+        }
+        UsersAction::LegacyPasswords => {
+            let count = accounts.users.count_legacy_password_hashes().await?;
+            vec![format!(
+                "{count} accounts still have a bcrypt password hash from Belta (each is replaced by argon2id at its next login)"
             )]
         }
     })
