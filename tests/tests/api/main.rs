@@ -9,6 +9,7 @@ mod consistency;
 mod events;
 mod harness;
 mod iam;
+mod import;
 mod openapi;
 mod orders;
 mod shared_http;
