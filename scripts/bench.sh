@@ -43,3 +43,8 @@ echo
 echo "## The catalogue read model with 5,000 products (release products router, private emulator)"
 echo
 scripts/with-emulator.sh target/release/ops bench-catalog --products "${CATALOG_PRODUCTS:-5000}" --runs 1000
+
+echo
+echo "## Importing a Belta dump (ops import-belta) of 10,000 products into a private emulator"
+echo
+scripts/with-emulator.sh target/release/ops bench-import --products "${IMPORT_PRODUCTS:-10000}"

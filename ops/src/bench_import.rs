@@ -143,20 +143,16 @@ pub async fn measure(sdk: &SdkConfig, products: usize) -> anyhow::Result<Vec<Str
         bucket: String::new(),
         public_base_url: String::new(),
     };
-    let first = import::run(
-        &target,
-        &dir,
-        Options::default(),
-        Arc::new(Progress::default()),
-    )
-    .await?;
-    let second = import::run(
-        &target,
-        &dir,
-        Options::default(),
-        Arc::new(Progress::default()),
-    )
-    .await?;
+    let import = || {
+        import::run(
+            &target,
+            &dir,
+            Options::default(),
+            Arc::new(Progress::default()),
+        )
+    };
+    let first = import().await?;
+    let second = import().await?;
     let _ = db.delete_table().table_name(&table).send().await;
     let _ = std::fs::remove_dir_all(&dir);
     let items: usize = first.written.values().sum();

@@ -694,6 +694,20 @@ impl TestApp {
             .unwrap()
     }
 
+    /// An object of this test's upload bucket; panics if it is not there.
+    pub async fn stored_object(
+        &self,
+        key: &str,
+    ) -> aws_sdk_s3::operation::get_object::GetObjectOutput {
+        self.s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("no object {key}: {e}"))
+    }
+
     pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))

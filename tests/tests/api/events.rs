@@ -109,14 +109,7 @@ async fn a_base64_multipart_upload_event_stores_the_image() {
         key.starts_with("uploads/") && key.ends_with(".png"),
         "a PNG named .jpg is stored as PNG: {key}"
     );
-    let object = app
-        .s3
-        .get_object()
-        .bucket(&app.bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap();
+    let object = app.stored_object(key).await;
     assert_eq!(object.content_type(), Some("image/png"));
     let bytes = object.body.collect().await.unwrap().into_bytes();
     assert!(

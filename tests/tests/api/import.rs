@@ -3,12 +3,12 @@
 
 use std::{path::PathBuf, sync::Arc};
 
+use api_tests::{PUBLIC_BASE_URL, TestApp, spawn_app};
 use aws_sdk_dynamodb::types::AttributeValue;
 use ops::import::{self, Options, Progress, Report, Target, export};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::Id;
-use api_tests::{PUBLIC_BASE_URL, TestApp, spawn_app};
 
 /// Fixed ids, so the assertions can name them.
 fn id(n: u32) -> Id {
@@ -606,14 +606,7 @@ async fn copied_images_are_checked_like_uploads_and_failures_keep_their_url() {
         "a failure keeps its URL"
     );
     let key = copied.trim_start_matches(&format!("{PUBLIC_BASE_URL}/"));
-    let object = app
-        .s3
-        .get_object()
-        .bucket(&app.bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap();
+    let object = app.stored_object(key).await;
     assert_eq!(object.content_type(), Some("image/png"));
     let (_, order) = {
         let sara = app.login("sara@example.com", "old belta password").await["accessToken"]

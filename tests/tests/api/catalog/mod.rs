@@ -285,14 +285,7 @@ async fn the_demo_catalogue_loads_once_into_an_empty_catalogue_and_shows_a_shop(
             .strip_prefix(&format!("{}/", api_tests::PUBLIC_BASE_URL))
             .unwrap_or_else(|| panic!("{url} is not under the upload base URL"));
         assert!(key.starts_with("uploads/demo/"), "{key}");
-        let object = app
-            .s3
-            .get_object()
-            .bucket(&app.bucket)
-            .key(key)
-            .send()
-            .await
-            .unwrap();
+        let object = app.stored_object(key).await;
         assert_eq!(object.content_type(), Some("image/png"));
         let bytes = object.body.collect().await.unwrap().into_bytes();
         assert_eq!(
