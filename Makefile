@@ -62,10 +62,11 @@ lint: tools
 openapi:
 	cargo run --quiet -p ops -- openapi --write openapi.json
 
-## Release arm64 binaries for Lambda in target/lambda/<function>/bootstrap.
+## Release arm64 binaries for Lambda in target/lambda/<function>/bootstrap, stamped with the commit
+## (BELTA_BUILD_ID: public catalogue ETags change with the code that renders them).
 build:
 	scripts/tools.sh --build
-	PATH="$(VENV_PATH)" cargo lambda build --release --arm64 --workspace --exclude ops --exclude api-tests --exclude shared --exclude devpay --exclude devauth --exclude devpoll
+	BELTA_BUILD_ID="$$(git rev-parse HEAD)" PATH="$(VENV_PATH)" cargo lambda build --release --arm64 --workspace --exclude ops --exclude api-tests --exclude shared --exclude devpay --exclude devauth --exclude devpoll
 
 ## Binary sizes and cold-start init times per function.
 bench:

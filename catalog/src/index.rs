@@ -46,6 +46,9 @@ pub struct Catalog {
     /// A parent's children, newest first: products of a brand, subcategory, label or tag, and
     /// subcategories of a category.
     children: HashMap<Id, Vec<Id>>,
+    /// When an offer starts or ends (Unix seconds, ascending): the only times a final price changes
+    /// without a write.
+    price_changes: Vec<i64>,
 }
 
 fn names(ar: &str, en: &str) -> String {
@@ -111,9 +114,18 @@ impl Catalog {
         }
         for offer in offers {
             catalog.offer_index.insert(offer.id, catalog.offers.len());
+            catalog.price_changes.extend(offer.starts_at);
+            catalog.price_changes.extend(offer.ends_at);
             catalog.offers.push(offer);
         }
+        catalog.price_changes.sort_unstable();
         catalog
+    }
+
+    /// How many offer starts and ends have passed at `now` (Unix seconds). With the catalogue version
+    /// it fixes every final price: it is part of a public response's `ETag`.
+    pub fn price_epoch(&self, now_secs: i64) -> usize {
+        self.price_changes.partition_point(|at| *at <= now_secs)
     }
 
     /// An entity of `kind` (an id of another kind is not found).

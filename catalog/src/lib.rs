@@ -19,6 +19,7 @@
 //! it config, errors, extractors and DynamoDB helpers, and the catalogue gives nothing back.
 
 pub mod api;
+pub mod caching;
 pub mod index;
 pub mod input;
 pub mod kind;

@@ -9,21 +9,34 @@ use shared::{
     http as shared_http,
 };
 
-use crate::store::CatalogStore;
+use std::time::Duration;
 
-/// A catalogue function's settings: the table, the token verifier and the body limit.
+use crate::store::{CatalogStore, DEFAULT_PUBLIC_FRESHNESS};
+
+/// A catalogue function's settings: the table, the token verifier, the body limit and how fresh a
+/// public read is.
 pub struct CatalogConfig {
     pub table: TableConfig,
     pub verifier: VerifierConfig,
     pub http: HttpConfig,
+    /// `CATALOG_FRESHNESS_MS` (default 1000, at most 60000; 0 checks on every read): how long a public
+    /// read trusts a catalogue version this process confirmed ([`crate::snapshot`]).
+    pub public_freshness: Duration,
 }
 
 impl CatalogConfig {
     pub fn read(mut env: EnvReader) -> Result<Self, ConfigError> {
+        let freshness_ms = env.checked(
+            "CATALOG_FRESHNESS_MS",
+            DEFAULT_PUBLIC_FRESHNESS.as_millis() as u64,
+            "a whole number of milliseconds from 0 to 60000",
+            |ms| *ms <= 60_000,
+        );
         let config = CatalogConfig {
             table: TableConfig::read(&mut env),
             verifier: VerifierConfig::read(&mut env),
             http: HttpConfig::read(&mut env),
+            public_freshness: Duration::from_millis(freshness_ms),
         };
         env.finish()?;
         Ok(config)
@@ -51,7 +64,8 @@ impl CatalogState {
                 db.clone(),
                 config.table.table_name.clone(),
             ),
-            store: CatalogStore::new(db, config.table.table_name),
+            store: CatalogStore::new(db, config.table.table_name)
+                .with_public_freshness(config.public_freshness),
             http: config.http,
         }
     }

@@ -13,7 +13,11 @@
 //! Reads go through the version-gated snapshot ([`crate::snapshot`]); writes are one transaction per
 //! request ([`CatalogStore::apply`]) that also moves the version on.
 
-use std::{collections::HashMap, sync::Arc, time::Instant};
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use aws_sdk_dynamodb::{
     Client,
@@ -357,7 +361,12 @@ pub struct CatalogStore {
     db: Client,
     table: String,
     cache: Arc<SnapshotCache<Catalog>>,
+    /// How long a public read trusts a version this process confirmed ([`crate::snapshot`]).
+    public_freshness: Duration,
 }
+
+/// `CATALOG_FRESHNESS_MS`'s default.
+pub const DEFAULT_PUBLIC_FRESHNESS: Duration = Duration::from_secs(1);
 
 impl CatalogStore {
     pub fn new(db: Client, table: String) -> Self {
@@ -365,7 +374,24 @@ impl CatalogStore {
             db,
             table,
             cache: Arc::default(),
+            public_freshness: DEFAULT_PUBLIC_FRESHNESS,
         }
+    }
+
+    pub fn with_public_freshness(mut self, freshness: Duration) -> Self {
+        self.public_freshness = freshness;
+        self
+    }
+
+    /// The catalogue for a public read, and its version: the version is read at most once per
+    /// `public_freshness` (and at once after this process wrote).
+    #[tracing::instrument(skip_all)]
+    pub async fn public_snapshot(&self) -> Result<(u64, Arc<Catalog>), StoreError> {
+        self.cache
+            .get_fresh(self.public_freshness, &self.db, &self.table, || {
+                load_catalog(&self.db, &self.table)
+            })
+            .await
     }
 
     /// The catalogue as of now: one consistent GetItem of the version while it has not moved, plus a
@@ -402,6 +428,7 @@ impl CatalogStore {
             .send()
             .await
             .map_err(|e| StoreError::from_transaction(e, "Failed to write the catalogue"))?;
+        self.cache.unconfirm().await;
         Ok(())
     }
 }

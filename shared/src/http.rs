@@ -1,5 +1,6 @@
 //! What every function's router gets around its routes: JSON 404/405, panics turned into a generic 500,
-//! the body limit, one log line per request, and errors rendered in the client's language.
+//! the body limit, one log line per request, errors rendered in the client's language, and
+//! `Cache-Control: no-store` unless a route set its own.
 
 use std::{any::Any, time::Instant};
 
@@ -39,9 +40,13 @@ async fn localize_errors(request: Request, next: Next) -> Response {
     {
         response = report.render(lang);
     }
-    response
-        .headers_mut()
-        .append(header::VARY, HeaderValue::from_static("accept-language"));
+    let headers = response.headers_mut();
+    headers.append(header::VARY, HeaderValue::from_static("accept-language"));
+    // API answers are personal or change with every write: no cache keeps one unless its route says
+    // how (public catalogue reads, the JWKS).
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

@@ -143,6 +143,9 @@ impl Deployment {
             ),
             ("PAYMENT_SECRET_ID".to_owned(), "offline".to_owned()),
             ("PUBLIC_API_URL".to_owned(), "http://127.0.0.1:9".to_owned()),
+            // Tests write through one function and read through another at once; in AWS a public read
+            // may lag a write by up to a second. `catalog::caching` tests the deployed default.
+            ("CATALOG_FRESHNESS_MS".to_owned(), "0".to_owned()),
         ];
         vars.extend(self.overrides.iter().cloned());
         EnvReader::from_pairs(vars)
@@ -914,6 +917,11 @@ impl RequestLog {
 /// and the queue functions still reach the emulator directly).
 pub async fn spawn_app_logged(log: &RequestLog) -> TestApp {
     spawn(&[], Some(&log.url)).await
+}
+
+/// [`spawn_app_logged`] with some settings overridden.
+pub async fn spawn_app_logged_with(log: &RequestLog, overrides: &[(&str, &str)]) -> TestApp {
+    spawn(overrides, Some(&log.url)).await
 }
 
 /// A fresh address per call, so parallel tests never share mail or accounts.

@@ -17,6 +17,7 @@ use super::{deleted, entity_or_404, guard_modify, guard_read_only_flag, json};
 use crate::{
     CatalogState,
     api::{Api, Op},
+    caching::Revalidation,
     input::{Changes, EntityInput, NewEntity},
     kind::{Deleted, Kind, OnDelete},
     lists::{EntityListQuery, STAFF_ONLY, render},
@@ -51,7 +52,7 @@ pub fn api(kind: Kind) -> Api {
             Op::get(&base, format!("List enabled {name} (localized)"))
                 .query::<EntityListQuery>(STAFF_ONLY)
                 .answers_page::<PublicListItem>(),
-            move |state, lang, query| public_list(kind, state, lang, query),
+            move |state, lang, cached, query| public_list(kind, state, lang, cached, query),
         )
         .route(
             Op::get(
@@ -59,7 +60,7 @@ pub fn api(kind: Kind) -> Api {
                 format!("Read one enabled item of {name}"),
             )
             .answers::<PublicEntityDetail>(),
-            move |state, lang, id| public_get(kind, state, lang, id),
+            move |state, lang, cached, id| public_get(kind, state, lang, cached, id),
         )
         .route(
             Op::get(format!("{base}/staff"), format!("List {name} (staff)"))
@@ -99,11 +100,14 @@ async fn public_list(
     kind: Kind,
     State(state): State<CatalogState>,
     lang: Lang,
+    cached: Revalidation,
     QueryParams(query): QueryParams<EntityListQuery>,
 ) -> ApiResult<Response> {
-    let catalog = state.store.snapshot().await?;
-    let page = query.run(&catalog, kind, true, lang);
-    Ok(json(render(page, |e| views::entity_public(e, lang))))
+    let (version, catalog) = state.store.public_snapshot().await?;
+    cached.respond(version, &catalog, lang, now_secs(), || {
+        let page = query.run(&catalog, kind, true, lang);
+        Ok(json(render(page, |e| views::entity_public(e, lang))))
+    })
 }
 
 #[tracing::instrument(skip_all, fields(kind = kind.tag(), %id))]
@@ -111,19 +115,20 @@ async fn public_get(
     kind: Kind,
     State(state): State<CatalogState>,
     lang: Lang,
+    cached: Revalidation,
     PathId(id): PathId,
 ) -> ApiResult<Response> {
-    let catalog = state.store.snapshot().await?;
-    let entity = entity_or_404(&catalog, kind, &id)?;
-    if entity.disabled {
-        return Err(ApiError::NotFound(kind.spec().not_found));
-    }
-    Ok(json(views::entity_public_detail(
-        &catalog,
-        entity,
-        lang,
-        now_secs(),
-    )))
+    let (version, catalog) = state.store.public_snapshot().await?;
+    let now = now_secs();
+    cached.respond(version, &catalog, lang, now, || {
+        let entity = entity_or_404(&catalog, kind, &id)?;
+        if entity.disabled {
+            return Err(ApiError::NotFound(kind.spec().not_found));
+        }
+        Ok(json(views::entity_public_detail(
+            &catalog, entity, lang, now,
+        )))
+    })
 }
 
 #[tracing::instrument(skip_all, fields(kind = kind.tag()))]

@@ -25,6 +25,7 @@ use super::{deleted, guard_modify, guard_read_only_flag, json, product_or_404};
 use crate::{
     CatalogState,
     api::{Api, Op},
+    caching::Revalidation,
     index::Catalog,
     input::{Changes, NewProduct, ProductInput},
     lists::{ProductListQuery, STAFF_ONLY, render},
@@ -89,30 +90,37 @@ pub fn api() -> Api {
 async fn public_list(
     State(state): State<CatalogState>,
     lang: Lang,
+    cached: Revalidation,
     QueryParams(query): QueryParams<ProductListQuery>,
 ) -> ApiResult<Response> {
-    let catalog = state.store.snapshot().await?;
+    let (version, catalog) = state.store.public_snapshot().await?;
     let now = now_secs();
-    let page = query.run(&catalog, true, lang, now);
-    let page = render(page, |e| {
-        views::product_public(&catalog, &e.product, lang, now)
-    });
-    Ok(json(page).into_response())
+    cached.respond(version, &catalog, lang, now, || {
+        let page = query.run(&catalog, true, lang, now);
+        let page = render(page, |e| {
+            views::product_public(&catalog, &e.product, lang, now)
+        });
+        Ok(json(page).into_response())
+    })
 }
 
 #[tracing::instrument(skip_all, fields(%id))]
 async fn public_get(
     State(state): State<CatalogState>,
     lang: Lang,
+    cached: Revalidation,
     PathId(id): PathId,
 ) -> ApiResult<Response> {
-    let catalog = state.store.snapshot().await?;
-    let product = product_or_404(&catalog, &id)?;
-    if product.disabled {
-        return Err(ApiError::NotFound(Msg::ProductNotFound));
-    }
-    let view = views::product_public(&catalog, product, lang, now_secs());
-    Ok(json(view).into_response())
+    let (version, catalog) = state.store.public_snapshot().await?;
+    let now = now_secs();
+    cached.respond(version, &catalog, lang, now, || {
+        let product = product_or_404(&catalog, &id)?;
+        if product.disabled {
+            return Err(ApiError::NotFound(Msg::ProductNotFound));
+        }
+        let view = views::product_public(&catalog, product, lang, now);
+        Ok(json(view).into_response())
+    })
 }
 
 #[tracing::instrument(skip_all)]

@@ -1,5 +1,6 @@
 //! The catalogue through its public and staff endpoints, against the emulator.
 
+mod caching;
 pub mod client;
 mod entities;
 mod links;
@@ -26,7 +27,11 @@ fn access_token(login: (String, Value)) -> String {
 
 impl Shop {
     pub async fn open() -> Shop {
-        let app = spawn_app().await;
+        Shop::open_on(spawn_app().await).await
+    }
+
+    /// The same on a given API (one whose AWS requests are logged, say).
+    pub async fn open_on(app: TestApp) -> Shop {
         let (admin, employee, client) = tokio::join!(
             app.signed_in(Role::Admin),
             app.signed_in(Role::Employee),
