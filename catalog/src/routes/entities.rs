@@ -203,8 +203,9 @@ async fn update(
     let current = entity_or_404(&catalog, kind, &id)?;
     guard_modify(&user, current)?;
     guard_read_only_flag(&user, changes.input().employee_read_only)?;
-    let revised = current.revised(now_millis(), |e| changes.apply(e));
-    state.store.apply(vec![Change::replace(&revised)]).await?;
+    if let Some(revised) = current.revised_if_changed(now_millis(), |e| changes.apply(e)) {
+        state.store.apply(vec![Change::replace(&revised)]).await?;
+    }
     entity_after_write(&state, kind, &id).await
 }
 

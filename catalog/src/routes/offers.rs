@@ -161,6 +161,10 @@ async fn update(
     let target = changes.input().product.filter(|p| *p != current.product);
     let mut revised = current.clone();
     changes.apply(&mut revised)?;
+    if target.is_none() && revised == *current {
+        // Nothing to change: nothing is written.
+        return view(&catalog, &id);
+    }
     revised.touch(now);
     let mut changes = Vec::new();
     if let Some(target) = target {

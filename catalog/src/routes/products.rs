@@ -175,8 +175,10 @@ async fn update(
     let current = product_or_404(&catalog, &id)?;
     guard_modify(&user, current)?;
     guard_read_only_flag(&user, changes.input().employee_read_only)?;
-    let revised = current.revised(now_millis(), |p| changes.apply(p));
-    state.store.apply(vec![Change::replace(&revised)]).await?;
+    match current.revised_if_changed(now_millis(), |p| changes.apply(p)) {
+        Some(revised) => state.store.apply(vec![Change::replace(&revised)]).await?,
+        None => return staff_view(&catalog, &id),
+    }
     staff_view(&*state.store.snapshot().await?, &id)
 }
 
