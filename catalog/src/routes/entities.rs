@@ -17,7 +17,7 @@ use super::{deleted, entity_or_404, guard_modify, guard_read_only_flag, json};
 use crate::{
     CatalogState,
     api::{Api, Op},
-    input::{Changes, EntityInput, NewEntity},
+    input::{Changes, EntityInput, NewEntity, documented},
     kind::{Deleted, Kind, OnDelete},
     lists::{EntityListQuery, STAFF_ONLY, render},
     model::Record,
@@ -50,6 +50,7 @@ pub fn api(kind: Kind) -> Api {
         .route(
             Op::get(&base, format!("List enabled {name} (localized)"))
                 .query::<EntityListQuery>(STAFF_ONLY)
+                .ignores(EntityListQuery::ignored_by(kind))
                 .answers_page::<PublicListItem>(),
             move |state, lang, query| public_list(kind, state, lang, query),
         )
@@ -65,13 +66,14 @@ pub fn api(kind: Kind) -> Api {
             Op::get(format!("{base}/staff"), format!("List {name} (staff)"))
                 .staff()
                 .query::<EntityListQuery>(STAFF_ONLY)
+                .ignores(EntityListQuery::ignored_by(kind))
                 .answers_page::<StaffEntityView>(),
             move |state, staff, lang, query| staff_list(kind, state, staff, lang, query),
         )
         .route(
             Op::post(format!("{base}/staff"), format!("Create one of {name}"))
                 .staff()
-                .body::<EntityInput>()
+                .body_schema(move || documented::entity_create(kind))
                 .created()
                 .answers::<StaffEntityView>(),
             move |state, staff, body| create(kind, state, staff, body),
@@ -85,7 +87,7 @@ pub fn api(kind: Kind) -> Api {
         .route(
             Op::patch(&one, "Change the fields sent")
                 .staff()
-                .body::<EntityInput>()
+                .body_schema(move || documented::entity_patch(kind))
                 .answers::<StaffEntityView>(),
             move |state, staff, id, body| update(kind, state, staff, id, body),
         )

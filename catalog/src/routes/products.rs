@@ -26,7 +26,7 @@ use crate::{
     CatalogState,
     api::{Api, Op},
     index::Catalog,
-    input::{Changes, NewProduct, ProductInput},
+    input::{Changes, NewProduct, ProductInput, documented},
     lists::{ProductListQuery, STAFF_ONLY, render},
     model::Record,
     store::Change,
@@ -59,7 +59,7 @@ pub fn api() -> Api {
         .route(
             Op::post("/products/staff", "Create a product")
                 .staff()
-                .body::<ProductInput>()
+                .body_schema(documented::product_create)
                 .created()
                 .answers::<StaffProduct>(),
             create,
@@ -73,7 +73,7 @@ pub fn api() -> Api {
         .route(
             Op::patch(one, "Change the fields sent")
                 .staff()
-                .body::<ProductInput>()
+                .body_schema(documented::product_patch)
                 .answers::<StaffProduct>(),
             update,
         )
