@@ -245,16 +245,17 @@ impl Op {
                 parameters.push(path_parameter(name));
             }
         }
+        let answer = match self.status {
+            // A redirect has no body.
+            "303" => ResponseBuilder::new().description("The browser is sent on to another page"),
+            _ => ResponseBuilder::new()
+                .description("JSON in Belta's shape")
+                .content("application/json", json((self.response)(schemas))),
+        };
         let mut operation = OperationBuilder::new()
             .tag(tag)
             .summary(Some(self.summary.clone()))
-            .response(
-                self.status,
-                ResponseBuilder::new()
-                    .description("JSON in Belta's shape")
-                    .content("application/json", json((self.response)(schemas)))
-                    .build(),
-            )
+            .response(self.status, answer.build())
             .response("400", error())
             .response("404", error())
             .parameters(Some(parameters));

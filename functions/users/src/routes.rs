@@ -46,7 +46,7 @@ pub fn users() -> Api<UsersState> {
                 "Change a user's role, disable or enable the account; ends its sessions (admins)",
             )
             .staff()
-            .body::<UserChangeBody>()
+            .body_schema(UserChangeBody::documented)
             .answers::<UserView>(),
             change,
         )
@@ -157,6 +157,23 @@ pub struct UserChangeBody {
 }
 
 impl Validate for UserChangeBody {}
+
+impl UserChangeBody {
+    /// At least one of the two, not null (the handler answers 400 `nothing_to_change` otherwise).
+    fn documented() -> serde_json::Value {
+        use shared::api::schema::{boolean, nullable, one_of};
+        let role = || one_of(&["client", "employee", "admin"]);
+        let sent = |name: &str, schema: serde_json::Value| serde_json::json!({"type": "object", "required": [name], "properties": {name: schema}});
+        serde_json::json!({"allOf": [
+            {
+                "type": "object",
+                "description": "What to change: `role`, `disabled` or both.",
+                "properties": {"role": nullable(role()), "disabled": nullable(boolean())},
+            },
+            {"anyOf": [sent("role", role()), sent("disabled", boolean())]},
+        ]})
+    }
+}
 
 /// `{message}` in the request's language, as Belta answers a delete.
 #[derive(Serialize, ToSchema)]
