@@ -1,7 +1,8 @@
 //! Request bodies of the catalogue's staff endpoints and their rules.
 //!
 //! Create and PATCH share one wire type per record (`EntityInput`, ...): every field optional, so
-//! PATCH changes only what was sent. A handler parses it, in one `TryFrom`, into what it applies:
+//! PATCH changes only what was sent. Their documentation ([`documented`]) differs: a create's lists
+//! its required fields, a PATCH's none, both with the limits the checks here enforce. A handler parses it, in one `TryFrom`, into what it applies:
 //! [`Changes`] (every sent field passed its checks) for a PATCH, or [`NewEntity`], [`NewProduct`],
 //! [`NewOffer`] (also every required field is there, naming the missing ones) for a create. Fields the server
 //! owns (`_id`, timestamps, `finalPrice`, counters, relations outside the link endpoints) are not in
@@ -9,7 +10,6 @@
 
 use serde::Deserialize;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
-use utoipa::ToSchema;
 
 use crate::{
     kind::{Extra, Kind},
@@ -110,7 +110,7 @@ fn is_color(value: &str) -> bool {
 
 /// The body of a brand, category, subcategory, label or tag. `cover` and `color` count only for the
 /// kinds that have them.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EntityInput {
     pub name_ar: Option<String>,
@@ -184,7 +184,7 @@ impl EntityInput {
 }
 
 /// A product's body.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInput {
     pub name_ar: Option<String>,
@@ -195,10 +195,8 @@ pub struct ProductInput {
     pub cover_list: Option<Vec<String>>,
     /// Units in stock.
     pub quantity: Option<u64>,
-    #[schema(value_type = Option<f64>)]
     pub price: Option<Money>,
     /// The floor an offer cannot push the price below.
-    #[schema(value_type = Option<f64>)]
     pub min_price: Option<Money>,
     pub disabled: Option<bool>,
     pub employee_read_only: Option<bool>,
@@ -331,27 +329,22 @@ where
 }
 
 /// An offer's body. Create takes `productId`; PATCH moves the offer with `product` (as in Belta).
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OfferInput {
-    #[schema(value_type = Option<String>)]
     pub product_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub product: Option<Id>,
     pub name_ar: Option<String>,
     pub name_en: Option<String>,
     #[serde(rename = "type")]
-    #[schema(value_type = Option<String>)]
     pub offer_type: Option<OfferType>,
     /// `percent`: a fraction from 0.01 to 0.95 (0.1 is 10%); `fixed`: an amount of at least 1.
     pub value: Option<f64>,
     pub offer_quantity: Option<u32>,
     pub max_per_client: Option<u32>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
     pub starts_at: Option<Option<Timestamp>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
     pub ends_at: Option<Option<Timestamp>>,
     pub disabled: Option<bool>,
     pub employee_read_only: Option<bool>,
@@ -644,20 +637,14 @@ impl NewOffer {
 
 /// `{productId, <parent>Id}` of a link or unlink endpoint; which fields are required depends on the
 /// endpoint, so presence is checked there.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkInput {
-    #[schema(value_type = Option<String>)]
     pub product_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub subcategory_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub brand_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub category_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub label_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub tag_id: Option<Id>,
 }
 

@@ -47,10 +47,6 @@ pub const STAFF_ONLY: &[&str] = &["disabled", "employeeReadOnly"];
 const UNPRICED_SORTS: &[&str] = &["newest", "name"];
 const SORTS: &[&str] = &["newest", "price", "-price", "name"];
 
-fn id_parameter() -> RefOr<Schema> {
-    schema::to_schema(schema::id())
-}
-
 fn entity_sort() -> RefOr<Schema> {
     schema::to_schema(schema::one_of(UNPRICED_SORTS))
 }
@@ -105,7 +101,7 @@ pub struct EntityListQuery {
     /// Staff lists only.
     pub employee_read_only: Option<bool>,
     /// Subcategories: those of this category.
-    #[param(schema_with = id_parameter)]
+    #[param(schema_with = schema::id_schema)]
     pub category_id: Option<Id>,
     /// Labels: text in the color (`#ff`).
     pub color: Option<String>,
@@ -187,18 +183,18 @@ pub struct ProductListQuery {
     /// Case-insensitive, Arabic-normalized text in the names or the brand's, subcategory's or tags' names.
     pub search: Option<String>,
     /// A category id, matched through the product's subcategory.
-    #[param(schema_with = id_parameter)]
+    #[param(schema_with = schema::id_schema)]
     pub category: Option<Id>,
-    #[param(schema_with = id_parameter)]
+    #[param(schema_with = schema::id_schema)]
     pub subcategory: Option<Id>,
-    #[param(schema_with = id_parameter)]
+    #[param(schema_with = schema::id_schema)]
     pub brand: Option<Id>,
-    #[param(schema_with = id_parameter)]
+    #[param(schema_with = schema::id_schema)]
     pub tag: Option<Id>,
-    #[param(schema_with = id_parameter)]
+    #[param(schema_with = schema::id_schema)]
     pub label: Option<Id>,
     /// Staff lists: products with this offer.
-    #[param(schema_with = id_parameter)]
+    #[param(schema_with = schema::id_schema)]
     pub offer: Option<Id>,
     /// Lowest final price, inclusive.
     #[param(schema_with = price_bound)]
@@ -293,7 +289,7 @@ pub struct OfferListQuery {
     #[serde(rename = "type")]
     #[param(schema_with = offer_type, rename = "type")]
     pub offer_type: Option<OfferType>,
-    #[param(schema_with = id_parameter)]
+    #[param(schema_with = schema::id_schema)]
     pub product_id: Option<Id>,
 }
 

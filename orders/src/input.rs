@@ -21,6 +21,10 @@ const _: () = assert!(
     "the documented `maxItems` of `products`"
 );
 
+fn status_parameter() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    shared::api::schema::to_schema(shared::api::schema::one_of(OrderStatus::NAMES))
+}
+
 /// What [`check_quantity`] accepts, as JSON Schema.
 fn quantity_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
     shared::api::schema::to_schema(shared::api::schema::integer(1, MAX_LINE_QUANTITY.into()))
@@ -173,10 +177,10 @@ pub struct OrderListQuery {
     /// Items per page (default 10, at most 100).
     pub limit: Option<u32>,
     /// `confirmed`, `delivered` or `cancelled`.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = status_parameter)]
     pub status: Option<OrderStatus>,
     /// Staff: one client's orders.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = shared::api::schema::id_schema)]
     pub user_id: Option<Id>,
 }
 

@@ -26,6 +26,11 @@ pub fn id() -> Value {
     json!({"type": "string", "pattern": "^[0-9a-f]{24}$"})
 }
 
+/// [`id`] as utoipa's schema, for `#[param(schema_with = ...)]` and `#[schema(schema_with = ...)]`.
+pub fn id_schema() -> RefOr<Schema> {
+    to_schema(id())
+}
+
 /// An amount of money from 0 to `max` with at most two decimals.
 pub fn money(max: Money) -> Value {
     let maximum = match max.minor() % 100 {
