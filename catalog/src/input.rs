@@ -1,7 +1,8 @@
 //! Request bodies of the catalogue's staff endpoints and their rules.
 //!
 //! Create and PATCH share one wire type per record (`EntityInput`, ...): every field optional, so
-//! PATCH changes only what was sent. A handler parses it, in one `TryFrom`, into what it applies:
+//! PATCH changes only what was sent. Their documentation ([`documented`]) differs: a create's lists
+//! its required fields, a PATCH's none, both with the limits the checks here enforce. A handler parses it, in one `TryFrom`, into what it applies:
 //! [`Changes`] (every sent field passed its checks) for a PATCH, or [`NewEntity`], [`NewProduct`],
 //! [`NewOffer`] (also every required field is there, naming the missing ones) for a create. Fields the server
 //! owns (`_id`, timestamps, `finalPrice`, counters, relations outside the link endpoints) are not in
@@ -9,7 +10,6 @@
 
 use serde::Deserialize;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
-use utoipa::ToSchema;
 
 use crate::{
     kind::{Extra, Kind},
@@ -110,7 +110,7 @@ fn is_color(value: &str) -> bool {
 
 /// The body of a brand, category, subcategory, label or tag. `cover` and `color` count only for the
 /// kinds that have them.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EntityInput {
     pub name_ar: Option<String>,
@@ -184,7 +184,7 @@ impl EntityInput {
 }
 
 /// A product's body.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInput {
     pub name_ar: Option<String>,
@@ -195,10 +195,8 @@ pub struct ProductInput {
     pub cover_list: Option<Vec<String>>,
     /// Units in stock.
     pub quantity: Option<u64>,
-    #[schema(value_type = Option<f64>)]
     pub price: Option<Money>,
     /// The floor an offer cannot push the price below.
-    #[schema(value_type = Option<f64>)]
     pub min_price: Option<Money>,
     pub disabled: Option<bool>,
     pub employee_read_only: Option<bool>,
@@ -331,27 +329,22 @@ where
 }
 
 /// An offer's body. Create takes `productId`; PATCH moves the offer with `product` (as in Belta).
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OfferInput {
-    #[schema(value_type = Option<String>)]
     pub product_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub product: Option<Id>,
     pub name_ar: Option<String>,
     pub name_en: Option<String>,
     #[serde(rename = "type")]
-    #[schema(value_type = Option<String>)]
     pub offer_type: Option<OfferType>,
     /// `percent`: a fraction from 0.01 to 0.95 (0.1 is 10%); `fixed`: an amount of at least 1.
     pub value: Option<f64>,
     pub offer_quantity: Option<u32>,
     pub max_per_client: Option<u32>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
     pub starts_at: Option<Option<Timestamp>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
     pub ends_at: Option<Option<Timestamp>>,
     pub disabled: Option<bool>,
     pub employee_read_only: Option<bool>,
@@ -644,20 +637,14 @@ impl NewOffer {
 
 /// `{productId, <parent>Id}` of a link or unlink endpoint; which fields are required depends on the
 /// endpoint, so presence is checked there.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkInput {
-    #[schema(value_type = Option<String>)]
     pub product_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub subcategory_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub brand_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub category_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub label_id: Option<Id>,
-    #[schema(value_type = Option<String>)]
     pub tag_id: Option<Id>,
 }
 
@@ -678,9 +665,221 @@ pub fn required_ids<const N: usize>(
     ids.try_into().map_err(|_| errors)
 }
 
+/// The documented bodies, built from the limits the checks above use, so that a body the description
+/// accepts is one the API accepts.
+pub mod documented {
+    use serde_json::{Value, json};
+    use shared::{
+        Money,
+        api::schema::{self, Field},
+        text::Lines,
+    };
+
+    use super::*;
+    use crate::model::OfferType;
+
+    fn name() -> Value {
+        schema::text(Lines::One, 1, MAX_NAME_CHARS)
+    }
+
+    fn flags() -> [Field; 2] {
+        [
+            Field::optional("disabled", schema::boolean()),
+            Field::optional(
+                "employeeReadOnly",
+                json!({"type": "boolean", "description": "Only an admin may set it to true (403)."}),
+            ),
+        ]
+    }
+
+    /// What [`is_color`] accepts.
+    fn color() -> Value {
+        let argument = "a-zA-Z0-9.,%/+-";
+        json!({
+            "type": "string",
+            "maxLength": MAX_COLOR_CHARS,
+            "pattern": format!(
+                r"^\s*(#([0-9a-fA-F]{{3,4}}|[0-9a-fA-F]{{6}}|[0-9a-fA-F]{{8}})|[a-zA-Z]+(\([ {argument}]*[{argument}][ {argument}]*\))?)\s*$"
+            ),
+            "description": "A CSS colour: `#RGB`, `#RGBA`, `#RRGGBB`, `#RRGGBBAA`, a name or a colour function.",
+        })
+    }
+
+    fn entity_fields(kind: Kind) -> Vec<Field> {
+        let mut fields = vec![
+            Field::required("nameAr", name()),
+            Field::required("nameEn", name()),
+        ];
+        match kind.spec().extra {
+            Extra::Cover => fields.push(Field::required("cover", schema::url(MAX_URL_CHARS))),
+            Extra::Color => fields.push(Field::required("color", color())),
+            Extra::None => {}
+        }
+        fields.extend(flags());
+        fields
+    }
+
+    /// The create body of an entity of `kind`: the names and the field the kind has beyond them.
+    pub fn entity_create(kind: Kind) -> Value {
+        schema::create(
+            &format!("A new one of {}.", kind.path()),
+            &entity_fields(kind),
+        )
+    }
+
+    pub fn entity_patch(kind: Kind) -> Value {
+        schema::patch(
+            &format!(
+                "The fields of one of {} to change; a field not sent (or null) stays.",
+                kind.path()
+            ),
+            &entity_fields(kind),
+        )
+    }
+
+    fn product_fields() -> Vec<Field> {
+        let price = || schema::money(Money::from_minor(MAX_PRICE_MINOR));
+        let mut fields = vec![
+            Field::required("nameAr", name()),
+            Field::required("nameEn", name()),
+            Field::required(
+                "descriptionAr",
+                schema::text(Lines::Many, 1, MAX_DESCRIPTION_CHARS),
+            ),
+            Field::required(
+                "descriptionEn",
+                schema::text(Lines::Many, 1, MAX_DESCRIPTION_CHARS),
+            ),
+            Field::required(
+                "coverList",
+                json!({"type": "array", "items": schema::url(MAX_URL_CHARS), "minItems": 1, "maxItems": MAX_COVERS}),
+            ),
+            Field::required("quantity", schema::integer(0, MAX_QUANTITY)),
+            Field::required("price", price()),
+            Field::required("minPrice", price()),
+        ];
+        fields.extend(flags());
+        fields
+    }
+
+    pub fn product_create() -> Value {
+        schema::create("A new product.", &product_fields())
+    }
+
+    pub fn product_patch() -> Value {
+        schema::patch(
+            "The fields of a product to change; a field not sent (or null) stays.",
+            &product_fields(),
+        )
+    }
+
+    /// `value` under each `type`: a fraction of the price, or an amount off it.
+    fn value_of(offer_type: OfferType) -> Value {
+        match offer_type {
+            OfferType::Percent => {
+                json!({"type": "number", "minimum": 0.01, "maximum": 0.95, "multipleOf": 0.0001})
+            }
+            OfferType::Fixed => {
+                let amount = schema::money(Money::from_minor(MAX_PRICE_MINOR));
+                json!({"type": "number", "minimum": 1, "maximum": amount["maximum"], "multipleOf": 0.01})
+            }
+        }
+    }
+
+    fn offer_fields(product: Field) -> Vec<Field> {
+        let when = |what: &str| json!({"type": "string", "format": "date-time", "description": format!("RFC 3339; {what}")});
+        let count = || schema::integer(1, u64::from(u32::MAX));
+        let mut fields = vec![
+            product,
+            Field::optional("nameAr", schema::text(Lines::One, 0, MAX_NAME_CHARS)),
+            Field::optional("nameEn", schema::text(Lines::One, 0, MAX_NAME_CHARS)),
+            Field::required("type", schema::one_of(OfferType::NAMES)),
+            Field::required(
+                "value",
+                json!({"type": "number", "description": "`percent`: a fraction from 0.01 to 0.95 \
+                       (0.1 is 10%), at most four decimals; `fixed`: an amount from 1, at most two decimals."}),
+            ),
+            Field::required("offerQuantity", count()),
+            Field::required("maxPerClient", count()),
+            Field::optional("startsAt", when("null clears it")),
+            Field::optional("endsAt", when("after `startsAt`; null clears it")),
+        ];
+        fields.extend(flags());
+        fields
+    }
+
+    /// What JSON Schema cannot say about an offer: rules across its fields.
+    const OFFER_RULES: &str = " Both names or neither (an empty name is none); `maxPerClient` at \
+        most `offerQuantity`; `endsAt` after `startsAt`.";
+
+    /// A new offer: with `type` and `value` both required, the value's range follows the type.
+    pub fn offer_create() -> Value {
+        let body = schema::create(
+            &format!("A new offer on the product `productId`.{OFFER_RULES}"),
+            &offer_fields(Field::required("productId", schema::id())),
+        );
+        let by_type: Vec<Value> = [OfferType::Percent, OfferType::Fixed]
+            .into_iter()
+            .zip(OfferType::NAMES)
+            .map(|(offer_type, name)| {
+                let properties =
+                    json!({"type": schema::one_of(&[name]), "value": value_of(offer_type)});
+                json!({"type": "object", "properties": properties})
+            })
+            .collect();
+        json!({"allOf": [body, {"oneOf": by_type}]})
+    }
+
+    /// A PATCH: `value` is read under the `type` sent or stored, so its range is in the description.
+    pub fn offer_patch() -> Value {
+        schema::patch(
+            &format!(
+                "The fields of an offer to change; `product` moves it to another product. A new \
+                 `type` needs a `value`.{OFFER_RULES}"
+            ),
+            &offer_fields(Field::optional("product", schema::id())),
+        )
+    }
+
+    /// A link body naming `required` ids, and `optional` ones.
+    pub fn link(required: &[&'static str], optional: &[&'static str]) -> Value {
+        let fields: Vec<Field> = required
+            .iter()
+            .map(|name| Field::required(name, schema::id()))
+            .chain(
+                optional
+                    .iter()
+                    .map(|name| Field::optional(name, schema::id())),
+            )
+            .collect();
+        schema::create("The ids to link or unlink.", &fields)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// utoipa reads each documented body back without losing a keyword.
+    #[test]
+    fn documented_bodies_survive_utoipa_whole() {
+        let mut bodies = vec![
+            ("product create", documented::product_create()),
+            ("product patch", documented::product_patch()),
+            ("offer create", documented::offer_create()),
+            ("offer patch", documented::offer_patch()),
+            ("link", documented::link(&["productId"], &["brandId"])),
+        ];
+        for kind in Kind::ALL {
+            bodies.push(("entity create", documented::entity_create(kind)));
+            bodies.push(("entity patch", documented::entity_patch(kind)));
+        }
+        for (what, body) in bodies {
+            let schema = std::panic::catch_unwind(|| shared::api::schema::to_schema(body.clone()))
+                .unwrap_or_else(|_| panic!("{what}: {body:#}"));
+            assert_eq!(serde_json::to_value(schema).unwrap(), body, "{what}");
+        }
+    }
 
     #[test]
     fn offer_values_follow_their_type() {

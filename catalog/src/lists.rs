@@ -6,7 +6,10 @@
 use std::cmp::Reverse;
 
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{
+    IntoParams, ToSchema,
+    openapi::{RefOr, Schema},
+};
 
 use super::{
     index::{Catalog, ProductEntry},
@@ -16,6 +19,7 @@ use super::{
 };
 use shared::{
     FieldErrors, FieldIssue, Id, Lang, Money,
+    api::schema,
     extract::Validate,
     pagination::{Page, PageQuery, PageRequest},
 };
@@ -41,6 +45,29 @@ pub enum Sort {
 pub const STAFF_ONLY: &[&str] = &["disabled", "employeeReadOnly"];
 
 const UNPRICED_SORTS: &[&str] = &["newest", "name"];
+const SORTS: &[&str] = &["newest", "price", "-price", "name"];
+
+fn entity_sort() -> RefOr<Schema> {
+    schema::to_schema(schema::one_of(UNPRICED_SORTS))
+}
+
+fn product_sort() -> RefOr<Schema> {
+    schema::to_schema(schema::one_of(SORTS))
+}
+
+fn offer_type() -> RefOr<Schema> {
+    schema::to_schema(schema::one_of(OfferType::NAMES))
+}
+
+/// A price bound as [`Money`] reads it: two decimals at most, within its range.
+fn price_bound() -> RefOr<Schema> {
+    schema::to_schema(serde_json::json!({
+        "type": "number",
+        "multipleOf": 0.01,
+        "minimum": -Money::MAX_UNITS,
+        "maximum": Money::MAX_UNITS,
+    }))
+}
 
 /// The visibility filters: the public sees enabled records only; staff may filter by both flags.
 fn flags_match(
@@ -74,12 +101,12 @@ pub struct EntityListQuery {
     /// Staff lists only.
     pub employee_read_only: Option<bool>,
     /// Subcategories: those of this category.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = schema::id_schema)]
     pub category_id: Option<Id>,
     /// Labels: text in the color (`#ff`).
     pub color: Option<String>,
     /// `newest` (default) or `name`.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = entity_sort)]
     pub sort: Option<Sort>,
 }
 
@@ -99,6 +126,17 @@ impl Validate for EntityListQuery {
 }
 
 impl EntityListQuery {
+    /// The filters `kind` does not have, which its lists ignore (and its documentation leaves out).
+    pub fn ignored_by(kind: Kind) -> &'static [&'static str] {
+        let spec = kind.spec();
+        match (spec.parent.is_some(), spec.extra == Extra::Color) {
+            (true, true) => &[],
+            (true, false) => &["color"],
+            (false, true) => &["categoryId"],
+            (false, false) => &["categoryId", "color"],
+        }
+    }
+
     /// The matching entities of `kind`, sorted and paged. `public` hides disabled ones and ignores the
     /// staff-only filters.
     pub fn run<'c>(
@@ -145,31 +183,31 @@ pub struct ProductListQuery {
     /// Case-insensitive, Arabic-normalized text in the names or the brand's, subcategory's or tags' names.
     pub search: Option<String>,
     /// A category id, matched through the product's subcategory.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = schema::id_schema)]
     pub category: Option<Id>,
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = schema::id_schema)]
     pub subcategory: Option<Id>,
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = schema::id_schema)]
     pub brand: Option<Id>,
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = schema::id_schema)]
     pub tag: Option<Id>,
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = schema::id_schema)]
     pub label: Option<Id>,
     /// Staff lists: products with this offer.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = schema::id_schema)]
     pub offer: Option<Id>,
     /// Lowest final price, inclusive.
-    #[param(value_type = Option<f64>)]
+    #[param(schema_with = price_bound)]
     pub min_price: Option<Money>,
     /// Highest final price, inclusive.
-    #[param(value_type = Option<f64>)]
+    #[param(schema_with = price_bound)]
     pub max_price: Option<Money>,
     /// Staff lists only.
     pub disabled: Option<bool>,
     /// Staff lists only.
     pub employee_read_only: Option<bool>,
     /// `newest` (default), `price`, `-price` or `name`.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = product_sort)]
     pub sort: Option<Sort>,
 }
 
@@ -249,9 +287,9 @@ pub struct OfferListQuery {
     pub employee_read_only: Option<bool>,
     /// `percent` or `fixed`.
     #[serde(rename = "type")]
-    #[param(value_type = Option<String>, rename = "type")]
+    #[param(schema_with = offer_type, rename = "type")]
     pub offer_type: Option<OfferType>,
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = schema::id_schema)]
     pub product_id: Option<Id>,
 }
 

@@ -235,7 +235,7 @@ impl Offer {
 
 /// What every stored catalogue record has: a kind and an id (its key, which [`crate::store`]
 /// builds), a revision and the read-only flag.
-pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+pub trait Record: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync + 'static {
     /// The partition tag of its kind (`PRODUCT`, `BRAND`, ...).
     fn tag(&self) -> &'static str;
     fn id(&self) -> Id;
@@ -250,6 +250,18 @@ pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
         change(&mut next);
         next.touch(now_millis);
         next
+    }
+
+    /// [`Record::revised`], or `None` when `change` leaves the record as it is: a PATCH that sends
+    /// nothing, or only the stored values, writes nothing (no `updatedAt` move, no version bump that
+    /// would make every warm catalogue function reload).
+    fn revised_if_changed(&self, now_millis: i64, change: impl FnOnce(&mut Self)) -> Option<Self> {
+        let mut next = self.clone();
+        change(&mut next);
+        (next != *self).then(|| {
+            next.touch(now_millis);
+            next
+        })
     }
 }
 

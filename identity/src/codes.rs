@@ -105,6 +105,13 @@ impl Purpose {
 pub struct OtpCode(String);
 
 impl OtpCode {
+    /// What [`OtpCode::parse`] accepts, as JSON Schema.
+    pub fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        shared::api::schema::to_schema(
+            serde_json::json!({"type": "string", "pattern": "^[0-9]{4,8}$"}),
+        )
+    }
+
     pub fn parse(raw: String) -> Result<Self, FieldIssue> {
         if (4..=8).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit()) {
             Ok(OtpCode(raw))

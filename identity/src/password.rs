@@ -23,6 +23,13 @@ pub const MAX_LENGTH: usize = 128;
 pub struct Password(SecretString);
 
 impl Password {
+    /// What [`Password::parse`] accepts, as JSON Schema.
+    pub fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        shared::api::schema::to_schema(serde_json::json!({
+            "type": "string", "minLength": MIN_LENGTH, "maxLength": MAX_LENGTH,
+        }))
+    }
+
     pub fn parse(raw: String) -> Result<Self, FieldIssue> {
         if (MIN_LENGTH..=MAX_LENGTH).contains(&raw.chars().count()) {
             Ok(Password(SecretString::from(raw)))

@@ -88,8 +88,9 @@ pub fn upload_event(token: &str, file_bytes: usize) -> Vec<u8> {
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\nContent-Type: image/png\r\n\r\n"
     )
     .into_bytes();
-    let mut file = b"\x89PNG\r\n\x1a\n".to_vec();
-    file.extend((0..file_bytes - 8).map(|i| (i * 31 % 251) as u8));
+    // A real PNG signature and header (the upload reads it), then filler up to the size.
+    let mut file = crate::png::banner(600, 400, [0; 3], [255; 3])[..33].to_vec();
+    file.extend((0..file_bytes.saturating_sub(33)).map(|i| (i * 31 % 251) as u8));
     body.extend(file);
     body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
     let event = json!({

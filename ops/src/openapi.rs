@@ -123,3 +123,133 @@ pub fn render() -> String {
     json.push('\n');
     json
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Every operation of the document, as `(method path, operation)`.
+    fn operations(doc: &Value) -> Vec<(String, &Value)> {
+        let mut found = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                found.push((format!("{} {path}", method.to_uppercase()), operation));
+            }
+        }
+        found
+    }
+
+    /// `schema` with its `$ref`s followed to the components.
+    fn resolve<'d>(doc: &'d Value, mut schema: &'d Value) -> &'d Value {
+        while let Some(reference) = schema["$ref"].as_str() {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            schema = &doc["components"]["schemas"][name];
+        }
+        schema
+    }
+
+    /// A schema that says nothing about the value it describes (`{}` or a bare `object`).
+    fn is_bare(schema: &Value) -> bool {
+        let structured = [
+            "properties",
+            "allOf",
+            "oneOf",
+            "anyOf",
+            "items",
+            "additionalProperties",
+            "enum",
+        ]
+        .iter()
+        .any(|keyword| schema.get(keyword).is_some());
+        let scalar = matches!(
+            schema["type"].as_str(),
+            Some("string" | "integer" | "number" | "boolean" | "array")
+        );
+        !structured && !scalar
+    }
+
+    fn required_fields<'d>(doc: &'d Value, schema: &'d Value) -> Vec<&'d Value> {
+        let schema = resolve(doc, schema);
+        let own = schema["required"].as_array().into_iter().flatten();
+        let parts = schema["allOf"].as_array().into_iter().flatten();
+        own.chain(parts.flat_map(|part| {
+            resolve(doc, part)["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+        }))
+        .collect()
+    }
+
+    #[test]
+    fn every_success_has_a_real_schema_and_every_body_its_fields() {
+        let doc = serde_json::to_value(super::document()).unwrap();
+        let mut problems = Vec::new();
+        for (operation_name, operation) in operations(&doc) {
+            for (status, answer) in operation["responses"].as_object().unwrap() {
+                if !status.starts_with('2') {
+                    continue;
+                }
+                match answer["content"].as_object() {
+                    None => problems.push(format!("{operation_name} {status}: no content")),
+                    Some(content) => {
+                        for (media, body) in content {
+                            if is_bare(resolve(&doc, &body["schema"])) {
+                                problems.push(format!("{operation_name} {status} {media}: bare"));
+                            }
+                        }
+                    }
+                }
+            }
+            let Some(content) = operation["requestBody"]["content"].as_object() else {
+                continue;
+            };
+            for (media, body) in content {
+                if is_bare(resolve(&doc, &body["schema"])) {
+                    problems.push(format!("{operation_name} body {media}: bare"));
+                }
+                if operation_name.starts_with("POST")
+                    && required_fields(&doc, &body["schema"]).is_empty()
+                {
+                    problems.push(format!("{operation_name} body {media}: nothing required"));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn a_patch_requires_nothing_and_keeps_the_create_s_limits() {
+        let doc = serde_json::to_value(super::document()).unwrap();
+        let body = |method: &str, path: &str| {
+            resolve(
+                &doc,
+                &doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"],
+            )
+            .clone()
+        };
+        for (create, patch) in [
+            ("/brands/staff", "/brands/staff/{id}"),
+            ("/labels/staff", "/labels/staff/{id}"),
+            ("/products/staff", "/products/staff/{id}"),
+        ] {
+            let (created, patched) = (body("post", create), body("patch", patch));
+            assert!(patched.get("required").is_none(), "{patch}");
+            assert_eq!(
+                created["properties"]["nameEn"]["maxLength"],
+                patched["properties"]["nameEn"]["maxLength"],
+                "{patch}"
+            );
+        }
+        let label = body("post", "/labels/staff");
+        let brand = body("post", "/brands/staff");
+        assert!(
+            label["properties"].get("color").is_some()
+                && label["properties"].get("cover").is_none()
+        );
+        assert!(
+            brand["properties"].get("cover").is_some()
+                && brand["properties"].get("color").is_none()
+        );
+    }
+}

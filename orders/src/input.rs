@@ -16,6 +16,19 @@ use crate::{
 /// Products one `add-multiple` may name: a guest cart may be larger than a cart (the rest goes to the
 /// draft cart), but not without bound.
 pub const MAX_ITEMS_PER_REQUEST: usize = 2 * MAX_LINES;
+const _: () = assert!(
+    MAX_ITEMS_PER_REQUEST == 60,
+    "the documented `maxItems` of `products`"
+);
+
+fn status_parameter() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    shared::api::schema::to_schema(shared::api::schema::one_of(OrderStatus::NAMES))
+}
+
+/// What [`check_quantity`] accepts, as JSON Schema.
+fn quantity_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    shared::api::schema::to_schema(shared::api::schema::integer(1, MAX_LINE_QUANTITY.into()))
+}
 
 fn check_quantity(errors: &mut FieldErrors, field: &str, quantity: u32) {
     if !(1..=MAX_LINE_QUANTITY).contains(&quantity) {
@@ -35,6 +48,7 @@ fn check_quantity(errors: &mut FieldErrors, field: &str, quantity: u32) {
 pub struct LineInput {
     pub product_id: Id,
     /// 1 to 1000.
+    #[schema(schema_with = quantity_schema)]
     pub quantity: u32,
 }
 
@@ -50,6 +64,7 @@ impl Validate for LineInput {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LinesInput {
     /// 1 to 60 products.
+    #[schema(min_items = 1, max_items = 60)]
     pub products: Vec<LineInput>,
 }
 
@@ -91,6 +106,7 @@ impl Validate for LinesInput {
 pub struct StaffLineInput {
     pub user_id: Id,
     pub product_id: Id,
+    #[schema(schema_with = quantity_schema)]
     pub quantity: u32,
 }
 
@@ -161,10 +177,10 @@ pub struct OrderListQuery {
     /// Items per page (default 10, at most 100).
     pub limit: Option<u32>,
     /// `confirmed`, `delivered` or `cancelled`.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = status_parameter)]
     pub status: Option<OrderStatus>,
     /// Staff: one client's orders.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = shared::api::schema::id_schema)]
     pub user_id: Option<Id>,
 }
 

@@ -6,6 +6,8 @@
 //! schemas (plain `fn` pointers); the schemas are generated when [`Api::openapi`] is called (by
 //! `ops openapi` and the welcome function), never when a function starts.
 
+pub mod schema;
+
 use std::collections::BTreeMap;
 
 use axum::{
@@ -80,10 +82,12 @@ pub fn path_parameter(name: &str) -> Parameter {
 }
 
 /// Named schemas collected while describing operations.
-type Schemas = Vec<(String, RefOr<Schema>)>;
+pub type Schemas = Vec<(String, RefOr<Schema>)>;
 
-/// Describes a body or an answer: adds its named schemas and returns the schema to use.
-type Describe = fn(&mut Schemas) -> RefOr<Schema>;
+/// Describes a body or an answer: adds its named schemas and returns the schema to use. Boxed, so a
+/// route can describe what depends on its parameters (a catalogue kind's fields); nothing runs until
+/// the document is generated.
+type Describe = Box<dyn Fn(&mut Schemas) -> RefOr<Schema> + Send + Sync>;
 
 /// `T`'s schema, with `T` and every schema it refers to added as named components.
 fn describe<T: ToSchema>(schemas: &mut Schemas) -> RefOr<Schema> {
@@ -114,6 +118,8 @@ pub struct Op {
     query: Option<fn() -> Vec<Parameter>>,
     /// Query parameters left out of the documentation on a public route.
     staff_only: &'static [&'static str],
+    /// Query parameters this route ignores (a filter its kind does not have).
+    ignored: &'static [&'static str],
     body: Option<Describe>,
     status: &'static str,
     response: Describe,
@@ -129,9 +135,10 @@ impl Op {
             signed_in: false,
             query: None,
             staff_only: &[],
+            ignored: &[],
             body: None,
             status: "200",
-            response: describe_nothing,
+            response: Box::new(describe_nothing),
         }
     }
 
@@ -177,9 +184,25 @@ impl Op {
         self
     }
 
+    /// Leaves out of the documentation query parameters that this route ignores.
+    pub fn ignores(mut self, parameters: &'static [&'static str]) -> Self {
+        self.ignored = parameters;
+        self
+    }
+
     /// Takes a JSON body of type `B`.
-    pub fn body<B: ToSchema>(mut self) -> Self {
-        self.body = Some(describe::<B>);
+    pub fn body<B: ToSchema + 'static>(mut self) -> Self {
+        self.body = Some(Box::new(describe::<B>));
+        self
+    }
+
+    /// Takes a JSON body that `schema` describes (JSON Schema, see [`schema`]): for a body whose
+    /// required fields and limits depend on the route.
+    pub fn body_schema(
+        mut self,
+        schema: impl Fn() -> serde_json::Value + Send + Sync + 'static,
+    ) -> Self {
+        self.body = Some(Box::new(move |_| schema::to_schema(schema())));
         self
     }
 
@@ -190,14 +213,14 @@ impl Op {
     }
 
     /// Answers a JSON body of type `V`.
-    pub fn answers<V: ToSchema>(mut self) -> Self {
-        self.response = describe::<V>;
+    pub fn answers<V: ToSchema + 'static>(mut self) -> Self {
+        self.response = Box::new(describe::<V>);
         self
     }
 
     /// Answers a page of `V`s.
-    pub fn answers_page<V: ToSchema>(mut self) -> Self {
-        self.response = describe_page::<V>;
+    pub fn answers_page<V: ToSchema + 'static>(mut self) -> Self {
+        self.response = Box::new(describe_page::<V>);
         self
     }
 
@@ -212,6 +235,7 @@ impl Op {
             .unwrap_or_default()
             .into_iter()
             .filter(|p| !(public && self.staff_only.contains(&p.name.as_str())))
+            .filter(|p| !self.ignored.contains(&p.name.as_str()))
             .collect();
         parameters
             .iter_mut()
@@ -221,20 +245,21 @@ impl Op {
                 parameters.push(path_parameter(name));
             }
         }
+        let answer = match self.status {
+            // A redirect has no body.
+            "303" => ResponseBuilder::new().description("The browser is sent on to another page"),
+            _ => ResponseBuilder::new()
+                .description("JSON in Belta's shape")
+                .content("application/json", json((self.response)(schemas))),
+        };
         let mut operation = OperationBuilder::new()
             .tag(tag)
             .summary(Some(self.summary.clone()))
-            .response(
-                self.status,
-                ResponseBuilder::new()
-                    .description("JSON in Belta's shape")
-                    .content("application/json", json((self.response)(schemas)))
-                    .build(),
-            )
+            .response(self.status, answer.build())
             .response("400", error())
             .response("404", error())
             .parameters(Some(parameters));
-        if let Some(body) = self.body {
+        if let Some(body) = &self.body {
             operation = operation.request_body(Some(
                 RequestBodyBuilder::new()
                     .content("application/json", json(body(schemas)))

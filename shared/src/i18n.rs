@@ -219,6 +219,8 @@ pub enum FieldIssue {
         max: String,
     },
     OneOf(&'static [&'static str]),
+    /// A body key or query parameter sent more than once (`?page=1&page=2`).
+    Repeated,
     TooManyDecimals,
     /// Control, bidirectional-override or invisible characters in text people read (`crate::text`).
     HiddenCharacters,
@@ -287,6 +289,9 @@ impl FieldIssue {
                     Lang::En => format!("Must be one of: {list}."),
                 }
             }
+            FieldIssue::Repeated => lang
+                .pick("أُرسلت هذه القيمة أكثر من مرة.", "Sent more than once.")
+                .into(),
             FieldIssue::TooManyDecimals => lang
                 .pick(
                     "يُسمح بخانتين عشريتين على الأكثر.",

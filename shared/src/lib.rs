@@ -7,7 +7,8 @@
 //! - [`error`]: [`ApiError`], the one error type, and its `{error, code, fields?}` JSON shape.
 //! - [`i18n`]: Arabic/English negotiation and every user-facing message.
 //! - [`extract`]: validated JSON bodies, query parameters and path ids; the request language.
-//! - [`api`]: the route table that builds a function's router and its OpenAPI description together.
+//! - [`api`]: the route table that builds a function's router and its OpenAPI description together;
+//!   [`api::schema`] writes the JSON Schema of bodies whose required fields and limits a type cannot say.
 //! - [`origin`]: the shop's own origins, so no redirect goes elsewhere.
 //! - [`http`]: what wraps every router (404/405, panics, body limit, request log, localized errors).
 //! - [`telemetry`]: JSON logs.

@@ -8,11 +8,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Money(i64);
 
-/// Largest amount accepted from a client: well inside f64's exact integer range, far above any price.
-const MAX_UNITS: f64 = 1e12;
-
 impl Money {
     pub const ZERO: Money = Money(0);
+    /// Largest amount accepted from a client: well inside f64's exact integer range, far above any price.
+    pub const MAX_UNITS: f64 = 1e12;
 
     pub const fn from_minor(minor: i64) -> Self {
         Money(minor)
@@ -24,7 +23,7 @@ impl Money {
 
     /// Reads a JSON number: whole units, or units with at most two decimals.
     pub fn from_units(units: f64) -> Result<Self, MoneyError> {
-        if !units.is_finite() || units.abs() > MAX_UNITS {
+        if !units.is_finite() || units.abs() > Money::MAX_UNITS {
             return Err(MoneyError::OutOfRange);
         }
         let minor = (units * 100.0).round();

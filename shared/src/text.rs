@@ -72,6 +72,24 @@ pub fn check(value: &str, lines: Lines, min: usize, max: usize) -> Result<String
     Ok(value.to_owned())
 }
 
+/// The characters [`check`] accepts, as a JSON Schema (ECMA-262) `pattern`: none of the refused ones,
+/// and at least one visible unless `min` is 0. The zero-width joiners, which [`check`] keeps only
+/// inside a word, are left out altogether, and the length bounds of [`check`] count after trimming:
+/// a description says so.
+pub fn pattern(lines: Lines, min: usize) -> String {
+    let controls = match lines {
+        Lines::One => r"\u0000-\u001F",
+        Lines::Many => r"\u0000-\u0008\u000B\u000C\u000E-\u001F",
+    };
+    let refused = format!(
+        r"{controls}\u007F-\u009F\u00AD\u034F\u115F\u1160\u180E\u200B-\u200D\u202A-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0\uFFF9-\uFFFB"
+    );
+    if min == 0 {
+        return format!(r"^[^{refused}]*$");
+    }
+    format!(r"^[^{refused}]*[^{refused}\s\u200E\u200F\u061C][^{refused}]*$")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ use crate::{
     CatalogState,
     api::{Api, Op},
     caching::Revalidation,
-    input::{Changes, EntityInput, NewEntity},
+    input::{Changes, EntityInput, NewEntity, documented},
     kind::{Deleted, Kind, OnDelete},
     lists::{EntityListQuery, STAFF_ONLY, render},
     model::Record,
@@ -51,6 +51,7 @@ pub fn api(kind: Kind) -> Api {
         .route(
             Op::get(&base, format!("List enabled {name} (localized)"))
                 .query::<EntityListQuery>(STAFF_ONLY)
+                .ignores(EntityListQuery::ignored_by(kind))
                 .answers_page::<PublicListItem>(),
             move |state, lang, cached, query| public_list(kind, state, lang, cached, query),
         )
@@ -66,13 +67,14 @@ pub fn api(kind: Kind) -> Api {
             Op::get(format!("{base}/staff"), format!("List {name} (staff)"))
                 .staff()
                 .query::<EntityListQuery>(STAFF_ONLY)
+                .ignores(EntityListQuery::ignored_by(kind))
                 .answers_page::<StaffEntityView>(),
             move |state, staff, lang, query| staff_list(kind, state, staff, lang, query),
         )
         .route(
             Op::post(format!("{base}/staff"), format!("Create one of {name}"))
                 .staff()
-                .body::<EntityInput>()
+                .body_schema(move || documented::entity_create(kind))
                 .created()
                 .answers::<StaffEntityView>(),
             move |state, staff, body| create(kind, state, staff, body),
@@ -86,7 +88,7 @@ pub fn api(kind: Kind) -> Api {
         .route(
             Op::patch(&one, "Change the fields sent")
                 .staff()
-                .body::<EntityInput>()
+                .body_schema(move || documented::entity_patch(kind))
                 .answers::<StaffEntityView>(),
             move |state, staff, id, body| update(kind, state, staff, id, body),
         )
@@ -208,8 +210,9 @@ async fn update(
     let current = entity_or_404(&catalog, kind, &id)?;
     guard_modify(&user, current)?;
     guard_read_only_flag(&user, changes.input().employee_read_only)?;
-    let revised = current.revised(now_millis(), |e| changes.apply(e));
-    state.store.apply(vec![Change::replace(&revised)]).await?;
+    if let Some(revised) = current.revised_if_changed(now_millis(), |e| changes.apply(e)) {
+        state.store.apply(vec![Change::replace(&revised)]).await?;
+    }
     entity_after_write(&state, kind, &id).await
 }
 

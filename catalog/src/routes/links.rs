@@ -17,7 +17,7 @@ use super::{entities::entity_after_write, entity_or_404, guard_modify, json, pro
 use crate::{
     CatalogState,
     api::{Api, Op},
-    input::{LinkInput, MAX_LINKS_PER_PRODUCT, required_ids},
+    input::{LinkInput, MAX_LINKS_PER_PRODUCT, documented, required_ids},
     kind::{Kind, ProductLink, Slot, Spec},
     model::{Product, Record},
     store::Change,
@@ -38,12 +38,14 @@ pub fn slot_api(kind: Kind) -> Api {
         (
             format!("/products/staff/link-{route}"),
             format!("Link a product to a {route} `{{productId, {field}}}`"),
+            Body::new(&["productId", field], &[]),
         ),
         (
             format!("/products/staff/unlink-{route}"),
             format!(
                 "Unlink a product from its {route} `{{productId, {field}?}}`; a `{field}` it is not on is a 400"
             ),
+            Body::new(&["productId"], &[field]),
         ),
         move |link| move |state, staff, body| link_one(kind, slot, state, staff, body, link),
     )
@@ -63,10 +65,12 @@ pub fn list_api(kind: Kind) -> Api {
         (
             format!("/{}/staff/link", spec.path),
             format!("Link to a product {body}"),
+            Body::new(&[spec.id_field, "productId"], &[]),
         ),
         (
             format!("/{}/staff/unlink", spec.path),
             format!("Unlink from a product {body}"),
+            Body::new(&[spec.id_field, "productId"], &[]),
         ),
         move |link| move |state, staff, body| link_many(kind, list, state, staff, body, link),
     )
@@ -87,31 +91,48 @@ pub fn parent_api(kind: Kind) -> Api {
         (
             format!("/{}/staff/link", spec.path),
             format!("Link to a category `{{{child_field}, {parent_field}}}`"),
+            Body::new(&[child_field, parent_field], &[]),
         ),
         (
             format!("/{}/staff/unlink", spec.path),
             format!("Unlink from its category `{{{child_field}}}`"),
+            Body::new(&[child_field], &[]),
         ),
         move |link| move |state, staff, body| link_parent(kind, parent, state, staff, body, link),
     )
 }
 
+/// The ids a link route's [`LinkInput`] must name, and those it may.
+struct Body {
+    required: Vec<&'static str>,
+    optional: Vec<&'static str>,
+}
+
+impl Body {
+    fn new(required: &[&'static str], optional: &[&'static str]) -> Body {
+        Body {
+            required: required.to_vec(),
+            optional: optional.to_vec(),
+        }
+    }
+}
+
 /// A link and an unlink route on `api`, each a staff `POST` of a [`LinkInput`] answering `View`,
-/// documented by its `(path, summary)`; they differ only in the direction `handler` is given.
-fn link_routes<View: ToSchema, H, T>(
+/// documented by its `(path, summary, body)`; they differ only in the direction `handler` is given.
+fn link_routes<View: ToSchema + 'static, H, T>(
     api: Api,
-    link: (String, String),
-    unlink: (String, String),
+    link: (String, String, Body),
+    unlink: (String, String, Body),
     handler: impl Fn(bool) -> H,
 ) -> Api
 where
     H: Handler<T, CatalogState>,
     T: 'static,
 {
-    let op = |(path, summary): (String, String)| {
+    let op = |(path, summary, body): (String, String, Body)| {
         Op::post(path, summary)
             .staff()
-            .body::<LinkInput>()
+            .body_schema(move || documented::link(&body.required, &body.optional))
             .answers::<View>()
     };
     api.route(op(link), handler(true))

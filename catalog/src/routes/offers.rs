@@ -23,7 +23,7 @@ use crate::{
     CatalogState,
     api::{Api, Op},
     index::Catalog,
-    input::{Changes, NewOffer, OfferInput},
+    input::{Changes, NewOffer, OfferInput, documented},
     lists::{OfferListQuery, render},
     model::{Offer, Product, Record},
     store::Change,
@@ -42,7 +42,7 @@ pub fn api() -> Api {
         .route(
             Op::post("/offers", "Create a product's offer")
                 .staff()
-                .body::<OfferInput>()
+                .body_schema(documented::offer_create)
                 .created()
                 .answers::<StaffOffer>(),
             create,
@@ -56,7 +56,7 @@ pub fn api() -> Api {
         .route(
             Op::patch("/offers/{id}", "Change the fields sent; `product` moves it")
                 .staff()
-                .body::<OfferInput>()
+                .body_schema(documented::offer_patch)
                 .answers::<StaffOffer>(),
             update,
         )
@@ -161,6 +161,10 @@ async fn update(
     let target = changes.input().product.filter(|p| *p != current.product);
     let mut revised = current.clone();
     changes.apply(&mut revised)?;
+    if target.is_none() && revised == *current {
+        // Nothing to change: nothing is written.
+        return view(&catalog, &id);
+    }
     revised.touch(now);
     let mut changes = Vec::new();
     if let Some(target) = target {

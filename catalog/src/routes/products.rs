@@ -27,7 +27,7 @@ use crate::{
     api::{Api, Op},
     caching::Revalidation,
     index::Catalog,
-    input::{Changes, NewProduct, ProductInput},
+    input::{Changes, NewProduct, ProductInput, documented},
     lists::{ProductListQuery, STAFF_ONLY, render},
     model::Record,
     store::Change,
@@ -60,7 +60,7 @@ pub fn api() -> Api {
         .route(
             Op::post("/products/staff", "Create a product")
                 .staff()
-                .body::<ProductInput>()
+                .body_schema(documented::product_create)
                 .created()
                 .answers::<StaffProduct>(),
             create,
@@ -74,7 +74,7 @@ pub fn api() -> Api {
         .route(
             Op::patch(one, "Change the fields sent")
                 .staff()
-                .body::<ProductInput>()
+                .body_schema(documented::product_patch)
                 .answers::<StaffProduct>(),
             update,
         )
@@ -183,8 +183,10 @@ async fn update(
     let current = product_or_404(&catalog, &id)?;
     guard_modify(&user, current)?;
     guard_read_only_flag(&user, changes.input().employee_read_only)?;
-    let revised = current.revised(now_millis(), |p| changes.apply(p));
-    state.store.apply(vec![Change::replace(&revised)]).await?;
+    match current.revised_if_changed(now_millis(), |p| changes.apply(p)) {
+        Some(revised) => state.store.apply(vec![Change::replace(&revised)]).await?,
+        None => return staff_view(&catalog, &id),
+    }
     staff_view(&*state.store.snapshot().await?, &id)
 }
 

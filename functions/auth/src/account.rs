@@ -33,8 +33,11 @@ pub(crate) fn field_errors<const N: usize>(issues: [(&str, Option<FieldIssue>); 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterBody {
+    #[schema(schema_with = full_name_schema)]
     full_name: String,
+    #[schema(schema_with = identity::email::schema)]
     email: String,
+    #[schema(schema_with = identity::Password::schema)]
     password: String,
     /// `client` (default). `employee` and `admin` only when an admin calls.
     role: Option<Role>,
@@ -44,7 +47,18 @@ impl Validate for RegisterBody {}
 
 /// A person's name as typed: one line, 1-100 visible characters, nothing hidden (`shared::text`).
 pub(crate) fn full_name(value: &str) -> Result<String, FieldIssue> {
-    text::check(value, Lines::One, 1, 100)
+    text::check(value, Lines::One, 1, MAX_FULL_NAME_CHARS)
+}
+
+const MAX_FULL_NAME_CHARS: usize = 100;
+
+/// What [`full_name`] accepts, as JSON Schema.
+pub(crate) fn full_name_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    shared::api::schema::to_schema(shared::api::schema::text(
+        Lines::One,
+        1,
+        MAX_FULL_NAME_CHARS,
+    ))
 }
 
 impl TryFrom<RegisterBody> for Registration {

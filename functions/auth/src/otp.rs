@@ -59,6 +59,7 @@ impl Validate for SendBody {}
 
 #[derive(Deserialize, ToSchema)]
 pub struct VerifyBody {
+    #[schema(schema_with = OtpCode::schema)]
     otp: String,
     purpose: Purpose,
 }
@@ -75,6 +76,7 @@ impl TryFrom<VerifyBody> for OtpCode {
 
 #[derive(Deserialize, ToSchema)]
 pub struct GuestSendBody {
+    #[schema(schema_with = identity::email::schema)]
     email: String,
     /// Defaults to `reset_password` (Belta's store sends no purpose from its resend button).
     purpose: Option<Purpose>,
@@ -102,7 +104,9 @@ impl TryFrom<GuestSendBody> for GuestSend {
 
 #[derive(Deserialize, ToSchema)]
 pub struct GuestVerifyBody {
+    #[schema(schema_with = identity::email::schema)]
     email: String,
+    #[schema(schema_with = OtpCode::schema)]
     otp: String,
     purpose: Purpose,
 }
@@ -171,7 +175,7 @@ pub async fn send_for_guest(
 
 /// Verifies the signed-in user's code.
 #[utoipa::path(post, path = "/auth/verify-otp", tag = "auth", request_body = VerifyBody, security(("bearer" = [])),
-    responses((status = 200, description = "`{success: true}`, plus `resetPasswordToken` for `reset_password`"), (status = 400), (status = 401), (status = 429)))]
+    responses((status = 200, body = crate::responses::Verified), (status = 400), (status = 401), (status = 429)))]
 #[tracing::instrument(skip_all, fields(user = %caller.user_id, purpose = ?body.purpose))]
 pub async fn verify_for_user(
     State(state): State<AppState>,
@@ -188,7 +192,7 @@ pub async fn verify_for_user(
 
 /// Verifies a code for an email given in the body. Unknown emails get the same 401 as a wrong code.
 #[utoipa::path(post, path = "/auth/verify-guest-otp", tag = "auth", request_body = GuestVerifyBody,
-    responses((status = 200, description = "`{success: true}`, plus `resetPasswordToken` for `reset_password`"), (status = 400), (status = 401), (status = 429)))]
+    responses((status = 200, body = crate::responses::Verified), (status = 400), (status = 401), (status = 429)))]
 #[tracing::instrument(skip_all)]
 pub async fn verify_for_guest(
     State(state): State<AppState>,

@@ -164,8 +164,10 @@ pub struct DrfTokens {
 /// simplejwt's refresh (rotating, blacklisting the old token): `{access, refresh}`; errors in
 /// drf-standardized-errors' shape (401 `token_not_valid`, 400 `required`).
 #[utoipa::path(post, path = "/api/refresh-token/", tag = "seed refresh clients",
-    request_body(content = Object, description = "`refresh` as a form, multipart or JSON field",
-        content_type = "application/x-www-form-urlencoded"),
+    request_body(description = "`refresh` as a form, multipart or JSON field", content(
+        (crate::responses::DrfRefresh = "application/x-www-form-urlencoded"),
+        (crate::responses::DrfRefresh = "multipart/form-data"),
+        (crate::responses::DrfRefresh = "application/json"))),
     responses((status = 200, body = DrfTokens), (status = 400), (status = 401), (status = 415)))]
 #[tracing::instrument(skip_all)]
 pub async fn drf(State(state): State<AppState>, request: Request) -> Response {
@@ -256,7 +258,7 @@ fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
 /// route first is refused here; a stale token (its session moved on) ends the session.
 #[utoipa::path(get, path = "/v1/auth/refresh-token", tag = "seed refresh clients",
     params(("x-refresh-token" = String, Header, description = "The refresh token")),
-    responses((status = 200, description = "`{status: 200, message, data: {tokens: {accessToken, refreshToken}}}`"), (status = 401)))]
+    responses((status = 200, body = crate::responses::BlazexRefreshed), (status = 401)))]
 #[tracing::instrument(skip_all)]
 pub async fn blazex(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = headers
@@ -293,7 +295,14 @@ pub async fn blazex(State(state): State<AppState>, headers: HeaderMap) -> Respon
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HesabeRefresh {
+    /// Required, not blank (400 otherwise, in Hesabe's shape).
+    #[schema(required = true, schema_with = not_blank)]
     refresh_token: Option<String>,
+}
+
+/// A string with something in it besides spaces.
+fn not_blank() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    shared::api::schema::to_schema(json!({"type": "string", "pattern": r"\S"}))
 }
 
 fn hesabe_error(status: StatusCode, message: &str) -> Response {
@@ -306,7 +315,7 @@ fn hesabe_error(status: StatusCode, message: &str) -> Response {
 
 /// Hesabe's refresh: `{status: true, message: "Success", response: {token: {...}}}`.
 #[utoipa::path(post, path = "/api/v1/token-refresh", tag = "seed refresh clients", request_body = HesabeRefresh,
-    responses((status = 200, description = "`{status: true, message: \"Success\", response: {token: {token_type, expires_in, access_token, refresh_token}}}`"),
+    responses((status = 200, body = crate::responses::HesabeRefreshed),
         (status = 400), (status = 401)))]
 #[tracing::instrument(skip_all)]
 pub async fn hesabe(

@@ -20,6 +20,7 @@ use crate::{
 
 #[derive(Deserialize, ToSchema)]
 pub struct ResetBody {
+    #[schema(schema_with = Password::schema)]
     password: String,
 }
 

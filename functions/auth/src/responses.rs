@@ -27,6 +27,76 @@ pub struct Success {
     pub success: bool,
 }
 
+/// The shapes below describe answers built with `json!` in the seed conventions' own words; they
+/// exist for the OpenAPI document only.
+#[allow(dead_code)]
+mod documented {
+    use utoipa::ToSchema;
+
+    /// `{success: true}`, plus `resetPasswordToken` when a `reset_password` code opened a reset.
+    #[derive(ToSchema)]
+    #[schema(rename_all = "camelCase")]
+    pub struct Verified {
+        pub success: bool,
+        /// Only for `reset_password`: the token `/auth/reset-password` takes.
+        #[schema(required = false)]
+        pub reset_password_token: Option<String>,
+    }
+
+    /// blazex: `{status: 200, message, data: {tokens: {accessToken, refreshToken}}}`.
+    #[derive(ToSchema)]
+    pub struct BlazexRefreshed {
+        pub status: u16,
+        pub message: String,
+        pub data: BlazexData,
+    }
+
+    #[derive(ToSchema)]
+    pub struct BlazexData {
+        pub tokens: BlazexTokens,
+    }
+
+    #[derive(ToSchema)]
+    #[schema(rename_all = "camelCase")]
+    pub struct BlazexTokens {
+        pub access_token: String,
+        pub refresh_token: String,
+    }
+
+    /// Hesabe: `{status: true, message: "Success", response: {token: {...}}}`.
+    #[derive(ToSchema)]
+    pub struct HesabeRefreshed {
+        pub status: bool,
+        pub message: String,
+        pub response: HesabeResponse,
+    }
+
+    #[derive(ToSchema)]
+    pub struct HesabeResponse {
+        pub token: HesabeToken,
+    }
+
+    #[derive(ToSchema)]
+    pub struct HesabeToken {
+        /// `Bearer`.
+        pub token_type: String,
+        /// Seconds the access token lives.
+        pub expires_in: u64,
+        pub access_token: String,
+        pub refresh_token: String,
+    }
+
+    /// simplejwt's refresh body: `refresh`, sent as a form, multipart or JSON field.
+    #[derive(ToSchema)]
+    pub struct DrfRefresh {
+        /// The refresh token.
+        #[schema(min_length = 1)]
+        pub refresh: String,
+    }
+}
+
+pub use documented::{BlazexRefreshed, DrfRefresh, HesabeRefreshed, Verified};
+
 pub fn success() -> Json<Success> {
     Json(Success { success: true })
 }

@@ -23,8 +23,10 @@ use upload::{
     presigned::{PresignedUploads, UploadKey, UploadStatus},
 };
 
-/// Bytes read to recognise a type: the signatures need 12, an AVIF `ftyp` box a few dozen.
-const SNIFF_BYTES: u64 = 4096;
+/// Bytes read to recognise an image and its header: a PNG's `IHDR` ends at byte 33, but a JPEG's
+/// frame header follows its metadata segments (EXIF, ICC profile: up to 64 KiB each) and an AVIF's
+/// size sits in its `meta` box; a header past this is refused.
+const SNIFF_BYTES: u64 = 512 * 1024;
 
 pub struct Config {
     pub table: TableConfig,

@@ -325,7 +325,7 @@ pub struct UrlsBody {
 
 /// Uploads one image (multipart field `file`), staff only.
 #[utoipa::path(post, path = "/upload/single", tag = "upload", security(("bearer" = [])),
-    request_body(content = Object, content_type = "multipart/form-data", description = "field `file`: one JPEG, PNG, WebP, GIF or AVIF image"),
+    request_body(content = documented::SingleUpload, content_type = "multipart/form-data", description = "field `file`: one JPEG, PNG, WebP, GIF or AVIF image"),
     responses((status = 200, body = UrlBody), (status = 400), (status = 401), (status = 403), (status = 413), (status = 415)))]
 #[tracing::instrument(skip_all)]
 pub async fn single(
@@ -347,7 +347,7 @@ pub async fn single(
 
 /// Uploads several images (repeated multipart field `files`), staff only; URLs in the order sent.
 #[utoipa::path(post, path = "/upload/multiple", tag = "upload", security(("bearer" = [])),
-    request_body(content = Object, content_type = "multipart/form-data", description = "repeated field `files`"),
+    request_body(content = documented::MultipleUpload, content_type = "multipart/form-data", description = "repeated field `files`"),
     responses((status = 200, body = UrlsBody), (status = 400), (status = 401), (status = 403), (status = 413), (status = 415)))]
 #[tracing::instrument(skip_all)]
 pub async fn multiple(
@@ -371,11 +371,55 @@ pub async fn multiple(
 #[serde(rename_all = "camelCase")]
 pub struct PresignRequest {
     /// The file's name, kept as metadata only.
+    #[schema(min_length = 1, max_length = 255)]
     file_name: String,
-    /// `image/jpeg`, `image/png`, `image/webp`, `image/gif` or `image/avif`.
+    /// `image/jpeg` (or `image/jpg`), `image/png`, `image/webp`, `image/gif` or `image/avif`, in any
+    /// case, parameters allowed.
+    #[schema(schema_with = image_mime)]
     content_type: String,
-    /// Exact size in bytes: the upload must be exactly this long.
+    /// Exact size in bytes: the upload must be exactly this long. Larger than the function's
+    /// `PRESIGN_MAX_FILE_BYTES` (10 MiB unless configured) is a 413.
+    #[schema(minimum = 1)]
     size: u64,
+}
+
+fn image_mime() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    let names: Vec<&str> = ImageType::ALL
+        .iter()
+        .map(|t| t.mime())
+        .chain(["image/jpg"])
+        .collect();
+    shared::api::schema::to_schema(shared::api::schema::one_of(&names))
+}
+
+/// The multipart bodies, for the OpenAPI document only.
+#[allow(dead_code)]
+mod documented {
+    use utoipa::ToSchema;
+
+    /// `/upload/single`: one image in the field `file` (other fields are ignored).
+    #[derive(ToSchema)]
+    pub struct SingleUpload {
+        /// A JPEG, PNG, WebP, GIF or AVIF image, recognised by its bytes (its header must be complete).
+        #[schema(value_type = String, format = Binary)]
+        pub file: Vec<u8>,
+    }
+
+    /// `/upload/multiple`: images in the repeated field `files`, at most `UPLOAD_MAX_FILES` (10 unless
+    /// configured).
+    #[derive(ToSchema)]
+    pub struct MultipleUpload {
+        #[schema(schema_with = files)]
+        pub files: Vec<Vec<u8>>,
+    }
+
+    fn files() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        shared::api::schema::to_schema(serde_json::json!({
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "minItems": 1,
+        }))
+    }
 }
 
 impl Validate for PresignRequest {

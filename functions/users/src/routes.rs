@@ -24,6 +24,10 @@ use crate::UsersState;
 
 /// The longest search text a list takes.
 const MAX_SEARCH_CHARS: usize = 100;
+const _: () = assert!(
+    MAX_SEARCH_CHARS == 100,
+    "the documented `maxLength` of `search`"
+);
 
 pub fn users() -> Api<UsersState> {
     Api::new("users")
@@ -46,7 +50,7 @@ pub fn users() -> Api<UsersState> {
                 "Change a user's role, disable or enable the account; ends its sessions (admins)",
             )
             .staff()
-            .body::<UserChangeBody>()
+            .body_schema(UserChangeBody::documented)
             .answers::<UserView>(),
             change,
         )
@@ -70,10 +74,17 @@ pub struct UserListQuery {
     /// Items per page (default 10, at most 100).
     pub limit: Option<u32>,
     /// Text in the full name or the email, any case (at most 100 characters).
+    #[param(max_length = 100)]
     pub search: Option<String>,
     /// `client`, `employee` or `admin`.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = role_parameter)]
     pub role: Option<Role>,
+}
+
+const ROLES: &[&str] = &["client", "employee", "admin"];
+
+fn role_parameter() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    shared::api::schema::to_schema(shared::api::schema::one_of(ROLES))
 }
 
 impl UserListQuery {
@@ -157,6 +168,23 @@ pub struct UserChangeBody {
 }
 
 impl Validate for UserChangeBody {}
+
+impl UserChangeBody {
+    /// At least one of the two, not null (the handler answers 400 `nothing_to_change` otherwise).
+    fn documented() -> serde_json::Value {
+        use shared::api::schema::{boolean, nullable, one_of};
+        let role = || one_of(ROLES);
+        let sent = |name: &str, schema: serde_json::Value| serde_json::json!({"type": "object", "required": [name], "properties": {name: schema}});
+        serde_json::json!({"allOf": [
+            {
+                "type": "object",
+                "description": "What to change: `role`, `disabled` or both.",
+                "properties": {"role": nullable(role()), "disabled": nullable(boolean())},
+            },
+            {"anyOf": [sent("role", role()), sent("disabled", boolean())]},
+        ]})
+    }
+}
 
 /// `{message}` in the request's language, as Belta answers a delete.
 #[derive(Serialize, ToSchema)]

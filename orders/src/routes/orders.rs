@@ -180,7 +180,8 @@ async fn staff_get(
     staff_view(&state, &order, lang).await
 }
 
-/// `confirmed -> delivered` or `confirmed -> cancelled`; any other move is a 409.
+/// `confirmed -> delivered` or `confirmed -> cancelled`; the status it has already answers the order
+/// unchanged; any other move is a 409.
 #[tracing::instrument(skip_all, fields(%id))]
 async fn staff_update(
     State(state): State<OrdersState>,
@@ -193,6 +194,10 @@ async fn staff_update(
     if order.status == OrderStatus::Cancelled && input.status == OrderStatus::Cancelled {
         // Cancelling again only retries the refund, in case the provider failed the first time.
         super::refund_cancelled(&state, &order).await?;
+        return staff_view(&state, &order, lang).await;
+    }
+    if order.status == input.status {
+        // The status it has: nothing to write, the order as it is (a PATCH is idempotent).
         return staff_view(&state, &order, lang).await;
     }
     if !order.status.can_become(input.status) {

@@ -30,6 +30,8 @@ use crate::{
 pub enum Problem {
     /// The type requires this field and it is absent.
     MissingField(&'static str),
+    /// This field (a body key or a query parameter) was sent more than once.
+    Repeated(&'static str),
     /// `null` where a value is required.
     Null,
     WrongType(JsonKind),
@@ -54,16 +56,21 @@ pub struct FieldProblem {
 impl FieldProblem {
     /// The field to name in the answer and its issue; a problem of the whole body is named `body`.
     pub fn into_issue(self) -> (String, FieldIssue) {
-        if let Problem::MissingField(name) = self.problem {
+        // Raised by the object that lacks or repeats the field, so the path ends at that object.
+        if let Problem::MissingField(name) | Problem::Repeated(name) = self.problem {
             let field = match self.field {
                 Some(parent) => format!("{parent}.{name}"),
                 None => name.to_owned(),
             };
-            return (field, FieldIssue::Required);
+            let issue = match self.problem {
+                Problem::Repeated(_) => FieldIssue::Repeated,
+                _ => FieldIssue::Required,
+            };
+            return (field, issue);
         }
         let field = self.field.unwrap_or_else(|| "body".to_owned());
         let issue = match self.problem {
-            Problem::MissingField(_) | Problem::Null => FieldIssue::Required,
+            Problem::MissingField(_) | Problem::Repeated(_) | Problem::Null => FieldIssue::Required,
             Problem::WrongType(kind) => FieldIssue::WrongType(kind),
             Problem::InvalidId => FieldIssue::InvalidId,
             Problem::TooManyDecimals => FieldIssue::TooManyDecimals,
@@ -135,6 +142,10 @@ impl de::Error for Error {
 
     fn missing_field(field: &'static str) -> Self {
         Error(Problem::MissingField(field))
+    }
+
+    fn duplicate_field(field: &'static str) -> Self {
+        Error(Problem::Repeated(field))
     }
 }
 
@@ -733,7 +744,11 @@ mod tests {
     fn a_key_sent_twice_reaches_the_type_twice_and_is_refused() {
         let body = r#"{"email": "a@b.co", "count": 1, "count": 2}"#;
         let error = deserialize::<Order>(Input::Json(Json::parse(body.as_bytes()).unwrap()));
-        assert_eq!(error.unwrap_err().problem, Problem::Invalid);
+        assert_eq!(
+            error.unwrap_err().into_issue(),
+            ("count".to_owned(), FieldIssue::Repeated),
+            "the key is named, not the body"
+        );
         let body = r#"{"email": "a@b.co", "count": "x", "count": 2}"#;
         let error = deserialize::<Order>(Input::Json(Json::parse(body.as_bytes()).unwrap()));
         assert_eq!(
@@ -786,6 +801,16 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_query_parameter_sent_twice_is_named() {
+        let error = query("page=1&flag=true&page=2").unwrap_err();
+        assert_eq!(
+            error.into_issue(),
+            ("page".to_owned(), FieldIssue::Repeated),
+            "the parameter, not `body`"
+        );
     }
 
     #[test]

@@ -300,3 +300,93 @@ fn every_path_parameter_and_list_page_is_described_exactly() {
         }
     }
 }
+
+/// The value at the top of what `schema` allows (longest text, largest number, most items), built
+/// for the kinds of field the catalogue's bodies have; `over` goes one step past it.
+fn at_the_limit(schema: &Value, over: bool) -> Value {
+    let step = usize::from(over);
+    if let Some(values) = schema["enum"].as_array() {
+        return values[0].clone();
+    }
+    match schema["type"].as_str() {
+        Some("string") => {
+            let pattern = schema["pattern"].as_str().unwrap_or_default();
+            let max = schema["maxLength"].as_u64().unwrap() as usize + step;
+            if pattern.starts_with("^https?") {
+                format!("https://{}", "a".repeat(max - "https://".len())).into()
+            } else if pattern.contains('#') {
+                // A colour: the longest notation within its bound.
+                format!("rgb({})", "1".repeat(max - "rgb()".len())).into()
+            } else {
+                "ش".repeat(max).into()
+            }
+        }
+        Some("integer") => json!(schema["maximum"].as_u64().unwrap() + step as u64),
+        Some("number") => {
+            let max = schema["maximum"].as_f64().unwrap();
+            json!(if over { max + 0.01 } else { max })
+        }
+        Some("array") => {
+            let max = schema["maxItems"].as_u64().unwrap() as usize + step;
+            json!(vec![at_the_limit(&schema["items"], false); max])
+        }
+        Some("boolean") => json!(false),
+        other => panic!("no limit value for a {other:?}: {schema}"),
+    }
+}
+
+/// What the document says a create takes is what the API takes: every required field at the top of
+/// its documented range is accepted, and one step past it is refused naming that field. The bodies
+/// are built from the document, so a limit that drifts from the code fails here.
+#[tokio::test]
+async fn the_documented_limits_of_a_create_are_the_api_s() {
+    let shop = Shop::open().await;
+    let doc = document();
+    for path in [
+        "/brands/staff",
+        "/categories/staff",
+        "/subcategories/staff",
+        "/labels/staff",
+        "/tags/staff",
+        "/products/staff",
+    ] {
+        let schema =
+            &doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"];
+        let properties = schema["properties"].as_object().unwrap();
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        let body: serde_json::Map<String, Value> = required
+            .iter()
+            .map(|field| (field.to_string(), at_the_limit(&properties[*field], false)))
+            .collect();
+        let (status, created) = shop
+            .admin(Method::POST, path, Some(Value::Object(body.clone())))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{path}: {created}");
+
+        for field in &required {
+            let limit = &properties[*field];
+            if limit.get("enum").is_some() || limit["type"] == "boolean" {
+                continue;
+            }
+            let mut over = body.clone();
+            over.insert(field.to_string(), at_the_limit(limit, true));
+            let (status, refused) = shop
+                .admin(Method::POST, path, Some(Value::Object(over)))
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {field}: {refused}");
+            assert!(
+                refused["fields"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .any(|k| k.starts_with(field)),
+                "{path}: {refused} names `{field}`"
+            );
+        }
+    }
+}

@@ -233,6 +233,8 @@ async fn paging_defaults_caps_and_refuses_non_numbers() {
         ("/items?limit=1.5", "limit"),
         ("/items?page=0", "page"),
         ("/items?limit=-1", "limit"),
+        ("/items?page=1&page=2", "page"),
+        ("/items?limit=5&page=1&limit=5", "limit"),
     ] {
         let (status, _, json) = send(get(uri)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");

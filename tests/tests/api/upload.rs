@@ -8,20 +8,26 @@ use reqwest::{
 use serde_json::{Value, json};
 use shared::auth::Role;
 
+/// A PNG of `size` bytes: a complete `IHDR` header (4 x 4 pixels), then filler.
 fn png(size: usize) -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let ihdr = b"IHDR\0\0\0\x04\0\0\0\x04\x08\x06\0\0\0";
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0d".to_vec();
+    bytes.extend_from_slice(ihdr);
+    bytes.extend_from_slice(&upload::image::crc32(ihdr).to_be_bytes());
     bytes.resize(size, 7);
     bytes
 }
 
+/// A JPEG of `size` bytes: its frame header (4 x 4 pixels, grey), then filler.
 fn jpeg(size: usize) -> Vec<u8> {
-    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 4, 0, 4, 1, 1, 0x11, 0];
     bytes.resize(size, 1);
     bytes
 }
 
+/// A GIF of `size` bytes: its logical screen (4 x 4 pixels), then filler.
 fn gif(size: usize) -> Vec<u8> {
-    let mut bytes = b"GIF89a".to_vec();
+    let mut bytes = b"GIF89a\x04\0\x04\0\0\0\0".to_vec();
     bytes.resize(size, 2);
     bytes
 }
@@ -219,7 +225,17 @@ async fn files_that_are_not_images_are_refused_whatever_their_name() {
     let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec();
     let html = b"<!DOCTYPE html><html><body>hi</body></html>".to_vec();
 
-    for (bytes, name) in [(svg, "logo.png"), (html, "cover.jpg")] {
+    // A signature with a header cut short is not an image either (issue 15).
+    let signature_only = b"\x89PNG\r\n\x1a\nAAAA".to_vec();
+    let mut truncated_jpeg = jpeg(15);
+    truncated_jpeg.truncate(12);
+
+    for (bytes, name) in [
+        (svg, "logo.png"),
+        (html, "cover.jpg"),
+        (signature_only, "signature.png"),
+        (truncated_jpeg, "truncated.jpg"),
+    ] {
         let response = upload(
             &app,
             "/upload/single",
@@ -462,13 +478,15 @@ async fn presign_binds_type_size_key_and_a_single_write_into_quarantine() {
 }
 
 /// The byte check behind a presigned upload: a real image ends at its public URL with the type it was
-/// declared with; 7 MB of zeros declared `image/png` is rejected and deleted, and never public.
+/// declared with; 7 MB of zeros declared `image/png` is rejected and deleted, and never public, and so is
+/// a PNG signature whose header is missing.
 #[tokio::test]
 async fn presigned_uploads_are_served_only_when_their_bytes_are_an_image() {
     let app = spawn_app().await;
     let token = staff_token(&app).await;
     let image = presign(&app, &token, 7_340_032, "image/png").await;
     let zeros = presign(&app, &token, 7_340_032, "image/png").await;
+    let signature = presign(&app, &token, 12, "image/png").await;
 
     assert_eq!(
         put_presigned(&app, &image, png(7_340_032)).await,
@@ -476,6 +494,10 @@ async fn presigned_uploads_are_served_only_when_their_bytes_are_an_image() {
     );
     assert_eq!(
         put_presigned(&app, &zeros, vec![0u8; 7_340_032]).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        put_presigned(&app, &signature, b"\x89PNG\r\n\x1a\nAAAA".to_vec()).await,
         StatusCode::OK
     );
 
@@ -507,6 +529,12 @@ async fn presigned_uploads_are_served_only_when_their_bytes_are_an_image() {
     let key = zeros["key"].as_str().unwrap();
     assert!(!exists(&app, key).await, "never public");
     assert!(!exists(&app, &format!("quarantine/{key}")).await, "deleted");
+
+    let signature_only = decided(&app, &token, signature["id"].as_str().unwrap()).await;
+    assert_eq!(
+        signature_only["status"], "rejected",
+        "a PNG signature and four bytes is not an image"
+    );
 }
 
 /// `If-None-Match: *` makes a presigned URL write once: a second PUT while the file waits for its

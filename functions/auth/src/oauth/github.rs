@@ -230,6 +230,7 @@ async fn complete(
 pub struct RegisterGithubBody {
     /// The one-time proof from the callback's `profile.providerId` (not GitHub's account id).
     provider_id: String,
+    #[schema(schema_with = crate::account::full_name_schema)]
     full_name: String,
 }
 

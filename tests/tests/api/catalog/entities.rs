@@ -449,3 +449,70 @@ async fn labels_filter_by_color_and_subcategories_by_category() {
         .await
         .fails(StatusCode::BAD_REQUEST, "validation_failed");
 }
+
+/// A PATCH that sends nothing, or only the stored values, answers the record as it is and writes
+/// nothing: no `updatedAt` move, no catalogue version bump (which would make every warm catalogue
+/// function reload).
+#[tokio::test]
+async fn a_patch_that_changes_nothing_writes_nothing() {
+    let shop = Shop::open().await;
+    let brand = shop.brand("علامة", "Brand").await;
+    let label = shop.label("ملصق", "Label", "#FF0000").await;
+    let tag = shop.tag("وسم", "Tag").await;
+    let product = shop.product("منتج", "Product", 10.0).await;
+    let offer = shop
+        .create(
+            "/offers",
+            json!({"productId": product, "type": "percent", "value": 0.1,
+                   "offerQuantity": 10, "maxPerClient": 2}),
+        )
+        .await;
+    let cases = [
+        (format!("/brands/staff/{brand}"), json!({})),
+        (
+            format!("/brands/staff/{brand}"),
+            json!({"nameEn": " Brand ", "cover": "https://cdn.example/b.png", "disabled": false,
+                   "color": "#00FF00"}),
+        ),
+        (
+            format!("/labels/staff/{label}"),
+            json!({"color": "#ff0000"}),
+        ),
+        (
+            format!("/tags/staff/{tag}"),
+            json!({"nameAr": "وسم", "unknown": 1}),
+        ),
+        (format!("/products/staff/{product}"), json!({})),
+        (
+            format!("/products/staff/{product}"),
+            json!({"price": 10, "quantity": 5, "coverList": ["https://cdn.example/p.png"]}),
+        ),
+        (format!("/offers/{offer}"), json!({})),
+        (
+            format!("/offers/{offer}"),
+            json!({"product": product, "type": "percent", "value": 0.1, "maxPerClient": 2}),
+        ),
+    ];
+    for (path, body) in cases {
+        let before = shop.admin_ok(Method::GET, &path, None).await;
+        let version = catalog::store::current_version(&shop.app.dynamodb, &shop.app.table_name)
+            .await
+            .unwrap();
+
+        let after = shop
+            .admin_ok(Method::PATCH, &path, Some(body.clone()))
+            .await;
+
+        assert_eq!(
+            after, before,
+            "PATCH {path} {body} answers the record as it was"
+        );
+        assert_eq!(
+            catalog::store::current_version(&shop.app.dynamodb, &shop.app.table_name)
+                .await
+                .unwrap(),
+            version,
+            "PATCH {path} {body} wrote"
+        );
+    }
+}
