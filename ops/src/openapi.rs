@@ -27,6 +27,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         doc.merge(part);
     }
     platform_answers(&mut doc);
+    stateful_links(&mut doc);
     doc
 }
 
@@ -95,6 +96,111 @@ fn platform_answers(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// What a POST creates, and where the created record is then read, changed and deleted (`{id}`
+/// paths, staff and public).
+const RESOURCES: &[(&str, &[&str])] = &[
+    ("/brands/staff", &["/brands/staff/{id}", "/brands/{id}"]),
+    (
+        "/categories/staff",
+        &["/categories/staff/{id}", "/categories/{id}"],
+    ),
+    (
+        "/subcategories/staff",
+        &["/subcategories/staff/{id}", "/subcategories/{id}"],
+    ),
+    ("/labels/staff", &["/labels/staff/{id}", "/labels/{id}"]),
+    ("/tags/staff", &["/tags/staff/{id}", "/tags/{id}"]),
+    (
+        "/products/staff",
+        &["/products/staff/{id}", "/products/{id}"],
+    ),
+    ("/offers", &["/offers/{id}"]),
+];
+
+/// OpenAPI links, so a stateful fuzzer runs sequences and not only single calls: the 201 of each
+/// create in [`RESOURCES`] links to every operation on the new record's `{id}` paths (its `_id`),
+/// and the 200 of each PATCH there links on to reading and deleting the same record.
+fn stateful_links(doc: &mut utoipa::openapi::OpenApi) {
+    let exists = |doc: &utoipa::openapi::OpenApi, path: &str, method: &str| {
+        doc.paths.paths.get(path).is_some_and(|item| match method {
+            "get" => item.get.is_some(),
+            "patch" => item.patch.is_some(),
+            "delete" => item.delete.is_some(),
+            _ => false,
+        })
+    };
+    for (create, items) in RESOURCES {
+        let targets: Vec<(&str, &str)> = items
+            .iter()
+            .flat_map(|path| ["get", "patch", "delete"].map(|method| (*path, method)))
+            .filter(|(path, method)| exists(doc, path, method))
+            .collect();
+        let Some(RefOr::T(created)) = doc
+            .paths
+            .paths
+            .get_mut(*create)
+            .and_then(|item| item.post.as_mut())
+            .and_then(|post| post.responses.responses.get_mut("201"))
+        else {
+            panic!("POST {create} documents its 201 inline")
+        };
+        for (path, method) in targets {
+            created.links.insert(
+                link_name(path, method),
+                RefOr::T(link(path, method, "$response.body#/_id")),
+            );
+        }
+        for item in *items {
+            let follow_ups: Vec<&str> = ["get", "delete"]
+                .into_iter()
+                .filter(|method| exists(doc, item, method))
+                .collect();
+            let Some(RefOr::T(changed)) = doc
+                .paths
+                .paths
+                .get_mut(*item)
+                .and_then(|path_item| path_item.patch.as_mut())
+                .and_then(|patch| patch.responses.responses.get_mut("200"))
+            else {
+                continue;
+            };
+            for method in follow_ups {
+                changed.links.insert(
+                    link_name(item, method),
+                    RefOr::T(link(item, method, "$request.path.id")),
+                );
+            }
+        }
+    }
+}
+
+/// A link to `method path` whose `id` is `id` (a runtime expression).
+fn link(path: &str, method: &str, id: &str) -> utoipa::openapi::link::Link {
+    // A JSON Pointer (`/` escaped as `~1`) in a URI fragment (braces percent-encoded).
+    let pointer = path
+        .replace('~', "~0")
+        .replace('/', "~1")
+        .replace('{', "%7B")
+        .replace('}', "%7D");
+    utoipa::openapi::link::LinkBuilder::new()
+        .operation_ref(format!("#/paths/{pointer}/{method}"))
+        .parameter("id", id)
+        .build()
+}
+
+/// `getBrandsStaffId` for `GET /brands/staff/{id}`.
+fn link_name(path: &str, method: &str) -> String {
+    let mut name = method.to_owned();
+    for word in path.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            name.push(first.to_ascii_uppercase());
+            name.extend(chars);
+        }
+    }
+    name
+}
+
 /// Each function's own description, by binary name. Add a function here when its crate is added.
 pub fn function_docs() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
     vec![
@@ -122,4 +228,70 @@ pub fn render() -> String {
         .expect("the OpenAPI document serializes");
     json.push('\n');
     json
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Every link names an operation of the document and only path parameters it has, and every
+    /// create links to reading, changing and deleting what it created.
+    #[test]
+    fn links_point_at_operations_that_exist() {
+        let doc: Value = serde_json::from_str(&super::render()).unwrap();
+        let mut links = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    let Some(found) = response.get("links").and_then(Value::as_object) else {
+                        continue;
+                    };
+                    for (name, link) in found {
+                        let reference = link["operationRef"].as_str().unwrap();
+                        let (target_path, target_method) = reference
+                            .strip_prefix("#/paths/")
+                            .and_then(|rest| rest.rsplit_once('/'))
+                            .unwrap();
+                        let target_path = target_path
+                            .replace("%7B", "{")
+                            .replace("%7D", "}")
+                            .replace("~1", "/")
+                            .replace("~0", "~");
+                        let target = &doc["paths"][&target_path][target_method];
+                        assert!(
+                            target.is_object(),
+                            "{method} {path} {status} links ({name}) to a missing {reference}"
+                        );
+                        for parameter in link["parameters"].as_object().unwrap().keys() {
+                            assert!(
+                                target["parameters"].as_array().unwrap().iter().any(|p| {
+                                    p["in"] == "path" && p["name"] == parameter.as_str()
+                                }),
+                                "{reference} has no path parameter {parameter}"
+                            );
+                        }
+                        links += 1;
+                    }
+                }
+            }
+        }
+        for (create, items) in super::RESOURCES {
+            let created = &doc["paths"][create]["post"]["responses"]["201"]["links"];
+            let expected: usize = items
+                .iter()
+                .map(|item| {
+                    ["get", "patch", "delete"]
+                        .iter()
+                        .filter(|method| doc["paths"][item][**method].is_object())
+                        .count()
+                })
+                .sum();
+            assert_eq!(
+                created.as_object().map_or(0, |l| l.len()),
+                expected,
+                "{create}"
+            );
+        }
+        assert!(links > 40, "only {links} links");
+    }
 }
