@@ -3,7 +3,9 @@
 # whole API served by `ops serve`, on a private emulator and table, three times: unauthenticated, as
 # an admin and as a confirmed client (both made with ops, signed in through the real /auth/login).
 # Bounded in time: FUZZ_SECONDS per identity (default 60), FUZZ_MAX_EXAMPLES cases per operation and
-# phase (default 30), FUZZ_WORKERS (default 2), FUZZ_SEED for a reproducible run. Reports (JUnit, and
+# phase (default 30), FUZZ_WORKERS (default 2), FUZZ_SEED for a reproducible run, FUZZ_OPENAPI to try
+# another description (default openapi.json); further arguments go to every `schemathesis run`
+# (`scripts/fuzz.sh --include-path-regex '^/brands' --phases stateful`). Reports (JUnit, and
 # the NDJSON event stream with every request) go to .dev/fuzz/. Exits non-zero on any failure of any
 # of the three runs; the emulator and the server are stopped whatever happens.
 set -euo pipefail
@@ -94,12 +96,13 @@ signed_in=(
   --exclude-operation-id reset_password  # POST /auth/reset-password
 )
 
+extra=("$@")
 status=0
 run() {
   local name=$1
   shift
   echo "== fuzz: $name (${seconds}s, up to $max_examples examples per operation)"
-  if ! .venv/bin/schemathesis run openapi.json \
+  if ! .venv/bin/schemathesis run "${FUZZ_OPENAPI:-openapi.json}" \
     --url "$base" \
     --checks all \
     --max-time "$seconds" \
@@ -112,7 +115,7 @@ run() {
     --report-junit-path "$out/$name.xml" \
     --report-ndjson-path "$out/$name.ndjson" \
     --no-color \
-    "${common[@]}" "$@" 2>&1 | tee "$out/$name.log"; then
+    "${common[@]}" "$@" "${extra[@]}" 2>&1 | tee "$out/$name.log"; then
     status=1
   fi
 }
