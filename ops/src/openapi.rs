@@ -32,8 +32,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// What holds for every operation because of the platform, whichever function serves it: path ids are
-/// `Id`s, each 4xx is `{error, code, fields?}`, and any request may get a 503 with `Retry-After`
-/// while DynamoDB throttles (`shared::db`).
+/// `Id`s, each 4xx is `{error, code, fields?}`, any request may get a 503 with `Retry-After`
+/// while DynamoDB throttles (`shared::db`), and any body a 413 or a 415 (`shared::extract`).
 fn platform_answers(doc: &mut utoipa::openapi::OpenApi) {
     let (name, schema) = shared::api::error_schema();
     doc.components
@@ -92,6 +92,23 @@ fn platform_answers(doc: &mut utoipa::openapi::OpenApi) {
                 .responses
                 .responses
                 .insert("503".into(), RefOr::T(busy.clone()));
+            // Every body goes through the platform's extractors, which refuse one over
+            // `MAX_BODY_BYTES` and one of a type the route does not read, whatever the route.
+            if operation.request_body.is_some() {
+                for (status, description) in [
+                    (
+                        "413",
+                        "The body is larger than the API accepts (`MAX_BODY_BYTES`)",
+                    ),
+                    ("415", "The body is not of the type this operation reads"),
+                ] {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.into())
+                        .or_insert_with(|| RefOr::T(shared::api::error_response(description)));
+                }
+            }
         }
     }
 }
@@ -293,5 +310,24 @@ mod tests {
             );
         }
         assert!(links > 40, "only {links} links");
+    }
+
+    /// The platform's refusals of a body (too large, wrong type) are documented wherever there is
+    /// a body.
+    #[test]
+    fn every_body_may_be_refused_as_too_large_or_of_the_wrong_type() {
+        let doc: Value = serde_json::from_str(&super::render()).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                if operation.get("requestBody").is_some() {
+                    for status in ["413", "415"] {
+                        assert!(
+                            operation["responses"][status]["content"].is_object(),
+                            "{method} {path} does not document {status}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
