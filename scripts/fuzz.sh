@@ -4,7 +4,8 @@
 # an admin and as a confirmed client (both made with ops, signed in through the real /auth/login).
 # Bounded in time: FUZZ_SECONDS per identity (default 60), FUZZ_MAX_EXAMPLES cases per operation and
 # phase (default 30), FUZZ_WORKERS (default 2), FUZZ_SEED for a reproducible run, FUZZ_OPENAPI to try
-# another description (default openapi.json); further arguments go to every `schemathesis run`
+# another description (default openapi.json), FUZZ_AS for some of the identities (default
+# "unauthenticated admin client"); further arguments go to every `schemathesis run`
 # (`scripts/fuzz.sh --include-path-regex '^/brands' --phases stateful`). Reports (JUnit, and
 # the NDJSON event stream with every request) go to .dev/fuzz/. Exits non-zero on any failure of any
 # of the three runs; the emulator and the server are stopped whatever happens.
@@ -52,6 +53,9 @@ client_email=fuzz-client@belta.local
 password=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')
 ADMIN_PASSWORD=$password $ops create-admin --email "$admin_email" --name "Fuzz Admin"
 ACCOUNT_PASSWORD=$password $ops create-account --role client --email "$client_email" --name "Fuzz Client"
+# Something to read: the lists' links lead the stateful phase to real records, and the responses
+# checked against their schemas are not only empty pages.
+$ops load-demo
 
 $ops serve --port 0 --url-file "$out/url" > "$out/server.log" 2>&1 &
 server=$!
@@ -120,9 +124,14 @@ run() {
     status=1
   fi
 }
-run unauthenticated
-run admin -H "Authorization: Bearer $admin_token" "${signed_in[@]}"
-run client -H "Authorization: Bearer $client_token" "${signed_in[@]}"
+for identity in ${FUZZ_AS:-unauthenticated admin client}; do
+  case $identity in
+    unauthenticated) run unauthenticated ;;
+    admin) run admin -H "Authorization: Bearer $admin_token" "${signed_in[@]}" ;;
+    client) run client -H "Authorization: Bearer $client_token" "${signed_in[@]}" ;;
+    *) echo "fuzz: FUZZ_AS names unauthenticated, admin or client, not $identity" >&2; exit 2 ;;
+  esac
+done
 
 if [ $status -ne 0 ]; then
   echo "fuzz: FAILED (reports in $out/)" >&2

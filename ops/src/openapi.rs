@@ -134,10 +134,46 @@ const RESOURCES: &[(&str, &[&str])] = &[
     ("/offers", &["/offers/{id}"]),
 ];
 
+/// Lists (`{data: [...], metadata}`) and the path where one of their items is read.
+const LISTS: &[(&str, &str)] = &[
+    ("/brands", "/brands/{id}"),
+    ("/brands/staff", "/brands/staff/{id}"),
+    ("/categories", "/categories/{id}"),
+    ("/categories/staff", "/categories/staff/{id}"),
+    ("/subcategories", "/subcategories/{id}"),
+    ("/subcategories/staff", "/subcategories/staff/{id}"),
+    ("/labels", "/labels/{id}"),
+    ("/labels/staff", "/labels/staff/{id}"),
+    ("/tags", "/tags/{id}"),
+    ("/tags/staff", "/tags/staff/{id}"),
+    ("/products", "/products/{id}"),
+    ("/products/staff", "/products/staff/{id}"),
+    ("/offers", "/offers/{id}"),
+    ("/orders", "/orders/{id}"),
+    ("/orders/staff", "/orders/staff/{id}"),
+    ("/users/staff", "/users/staff/{id}"),
+];
+
 /// OpenAPI links, so a stateful fuzzer runs sequences and not only single calls: the 201 of each
 /// create in [`RESOURCES`] links to every operation on the new record's `{id}` paths (its `_id`),
-/// and the 200 of each PATCH there links on to reading and deleting the same record.
+/// the 200 of each PATCH there links on to reading and deleting the same record, and each list in
+/// [`LISTS`] links to reading its first item.
 fn stateful_links(doc: &mut utoipa::openapi::OpenApi) {
+    for (list, item) in LISTS {
+        let Some(RefOr::T(listed)) = doc
+            .paths
+            .paths
+            .get_mut(*list)
+            .and_then(|path_item| path_item.get.as_mut())
+            .and_then(|get| get.responses.responses.get_mut("200"))
+        else {
+            panic!("GET {list} documents its 200 inline")
+        };
+        listed.links.insert(
+            link_name(item, "get"),
+            RefOr::T(link(item, "get", "$response.body#/data/0/_id")),
+        );
+    }
     let exists = |doc: &utoipa::openapi::OpenApi, path: &str, method: &str| {
         doc.paths.paths.get(path).is_some_and(|item| match method {
             "get" => item.get.is_some(),
