@@ -133,6 +133,8 @@ for identity in ${FUZZ_AS:-unauthenticated admin client}; do
   esac
 done
 
+echo "== fuzz: totals"
+.venv/bin/python tools/fuzz_totals.py "$out"/*.ndjson
 if [ $status -ne 0 ]; then
   echo "fuzz: FAILED (reports in $out/)" >&2
 fi
