@@ -6,7 +6,8 @@
 # phase (default 30), FUZZ_WORKERS (default 2), FUZZ_SEED for a reproducible run, FUZZ_OPENAPI to try
 # another description (default openapi.json), FUZZ_AS for some of the identities (default
 # "unauthenticated admin client"); further arguments go to every `schemathesis run`
-# (`scripts/fuzz.sh --include-path-regex '^/brands' --phases stateful`). Reports (JUnit, and
+# (`scripts/fuzz.sh --include-path-regex '^/brands' --phases stateful`; a run narrowed to operations
+# without links needs `--phases coverage,fuzzing`, or the stateful phase reports an error). Reports (JUnit, and
 # the NDJSON event stream with every request) go to .dev/fuzz/. Exits non-zero on any failure of any
 # of the three runs; the emulator and the server are stopped whatever happens.
 set -euo pipefail
