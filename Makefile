@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make dev` runs the API locally, `make test` runs every test.
-.PHONY: dev test tools emulator bootstrap stop lint openapi build bench
+.PHONY: dev test fuzz tools emulator bootstrap stop lint openapi build bench
 
 WATCH_PORT ?= 9000
 # devpay, the local payment provider; local.env's PAYMENT_API_URL names the same port.
@@ -28,7 +28,13 @@ dev: bootstrap
 test:
 	scripts/test.sh
 
-## Install the pinned tools (moto server, cfn-lint, cargo-lambda) into .venv.
+## Fuzz the whole API (`ops serve`, private emulator) with Schemathesis against openapi.json: every
+## check, unauthenticated, as an admin and as a client; FUZZ_SECONDS per identity (default 60),
+## FUZZ_MAX_EXAMPLES per operation. What is excluded, and why, is listed in scripts/fuzz.sh.
+fuzz:
+	scripts/fuzz.sh
+
+## Install the pinned tools (moto server, cfn-lint, schemathesis, cargo-lambda) into .venv.
 tools:
 	scripts/tools.sh
 

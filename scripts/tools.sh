@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the local stack's pinned tools (moto server, cfn-lint, cargo-lambda) into .venv.
+# Installs the local stack's pinned tools (moto server, cfn-lint, schemathesis, cargo-lambda) into .venv.
 # Skips the work when the requirement files have not changed since the last install.
 # With --build, also installs the zig linker needed for arm64 release builds.
 set -euo pipefail
@@ -14,7 +14,7 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "tools: installing moto server, cfn-lint and cargo-lambda into .venv"
+  echo "tools: installing moto server, cfn-lint, openapi-spec-validator, schemathesis and cargo-lambda into .venv"
   .venv/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.lock
   .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -r tools/requirements-nodeps.txt
   echo "$want" > "$stamp"

@@ -12,6 +12,7 @@
 //! - [`bench_catalog`]: the catalogue read model with thousands of products: requests, CPU, memory, reloads.
 //! - [`bench_orders`]: cart read, add and order placement: DynamoDB requests and CPU per call.
 //! - [`bench_upload`]: wall time and peak memory of a 5 MB upload in the real `upload` binary.
+//! - [`serve`]: the whole API in one local process (`ops serve`), as the API tests serve it.
 //! - [`bench`]: a stand-in for the Lambda runtime API that measures how long a function takes to start.
 
 pub mod accounts;
@@ -27,4 +28,5 @@ pub mod import;
 pub mod keys;
 pub mod openapi;
 pub mod png;
+pub mod serve;
 pub mod users;

@@ -46,6 +46,28 @@ enum Command {
         #[arg(long, default_value = "Admin")]
         name: String,
     },
+    /// Create a confirmed account of any role (TABLE_NAME; the password from ACCOUNT_PASSWORD, never
+    /// from the command line). Does nothing when the email already has an account.
+    CreateAccount {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// client, employee or admin.
+        #[arg(long, value_parser = ops::users::parse_role)]
+        role: Role,
+    },
+    /// Serve the whole API in this process on 127.0.0.1:PORT, as the API tests do: every function's
+    /// router, devpoll for the queues and devpay for payments, against the table and resources of
+    /// `ops bootstrap` (local.env's variables). Stops on SIGINT or SIGTERM.
+    Serve {
+        /// 0 picks a free port.
+        #[arg(long, default_value_t = 9000)]
+        port: u16,
+        /// Also write the base URL to this file once the API answers.
+        #[arg(long)]
+        url_file: Option<PathBuf>,
+    },
     /// Manage accounts as the admin routes do (TABLE_NAME). Every change ends the account's sessions;
     /// none leaves the deployment without an enabled admin.
     Users {
@@ -262,6 +284,32 @@ async fn main() -> anyhow::Result<()> {
                 "admin {email}: {}",
                 if created { "created" } else { "exists" }
             );
+        }
+        Command::CreateAccount { email, name, role } => {
+            let mut env = EnvReader::from_env();
+            let table = shared::config::TableConfig::read(&mut env);
+            let password = env.required("ACCOUNT_PASSWORD");
+            env.finish()?;
+            let users =
+                identity::UserStore::new(aws::dynamodb(&aws::sdk_config().await), table.table_name);
+            let created = ops::accounts::create_account(
+                &users,
+                &email,
+                &name,
+                role,
+                password,
+                "ACCOUNT_PASSWORD",
+            )
+            .await?;
+            println!(
+                "{} {email}: {}",
+                role.as_str(),
+                if created { "created" } else { "exists" }
+            );
+        }
+        Command::Serve { port, url_file } => {
+            shared::telemetry::init();
+            ops::serve::run(ops::serve::ServeOptions { port, url_file }).await?;
         }
         Command::Users { action } => {
             let mut env = EnvReader::from_env();

@@ -27,12 +27,13 @@ pub fn document() -> utoipa::openapi::OpenApi {
         doc.merge(part);
     }
     platform_answers(&mut doc);
+    stateful_links(&mut doc);
     doc
 }
 
 /// What holds for every operation because of the platform, whichever function serves it: path ids are
-/// `Id`s, each 4xx is `{error, code, fields?}`, and any request may get a 503 with `Retry-After`
-/// while DynamoDB throttles (`shared::db`).
+/// `Id`s, each 4xx is `{error, code, fields?}`, any request may get a 503 with `Retry-After`
+/// while DynamoDB throttles (`shared::db`), and any body a 413 or a 415 (`shared::extract`).
 fn platform_answers(doc: &mut utoipa::openapi::OpenApi) {
     let (name, schema) = shared::api::error_schema();
     doc.components
@@ -91,8 +92,166 @@ fn platform_answers(doc: &mut utoipa::openapi::OpenApi) {
                 .responses
                 .responses
                 .insert("503".into(), RefOr::T(busy.clone()));
+            // Every body goes through the platform's extractors, which refuse one over
+            // `MAX_BODY_BYTES` and one of a type the route does not read, whatever the route.
+            if operation.request_body.is_some() {
+                for (status, description) in [
+                    (
+                        "413",
+                        "The body is larger than the API accepts (`MAX_BODY_BYTES`)",
+                    ),
+                    ("415", "The body is not of the type this operation reads"),
+                ] {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.into())
+                        .or_insert_with(|| RefOr::T(shared::api::error_response(description)));
+                }
+            }
         }
     }
+}
+
+/// What a POST creates, and where the created record is then read, changed and deleted (`{id}`
+/// paths, staff and public).
+const RESOURCES: &[(&str, &[&str])] = &[
+    ("/brands/staff", &["/brands/staff/{id}", "/brands/{id}"]),
+    (
+        "/categories/staff",
+        &["/categories/staff/{id}", "/categories/{id}"],
+    ),
+    (
+        "/subcategories/staff",
+        &["/subcategories/staff/{id}", "/subcategories/{id}"],
+    ),
+    ("/labels/staff", &["/labels/staff/{id}", "/labels/{id}"]),
+    ("/tags/staff", &["/tags/staff/{id}", "/tags/{id}"]),
+    (
+        "/products/staff",
+        &["/products/staff/{id}", "/products/{id}"],
+    ),
+    ("/offers", &["/offers/{id}"]),
+];
+
+/// Lists (`{data: [...], metadata}`) and the path where one of their items is read.
+const LISTS: &[(&str, &str)] = &[
+    ("/brands", "/brands/{id}"),
+    ("/brands/staff", "/brands/staff/{id}"),
+    ("/categories", "/categories/{id}"),
+    ("/categories/staff", "/categories/staff/{id}"),
+    ("/subcategories", "/subcategories/{id}"),
+    ("/subcategories/staff", "/subcategories/staff/{id}"),
+    ("/labels", "/labels/{id}"),
+    ("/labels/staff", "/labels/staff/{id}"),
+    ("/tags", "/tags/{id}"),
+    ("/tags/staff", "/tags/staff/{id}"),
+    ("/products", "/products/{id}"),
+    ("/products/staff", "/products/staff/{id}"),
+    ("/offers", "/offers/{id}"),
+    ("/orders", "/orders/{id}"),
+    ("/orders/staff", "/orders/staff/{id}"),
+    ("/users/staff", "/users/staff/{id}"),
+];
+
+/// OpenAPI links, so a stateful fuzzer runs sequences and not only single calls: the 201 of each
+/// create in [`RESOURCES`] links to every operation on the new record's `{id}` paths (its `_id`),
+/// the 200 of each PATCH there links on to reading and deleting the same record, and each list in
+/// [`LISTS`] links to reading its first item.
+fn stateful_links(doc: &mut utoipa::openapi::OpenApi) {
+    for (list, item) in LISTS {
+        let Some(RefOr::T(listed)) = doc
+            .paths
+            .paths
+            .get_mut(*list)
+            .and_then(|path_item| path_item.get.as_mut())
+            .and_then(|get| get.responses.responses.get_mut("200"))
+        else {
+            panic!("GET {list} documents its 200 inline")
+        };
+        listed.links.insert(
+            link_name(item, "get"),
+            RefOr::T(link(item, "get", "$response.body#/data/0/_id")),
+        );
+    }
+    let exists = |doc: &utoipa::openapi::OpenApi, path: &str, method: &str| {
+        doc.paths.paths.get(path).is_some_and(|item| match method {
+            "get" => item.get.is_some(),
+            "patch" => item.patch.is_some(),
+            "delete" => item.delete.is_some(),
+            _ => false,
+        })
+    };
+    for (create, items) in RESOURCES {
+        let targets: Vec<(&str, &str)> = items
+            .iter()
+            .flat_map(|path| ["get", "patch", "delete"].map(|method| (*path, method)))
+            .filter(|(path, method)| exists(doc, path, method))
+            .collect();
+        let Some(RefOr::T(created)) = doc
+            .paths
+            .paths
+            .get_mut(*create)
+            .and_then(|item| item.post.as_mut())
+            .and_then(|post| post.responses.responses.get_mut("201"))
+        else {
+            panic!("POST {create} documents its 201 inline")
+        };
+        for (path, method) in targets {
+            created.links.insert(
+                link_name(path, method),
+                RefOr::T(link(path, method, "$response.body#/_id")),
+            );
+        }
+        for item in *items {
+            let follow_ups: Vec<&str> = ["get", "delete"]
+                .into_iter()
+                .filter(|method| exists(doc, item, method))
+                .collect();
+            let Some(RefOr::T(changed)) = doc
+                .paths
+                .paths
+                .get_mut(*item)
+                .and_then(|path_item| path_item.patch.as_mut())
+                .and_then(|patch| patch.responses.responses.get_mut("200"))
+            else {
+                continue;
+            };
+            for method in follow_ups {
+                changed.links.insert(
+                    link_name(item, method),
+                    RefOr::T(link(item, method, "$request.path.id")),
+                );
+            }
+        }
+    }
+}
+
+/// A link to `method path` whose `id` is `id` (a runtime expression).
+fn link(path: &str, method: &str, id: &str) -> utoipa::openapi::link::Link {
+    // A JSON Pointer (`/` escaped as `~1`) in a URI fragment (braces percent-encoded).
+    let pointer = path
+        .replace('~', "~0")
+        .replace('/', "~1")
+        .replace('{', "%7B")
+        .replace('}', "%7D");
+    utoipa::openapi::link::LinkBuilder::new()
+        .operation_ref(format!("#/paths/{pointer}/{method}"))
+        .parameter("id", id)
+        .build()
+}
+
+/// `getBrandsStaffId` for `GET /brands/staff/{id}`.
+fn link_name(path: &str, method: &str) -> String {
+    let mut name = method.to_owned();
+    for word in path.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            name.push(first.to_ascii_uppercase());
+            name.extend(chars);
+        }
+    }
+    name
 }
 
 /// Each function's own description, by binary name. Add a function here when its crate is added.
@@ -251,5 +410,85 @@ mod tests {
             brand["properties"].get("cover").is_some()
                 && brand["properties"].get("color").is_none()
         );
+    }
+
+    /// Every link names an operation of the document and only path parameters it has, and every
+    /// create links to reading, changing and deleting what it created.
+    #[test]
+    fn links_point_at_operations_that_exist() {
+        let doc: Value = serde_json::from_str(&super::render()).unwrap();
+        let mut links = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    let Some(found) = response.get("links").and_then(Value::as_object) else {
+                        continue;
+                    };
+                    for (name, link) in found {
+                        let reference = link["operationRef"].as_str().unwrap();
+                        let (target_path, target_method) = reference
+                            .strip_prefix("#/paths/")
+                            .and_then(|rest| rest.rsplit_once('/'))
+                            .unwrap();
+                        let target_path = target_path
+                            .replace("%7B", "{")
+                            .replace("%7D", "}")
+                            .replace("~1", "/")
+                            .replace("~0", "~");
+                        let target = &doc["paths"][&target_path][target_method];
+                        assert!(
+                            target.is_object(),
+                            "{method} {path} {status} links ({name}) to a missing {reference}"
+                        );
+                        for parameter in link["parameters"].as_object().unwrap().keys() {
+                            assert!(
+                                target["parameters"].as_array().unwrap().iter().any(|p| {
+                                    p["in"] == "path" && p["name"] == parameter.as_str()
+                                }),
+                                "{reference} has no path parameter {parameter}"
+                            );
+                        }
+                        links += 1;
+                    }
+                }
+            }
+        }
+        for (create, items) in super::RESOURCES {
+            let created = &doc["paths"][create]["post"]["responses"]["201"]["links"];
+            let expected: usize = items
+                .iter()
+                .map(|item| {
+                    ["get", "patch", "delete"]
+                        .iter()
+                        .filter(|method| doc["paths"][item][**method].is_object())
+                        .count()
+                })
+                .sum();
+            assert_eq!(
+                created.as_object().map_or(0, |l| l.len()),
+                expected,
+                "{create}"
+            );
+        }
+        assert!(links > 40, "only {links} links");
+    }
+
+    /// The platform's refusals of a body (too large, wrong type) are documented wherever there is
+    /// a body.
+    #[test]
+    fn every_body_may_be_refused_as_too_large_or_of_the_wrong_type() {
+        let doc: Value = serde_json::from_str(&super::render()).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                if operation.get("requestBody").is_some() {
+                    for status in ["413", "415"] {
+                        assert!(
+                            operation["responses"][status]["content"].is_object(),
+                            "{method} {path} does not document {status}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! The black-box test harness.
 //!
 //! [`spawn_app`] serves every function's real router on `127.0.0.1:0`, routed exactly as the watch router
-//! in Cargo.toml (and so API Gateway) routes, against the local AWS emulator with a fresh table per test,
+//! in Cargo.toml (and so API Gateway) routes (`ops::serve`, which `ops serve` runs too), against the
+//! local AWS emulator with a fresh table per test,
 //! so tests run in parallel without seeing each other's data. Tests talk to it over HTTP with the
 //! returned [`TestApp`]. Logs stay silent unless `TEST_LOG` is set.
 //!
@@ -9,7 +10,6 @@
 //! A test that cannot reach it fails with instructions; it never skips.
 
 use std::{
-    collections::BTreeMap,
     sync::{Once, OnceLock},
     time::Duration,
 };
@@ -25,10 +25,7 @@ use serde_json::Value;
 use shared::{Id, config::EnvReader, db::schema};
 
 pub mod iam;
-pub mod routes;
 
-/// The workspace's Cargo.toml, which holds the watch router.
-pub const CARGO_TOML: &str = include_str!("../../Cargo.toml");
 /// The SAM template.
 pub const TEMPLATE_YAML: &str = include_str!("../../template.yaml");
 
@@ -152,77 +149,24 @@ impl Deployment {
     }
 }
 
-/// Every deployed function's router, by binary name, configured as its deployment would be.
-/// Add a function here when its crate is added.
+/// Every deployed function's router, by binary name, configured as its deployment would be (the
+/// one registry `ops serve` uses too).
 pub fn function_router(function: &str, deployment: &Deployment) -> Router {
-    match function {
-        "welcome" => {
-            welcome::router(welcome::Config::read(deployment.env()).expect("welcome config"))
-        }
-        "upload" => {
-            let config = upload::Config::read(deployment.env()).expect("upload config");
-            upload::router(upload::AppState::new(
-                config,
-                &deployment.sdk_config_for(function),
-            ))
-        }
-        "auth" => {
-            let config = auth::Config::read(deployment.env()).expect("auth config");
-            auth::router(auth::AppState::new(
-                config,
-                &deployment.signing_key,
-                &deployment.sdk_config_for(function),
-            ))
-        }
-        "products" => catalog_router(function, deployment, products::router),
-        "brands" => catalog_router(function, deployment, brands::router),
-        "categories" => catalog_router(function, deployment, categories::router),
-        "subcategories" => catalog_router(function, deployment, subcategories::router),
-        "labels" => catalog_router(function, deployment, labels::router),
-        "tags" => catalog_router(function, deployment, tags::router),
-        "offers" => catalog_router(function, deployment, offers::router),
-        "carts" => {
-            let config = orders::OrdersConfig::read(deployment.env()).expect("carts config");
-            carts::router(orders::OrdersState::new(
-                config,
-                &deployment.sdk_config_for(function),
-            ))
-        }
-        "checkout" => {
-            let config =
-                orders::OrdersConfig::read_checkout(deployment.env()).expect("checkout config");
-            checkout::router(orders::OrdersState::new(
-                config,
-                &deployment.sdk_config_for(function),
-            ))
-        }
-        "orders" => {
-            let config =
-                orders::OrdersConfig::read_orders(deployment.env()).expect("orders config");
-            orders_function::router(orders::OrdersState::new(
-                config,
-                &deployment.sdk_config_for(function),
-            ))
-        }
-        "users" => {
-            let config = users::Config::read(deployment.env()).expect("users config");
-            users::router(users::UsersState::new(config, &deployment.sdk_config))
-        }
-        other => panic!("no router registered in tests/src/lib.rs for function {other:?}"),
-    }
-}
-
-/// The catalogue functions share their configuration and state type.
-fn catalog_router(
-    function: &str,
-    deployment: &Deployment,
-    router: fn(catalog::CatalogState) -> Router,
-) -> Router {
-    let config = catalog::CatalogConfig::read(deployment.env()).expect("catalogue config");
-    router(catalog::CatalogState::new(
-        config,
-        &deployment.sdk_config_for(function),
-    ))
+    let env = || deployment.env();
+    // The users function reaches the emulator directly, as it always has in the tests.
+    let sdk_of = |function: &str| match function {
+        "users" => deployment.sdk_config.clone(),
+        other => deployment.sdk_config_for(other),
+    };
+    ops::serve::function_router(
+        function,
+        &ops::serve::Deployed {
+            env: &env,
+            sdk_of: &sdk_of,
+            signing_key: &deployment.signing_key,
+        },
+    )
+    .unwrap_or_else(|e| panic!("the {function} function starts: {e:#}"))
 }
 
 /// A running API and handles on the emulator behind it.
@@ -413,18 +357,12 @@ pub async fn serve(deployment: &Deployment) -> String {
 }
 
 fn serve_on(listener: tokio::net::TcpListener, deployment: &Deployment) {
-    // A fallback service sees the request as it came: no routing (and no path parameters) of its own.
-    let api = Router::new().fallback_service(routes::gateway(|function| {
-        function_router(function, deployment)
-    }));
+    let gateway = ops::serve::gateway(|function| Ok(function_router(function, deployment)))
+        .expect("the watch routes do not conflict");
     tokio::spawn(async move {
-        // With the peer's address, which the API Gateway stand-in passes on as `sourceIp`.
-        axum::serve(
-            listener,
-            api.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .expect("test server failed")
+        ops::serve::serve(listener, gateway, std::future::pending())
+            .await
+            .expect("test server failed")
     });
 }
 
@@ -629,38 +567,7 @@ fn init_test_logging() {
     });
 }
 
-/// The watch router of Cargo.toml: path pattern -> methods -> function (`ANY` for every method).
-pub fn watch_routes() -> BTreeMap<String, BTreeMap<String, String>> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Target {
-        Function(String),
-        PerMethod(Vec<MethodTarget>),
-    }
-    #[derive(Deserialize)]
-    struct MethodTarget {
-        method: String,
-        function: String,
-    }
-    let manifest: toml::Value = toml::from_str(CARGO_TOML).expect("Cargo.toml parses");
-    let router = manifest["workspace"]["metadata"]["lambda"]["watch"]["router"].clone();
-    let router: BTreeMap<String, Target> = router
-        .try_into()
-        .expect("watch router has the documented shape");
-    router
-        .into_iter()
-        .map(|(path, target)| {
-            let methods = match target {
-                Target::Function(function) => BTreeMap::from([("ANY".to_owned(), function)]),
-                Target::PerMethod(targets) => targets
-                    .into_iter()
-                    .map(|t| (t.method.to_uppercase(), t.function))
-                    .collect(),
-            };
-            (path, methods)
-        })
-        .collect()
-}
+pub use ops::serve::watch_routes;
 
 /// Typed helpers for the auth routes, used by every test that needs a signed-in user.
 impl TestApp {

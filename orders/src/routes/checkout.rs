@@ -172,10 +172,12 @@ async fn webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
+    // No signature is a signature that does not verify: the same documented 400, not a 401 (there
+    // is no bearer token to ask for).
     let signature = headers
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::Unauthorized(Msg::Unauthorized))?;
+        .ok_or(ApiError::BadRequest(Msg::BadWebhookSignature))?;
     let event = provider(&state)?.verify_webhook(&body, signature).await?;
     if event.kind == "checkout.session.completed"
         && let Some(session) = event.session.filter(|s| s.paid)
