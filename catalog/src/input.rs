@@ -787,7 +787,11 @@ pub mod documented {
     }
 
     fn offer_fields(product: Field) -> Vec<Field> {
-        let when = |what: &str| json!({"type": "string", "format": "date-time", "description": format!("RFC 3339; {what}")});
+        let when = |what: &str| {
+            json!({"type": "string", "format": "date-time",
+                   "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",
+                   "description": format!("RFC 3339; {what}")})
+        };
         let count = || schema::integer(1, u64::from(u32::MAX));
         let mut fields = vec![
             product,

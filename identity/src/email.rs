@@ -54,13 +54,14 @@ impl fmt::Display for Email {
 const SPECIALS: &str = "@<>\"(),;:\\[]";
 
 /// What [`Email::parse`] accepts, as JSON Schema: a `pattern` mirroring [`is_plausible`] (lengths in
-/// characters; the address is trimmed and lower-cased first, which a description says).
+/// characters; the address is trimmed and lower-cased first, which a description says). No `format`: the
+/// server accepts any letters on both sides of the `@` and any label, which neither `email` nor
+/// `idn-email` (RFC 5322 / IDNA) allows; the one-time code proves the address.
 pub fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
     let refused = r#"\s\u0000-\u001F\u007F-\u009F@<>"(),;:\\\[\]"#;
     let label = format!(r"[^{refused}.\-]([^{refused}.]*[^{refused}.\-])?");
     shared::api::schema::to_schema(serde_json::json!({
         "type": "string",
-        "format": "email",
         "maxLength": 254,
         "pattern": format!(r"^[^{refused}]{{1,64}}@{label}(\.{label})+$"),
         "description": "A bare address (no display name), trimmed and lower-cased.",

@@ -4,8 +4,10 @@
 use utoipa::{
     OpenApi,
     openapi::{
-        Components, InfoBuilder, OpenApiBuilder, RefOr, header::HeaderBuilder, path::ParameterIn,
-        schema::Type,
+        Components, InfoBuilder, OpenApiBuilder, RefOr,
+        header::HeaderBuilder,
+        path::ParameterIn,
+        schema::{AnyOf, Schema, Type},
     },
 };
 
@@ -27,6 +29,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         doc.merge(part);
     }
     platform_answers(&mut doc);
+    overlapping_shapes(&mut doc);
     stateful_links(&mut doc);
     doc
 }
@@ -110,6 +113,29 @@ fn platform_answers(doc: &mut utoipa::openapi::OpenApi) {
                 }
             }
         }
+    }
+}
+
+/// Untagged shapes whose readings are the same JSON for some values: `[]` is both no ids and no
+/// records, and 0.15 or 200 is both a fraction and an amount in currency units. utoipa derives
+/// `oneOf` for an untagged enum, which refuses a value more than one branch accepts; here the
+/// ambiguity is harmless (the JSON is the same), so they are `anyOf`.
+const OVERLAPPING: &[&str] = &["OfferValue", "RelatedProducts", "RelatedEntities"];
+
+fn overlapping_shapes(doc: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for name in OVERLAPPING {
+        let Some(RefOr::T(Schema::OneOf(one_of))) = components.schemas.get_mut(*name) else {
+            panic!("{name} is no longer a oneOf: review OVERLAPPING");
+        };
+        let mut any_of = AnyOf::new();
+        any_of.items = std::mem::take(&mut one_of.items);
+        any_of.description = one_of.description.take();
+        components
+            .schemas
+            .insert((*name).into(), RefOr::T(Schema::AnyOf(any_of)));
     }
 }
 

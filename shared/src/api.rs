@@ -260,10 +260,17 @@ impl Op {
             .response("404", error())
             .parameters(Some(parameters));
         if let Some(body) = &self.body {
+            let body = body(schemas);
+            // `JsonBody` reads an empty body as `{}`: a body that requires no field may be left out.
+            let required = if requires_a_field(&serde_json::to_value(&body).unwrap_or_default()) {
+                Required::True
+            } else {
+                Required::False
+            };
             operation = operation.request_body(Some(
                 RequestBodyBuilder::new()
-                    .content("application/json", json(body(schemas)))
-                    .required(Some(Required::True))
+                    .content("application/json", json(body))
+                    .required(Some(required))
                     .build(),
             ));
         }
@@ -276,6 +283,26 @@ impl Op {
         }
         operation.build()
     }
+}
+
+/// Whether `{}` fails the body schema `schema` for a missing field (a named schema, `$ref`, counts
+/// as requiring one: the named bodies are creates).
+fn requires_a_field(schema: &serde_json::Value) -> bool {
+    let branches = |key: &str, every: bool| {
+        schema[key].as_array().is_some_and(|branches| {
+            let mut requiring = branches.iter().map(requires_a_field);
+            if every {
+                !branches.is_empty() && requiring.all(|r| r)
+            } else {
+                requiring.any(|r| r)
+            }
+        })
+    };
+    schema.get("$ref").is_some()
+        || schema["required"].as_array().is_some_and(|r| !r.is_empty())
+        || branches("allOf", false)
+        || branches("anyOf", true)
+        || branches("oneOf", true)
 }
 
 fn method_filter(method: &HttpMethod) -> MethodFilter {

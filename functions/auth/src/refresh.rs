@@ -168,7 +168,10 @@ pub struct DrfTokens {
         (crate::responses::DrfRefresh = "application/x-www-form-urlencoded"),
         (crate::responses::DrfRefresh = "multipart/form-data"),
         (crate::responses::DrfRefresh = "application/json"))),
-    responses((status = 200, body = DrfTokens), (status = 400), (status = 401), (status = 415)))]
+    responses((status = 200, body = DrfTokens),
+        (status = 400, body = crate::responses::DrfError),
+        (status = 401, body = crate::responses::DrfError),
+        (status = 415, body = crate::responses::DrfError)))]
 #[tracing::instrument(skip_all)]
 pub async fn drf(State(state): State<AppState>, request: Request) -> Response {
     let token = match drf_refresh_field(request).await {
@@ -258,7 +261,8 @@ fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
 /// route first is refused here; a stale token (its session moved on) ends the session.
 #[utoipa::path(get, path = "/v1/auth/refresh-token", tag = "seed refresh clients",
     params(("x-refresh-token" = String, Header, description = "The refresh token")),
-    responses((status = 200, body = crate::responses::BlazexRefreshed), (status = 401)))]
+    responses((status = 200, body = crate::responses::BlazexRefreshed),
+        (status = 401, body = crate::responses::BlazexProblem, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all)]
 pub async fn blazex(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = headers
@@ -316,7 +320,8 @@ fn hesabe_error(status: StatusCode, message: &str) -> Response {
 /// Hesabe's refresh: `{status: true, message: "Success", response: {token: {...}}}`.
 #[utoipa::path(post, path = "/api/v1/token-refresh", tag = "seed refresh clients", request_body = HesabeRefresh,
     responses((status = 200, body = crate::responses::HesabeRefreshed),
-        (status = 400), (status = 401)))]
+        (status = 400, body = crate::responses::HesabeError),
+        (status = 401, body = crate::responses::HesabeError)))]
 #[tracing::instrument(skip_all)]
 pub async fn hesabe(
     State(state): State<AppState>,

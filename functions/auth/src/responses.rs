@@ -86,6 +86,48 @@ mod documented {
         pub refresh_token: String,
     }
 
+    /// drf-standardized-errors' envelope, simplejwt's error answers.
+    #[derive(ToSchema)]
+    pub struct DrfError {
+        /// `validation_error`, `client_error` or `server_error`.
+        pub r#type: String,
+        pub errors: Vec<DrfErrorItem>,
+    }
+
+    #[derive(ToSchema)]
+    pub struct DrfErrorItem {
+        pub code: String,
+        pub detail: String,
+        /// The field at fault, `null` for the request as a whole.
+        pub attr: Option<String>,
+    }
+
+    /// Hesabe's error answer: `{status: false, message, response: null}`.
+    #[derive(ToSchema)]
+    pub struct HesabeError {
+        pub status: bool,
+        pub message: String,
+        /// Always `null`.
+        #[schema(schema_with = null)]
+        pub response: (),
+    }
+
+    fn null() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        shared::api::schema::to_schema(serde_json::json!({"type": "null"}))
+    }
+
+    /// blazex's RFC 7807 problem (`application/problem+json`).
+    #[derive(ToSchema)]
+    pub struct BlazexProblem {
+        pub r#type: String,
+        pub title: String,
+        pub status: u16,
+        pub code: String,
+        pub detail: String,
+        pub instance: String,
+        pub timestamp: String,
+    }
+
     /// simplejwt's refresh body: `refresh`, sent as a form, multipart or JSON field.
     #[derive(ToSchema)]
     pub struct DrfRefresh {
@@ -95,7 +137,9 @@ mod documented {
     }
 }
 
-pub use documented::{BlazexRefreshed, DrfRefresh, HesabeRefreshed, Verified};
+pub use documented::{
+    BlazexProblem, BlazexRefreshed, DrfError, DrfRefresh, HesabeError, HesabeRefreshed, Verified,
+};
 
 pub fn success() -> Json<Success> {
     Json(Success { success: true })

@@ -378,9 +378,10 @@ pub struct PresignRequest {
     #[schema(schema_with = image_mime)]
     content_type: String,
     /// Exact size in bytes: the upload must be exactly this long. Larger than the function's
-    /// `PRESIGN_MAX_FILE_BYTES` (10 MiB unless configured) is a 413.
+    /// `PRESIGN_MAX_FILE_BYTES` (10 MiB unless configured) is a 413. A signed 64-bit integer, the
+    /// type of the `Content-Length` it is signed into: a larger number is a 400.
     #[schema(minimum = 1)]
-    size: u64,
+    size: i64,
 }
 
 fn image_mime() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
@@ -428,7 +429,7 @@ impl Validate for PresignRequest {
         if !(1..=255).contains(&self.file_name.chars().count()) {
             errors.add("fileName", FieldIssue::Length { min: 1, max: 255 });
         }
-        if self.size == 0 {
+        if self.size < 1 {
             errors.add("size", FieldIssue::Invalid);
         }
         errors.finish()
@@ -468,7 +469,8 @@ pub async fn presign(
 ) -> ApiResult<Json<PresignedUpload>> {
     let kind = ImageType::from_mime(&body.content_type)
         .ok_or(ApiError::UnsupportedMediaType(Msg::NotAnImage))?;
-    if body.size > state.limits.presign_max_file_bytes {
+    // `size` is at least 1 (validated).
+    if body.size.unsigned_abs() > state.limits.presign_max_file_bytes {
         return Err(ApiError::PayloadTooLarge(Msg::FileTooLarge));
     }
     let upload = new_upload(kind);
@@ -481,7 +483,7 @@ pub async fn presign(
         .bucket(&state.bucket)
         .key(upload.quarantined())
         .content_type(kind.mime())
-        .content_length(body.size as i64)
+        .content_length(body.size)
         .cache_control(CACHE_CONTROL)
         .metadata("original-name", original_name_metadata(&body.file_name))
         .if_none_match("*")

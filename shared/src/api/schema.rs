@@ -53,9 +53,13 @@ pub fn one_of(values: &[&str]) -> Value {
     json!({"type": "string", "enum": values})
 }
 
-/// An `http(s)` URL without spaces, at most `max` characters.
+/// An `http(s)` URL without spaces, at most `max` characters. The spaces are spelled out: they are
+/// Rust's `char::is_whitespace`, which the server applies, and not a regex's `\S` (ECMA's lets
+/// U+0085 through and refuses U+FEFF).
 pub fn url(max: usize) -> Value {
-    json!({"type": "string", "pattern": r"^https?://\S+$", "maxLength": max})
+    let pattern =
+        r"^https?://[^\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$";
+    json!({"type": "string", "pattern": pattern, "maxLength": max})
 }
 
 /// `schema`, or `null`, which the API reads as a field not sent.

@@ -288,11 +288,29 @@ fn every_path_parameter_and_list_page_is_described_exactly() {
                 answers.contains_key("503"),
                 "{method} {path}: throttling is undocumented"
             );
+            // The seed refresh routes refuse a token in their seeds' own shapes (refresh.rs).
+            let seed_refusal = match path.as_str() {
+                "/api/refresh-token/" => {
+                    Some((&["400", "401", "415"][..], "application/json", "DrfError"))
+                }
+                "/api/v1/token-refresh" => {
+                    Some((&["400", "401"][..], "application/json", "HesabeError"))
+                }
+                "/v1/auth/refresh-token" => {
+                    Some((&["401"][..], "application/problem+json", "BlazexProblem"))
+                }
+                _ => None,
+            };
             for (status, answer) in answers {
                 if status.starts_with('4') || status.starts_with('5') {
+                    let (media, schema) = seed_refusal
+                        .filter(|(statuses, ..)| statuses.contains(&status.as_str()))
+                        .map_or(("application/json", "ErrorBody"), |(_, media, schema)| {
+                            (media, schema)
+                        });
                     assert_eq!(
-                        answer["content"]["application/json"]["schema"]["$ref"],
-                        "#/components/schemas/ErrorBody",
+                        answer["content"][media]["schema"]["$ref"],
+                        format!("#/components/schemas/{schema}"),
                         "{method} {path} {status}"
                     );
                 }

@@ -672,6 +672,12 @@ async fn presign_refuses_non_images_oversized_files_and_bad_bodies() {
             "negative size",
         ),
         (
+            // Past i64, the type of the Content-Length it is signed into: malformed, not too large.
+            json!({"fileName": "a.png", "contentType": "image/png", "size": 9_223_372_036_854_775_808u64}),
+            StatusCode::BAD_REQUEST,
+            "size past a 64-bit signed integer",
+        ),
+        (
             json!({"fileName": "", "contentType": "image/png", "size": 5}),
             StatusCode::BAD_REQUEST,
             "no name",

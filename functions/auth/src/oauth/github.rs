@@ -33,10 +33,13 @@ const URL_REFRESH_TTL_SECS: i64 = 120;
 #[into_params(parameter_in = Query)]
 pub struct StartQuery {
     /// Where a GitHub user without an account goes, with `profile`.
+    #[param(required = true, pattern = r"\S")]
     new_account_url: Option<String>,
     /// Where a GitHub user with an account goes, with `token`.
+    #[param(required = true, pattern = r"\S")]
     login_url: Option<String>,
     /// Where any failure goes.
+    #[param(required = true, pattern = r"\S")]
     failure_url: Option<String>,
 }
 
@@ -228,7 +231,9 @@ async fn complete(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterGithubBody {
-    /// The one-time proof from the callback's `profile.providerId` (not GitHub's account id).
+    /// The one-time proof from the callback's `profile.providerId` (not GitHub's account id); not
+    /// blank.
+    #[schema(pattern = r"\S")]
     provider_id: String,
     #[schema(schema_with = crate::account::full_name_schema)]
     full_name: String,

@@ -132,7 +132,8 @@ async fn sign_in(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GoogleIdTokenBody {
-    /// A Google ID token issued to our `GOOGLE_CLIENT_ID`.
+    /// A Google ID token issued to our `GOOGLE_CLIENT_ID`; not blank.
+    #[schema(pattern = r"\S")]
     id_token: String,
 }
 
