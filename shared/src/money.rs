@@ -21,17 +21,24 @@ impl Money {
         self.0
     }
 
-    /// Reads a JSON number: whole units, or units with at most two decimals.
+    /// Reads a number: whole units, or units with at most two decimals.
+    ///
+    /// Decided on the shortest decimal that reads back as this double (the number the client wrote,
+    /// or one equal to it), never on float arithmetic: a fixed tolerance refused large genuine amounts
+    /// (float noise at 10^10 exceeds it) and let tiny fractions through as 0.
     pub fn from_units(units: f64) -> Result<Self, MoneyError> {
         if !units.is_finite() || units.abs() > Money::MAX_UNITS {
             return Err(MoneyError::OutOfRange);
         }
-        let minor = (units * 100.0).round();
-        // A genuine two-decimal number is within float noise of a whole number of piasters.
-        if (units * 100.0 - minor).abs() > 1e-6 {
+        // `Display` of an f64 is that shortest decimal, never in exponent form.
+        let text = units.abs().to_string();
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        if fraction.len() > 2 {
             return Err(MoneyError::TooManyDecimals);
         }
-        Ok(Money(minor as i64))
+        let digits = |text: &str| text.parse::<i64>().map_err(|_| MoneyError::OutOfRange);
+        let minor = digits(whole)? * 100 + digits(&format!("{fraction:0<2}"))?;
+        Ok(Money(if units < 0.0 { -minor } else { minor }))
     }
 
     fn as_json_number(self) -> serde_json::Number {
@@ -150,6 +157,35 @@ mod tests {
         assert_eq!(Money::from_units(f64::NAN), Err(MoneyError::OutOfRange));
         assert_eq!(Money::from_units(1e13), Err(MoneyError::OutOfRange));
         assert!(serde_json::from_str::<Money>("1.234").is_err());
+        assert_eq!(
+            Money::from_units(0.1 + 0.2),
+            Err(MoneyError::TooManyDecimals),
+            "0.30000000000000004"
+        );
+        assert_eq!(
+            Money::from_units(-1.75e-273),
+            Err(MoneyError::TooManyDecimals),
+            "not 0"
+        );
+    }
+
+    #[test]
+    fn large_amounts_with_two_decimals_are_exact() {
+        // As an f64 times 100 these are off a whole piaster count by more than 1e-6.
+        for (units, minor) in [
+            (8_845_030_887.71, 884_503_088_771),
+            (-8_845_030_887.71, -884_503_088_771),
+            (999_999_999_999.99, 99_999_999_999_999),
+            (19.99, 1999),
+            (-0.05, -5),
+            (-0.0, 0),
+        ] {
+            assert_eq!(
+                Money::from_units(units),
+                Ok(Money::from_minor(minor)),
+                "{units}"
+            );
+        }
     }
 
     #[test]
