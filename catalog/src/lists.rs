@@ -235,7 +235,6 @@ impl ProductListQuery {
             );
         let mut matches: Vec<(&ProductEntry, Money)> = catalog
             .products()
-            .iter()
             .filter(|entry| {
                 let p = &entry.product;
                 let flags = (p.disabled, p.employee_read_only);
@@ -304,7 +303,6 @@ impl OfferListQuery {
         let search = self.search.as_deref().and_then(Query::new);
         let matches: Vec<&Offer> = catalog
             .offers()
-            .iter()
             .filter(|o| {
                 let flags = (o.disabled, o.employee_read_only);
                 flags_match(false, flags, (self.disabled, self.employee_read_only))

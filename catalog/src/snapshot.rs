@@ -1,11 +1,14 @@
 //! The catalogue read model (ARCHITECTURE.md §6): every catalogue function keeps an in-memory snapshot
-//! of the catalogue and reloads it only when the `CATALOG/VERSION` item has moved, so in the steady
-//! state a public list or read costs one small GetItem whatever the catalogue's size.
+//! of the catalogue and brings it up to date only when the `CATALOG/VERSION` item has moved, so in
+//! the steady state a public list or read costs nothing but the version check, and that at most once
+//! per freshness interval.
 //!
-//! Writers put [`crate::store::bump_version`] into the same `TransactWriteItems` as their change. Readers call
-//! [`SnapshotCache::get`]: it reads the version first and loads second, and tags what it loaded with the
-//! version it read *before* loading. A write that lands in between makes the snapshot newer than its
-//! tag, never older, and the next request reloads it: a snapshot is never stale under a current tag.
+//! Writers send their change with [`crate::store::commit`], which moves the version on and logs what
+//! changed. Readers call [`SnapshotCache::get`]: it reads the version first and refreshes second
+//! (applying the changes since the version it holds, or loading everything), and tags the result with
+//! the version it read *before* refreshing. A write that lands in between makes the snapshot newer
+//! than its tag, never older, and the next request refreshes again (applying a record as it is now
+//! twice changes nothing): a snapshot is never stale under a current tag.
 //!
 //! How fresh a read is (README, "The catalogue"): staff reads and every write check the version on
 //! each request, so staff see every completed write at once. Public reads check it at most once per
@@ -23,6 +26,18 @@ use shared::db::StoreError;
 use tokio::sync::Mutex;
 
 use crate::store::current_version;
+
+/// How a snapshot comes up to date: loaded whole, or the changes since the version it holds.
+pub enum Refresh<T: Incremental> {
+    Whole(T),
+    Changes(T::Changes),
+}
+
+/// A snapshot that can take changes in place.
+pub trait Incremental: Clone {
+    type Changes;
+    fn apply(&mut self, changes: Self::Changes);
+}
 
 /// A snapshot, the version it was loaded at, and when that version was last confirmed current (`None`
 /// after a write by this process: the next read checks). Kept for the life of the (warm) process.
@@ -44,15 +59,21 @@ impl<T> Default for SnapshotCache<T> {
     }
 }
 
-impl<T> SnapshotCache<T> {
-    /// The snapshot for the current version: one GetItem when it is cached, plus `load` when the
-    /// version moved (or on the first call). Concurrent callers in one process wait for a single reload.
-    pub async fn get<F, Fut>(&self, db: &Client, table: &str, load: F) -> Result<Arc<T>, StoreError>
+impl<T: Incremental> SnapshotCache<T> {
+    /// The snapshot for the current version: one GetItem when it is cached, plus `refresh` when the
+    /// version moved (or on the first call). `refresh` gets the version held (if any) and the version
+    /// to reach. Concurrent callers in one process wait for a single refresh.
+    pub async fn get<F, Fut>(
+        &self,
+        db: &Client,
+        table: &str,
+        refresh: F,
+    ) -> Result<Arc<T>, StoreError>
     where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, StoreError>>,
+        F: FnOnce(Option<u64>, u64) -> Fut,
+        Fut: Future<Output = Result<Refresh<T>, StoreError>>,
     {
-        Ok(self.current(db, table, load).await?.1)
+        Ok(self.current(db, table, refresh).await?.1)
     }
 
     /// [`SnapshotCache::get`], with the version the snapshot is of.
@@ -60,11 +81,11 @@ impl<T> SnapshotCache<T> {
         &self,
         db: &Client,
         table: &str,
-        load: F,
+        refresh: F,
     ) -> Result<(u64, Arc<T>), StoreError>
     where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, StoreError>>,
+        F: FnOnce(Option<u64>, u64) -> Fut,
+        Fut: Future<Output = Result<Refresh<T>, StoreError>>,
     {
         let checked_at = Instant::now();
         let version = current_version(db, table).await?;
@@ -75,7 +96,20 @@ impl<T> SnapshotCache<T> {
             cached.confirmed = Some(checked_at);
             return Ok((version, cached.snapshot.clone()));
         }
-        let snapshot = Arc::new(load().await?);
+        // Read first (this can fail, and then the held snapshot stays), change second.
+        let snapshot = match refresh(current.as_ref().map(|c| c.version), version).await? {
+            Refresh::Whole(whole) => Arc::new(whole),
+            Refresh::Changes(changes) => {
+                let held = current
+                    .take()
+                    .expect("changes are only read for a held snapshot");
+                // In place when no request holds the old one (in Lambda, one request at a time: the
+                // usual case); otherwise on a copy, which the requests holding the old one never see.
+                let mut snapshot = held.snapshot;
+                Arc::make_mut(&mut snapshot).apply(changes);
+                snapshot
+            }
+        };
         *current = Some(Cached {
             version,
             snapshot: snapshot.clone(),
@@ -91,18 +125,23 @@ impl<T> SnapshotCache<T> {
         fresh_for: Duration,
         db: &Client,
         table: &str,
-        load: F,
+        refresh: F,
     ) -> Result<(u64, Arc<T>), StoreError>
     where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, StoreError>>,
+        F: FnOnce(Option<u64>, u64) -> Fut,
+        Fut: Future<Output = Result<Refresh<T>, StoreError>>,
     {
         if let Some(cached) = self.current.lock().await.as_ref()
             && cached.confirmed.is_some_and(|at| at.elapsed() < fresh_for)
         {
             return Ok((cached.version, cached.snapshot.clone()));
         }
-        self.current(db, table, load).await
+        self.current(db, table, refresh).await
+    }
+
+    /// The version of the snapshot held, if any.
+    pub async fn held_version(&self) -> Option<u64> {
+        self.current.lock().await.as_ref().map(|c| c.version)
     }
 
     /// After this process wrote: its next read checks the version, whatever the interval.

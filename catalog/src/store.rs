@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | catalogue record | `CATALOG#<KIND>` | `<id>` |
 //! | catalogue version | `CATALOG` | `VERSION` |
+//! | change log entry | `CATALOG#LOG` | `<version, 20 digits>` |
 //!
 //! Records of one kind share a partition, refining ARCHITECTURE.md §4 (which listed them through
 //! GSI1): a snapshot reload is then a *consistent* Query, so a reload that follows a version bump
@@ -11,7 +12,11 @@
 //! are time-ordered, so the sort key is creation order as well.
 //!
 //! Reads go through the version-gated snapshot ([`crate::snapshot`]); writes are one transaction per
-//! request ([`CatalogStore::apply`]) that also moves the version on.
+//! request ([`commit`]) that also moves the version from the one it read to the next and logs which
+//! records it changed under that next version. A reader whose snapshot is a few versions old reads
+//! those log entries and only the records they name ([`CatalogStore::refresh`]); the log is kept for
+//! [`LOG_KEPT_FOR`], and a reader it no longer reaches back for (or that finds a version without an
+//! entry, such as an import's) loads everything.
 
 use std::{
     collections::HashMap,
@@ -21,19 +26,23 @@ use std::{
 
 use aws_sdk_dynamodb::{
     Client,
-    types::{AttributeValue, Delete, Put, TransactWriteItem, Update},
+    types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update},
 };
 use serde::de::DeserializeOwned;
 use shared::{
     ApiError, Id, Msg,
-    db::{Key, StoreError, StoreResultExt, keys::PK, query_all},
+    db::{
+        Key, StoreError, StoreResultExt,
+        keys::{EXPIRES_AT, PK, SK},
+        query_all,
+    },
 };
 
 use crate::{
-    index::Catalog,
+    index::{Catalog, Changed},
     kind::Kind,
     model::{Entity, OFFER, Offer, PRODUCT, Product, Record},
-    snapshot::SnapshotCache,
+    snapshot::{Refresh, SnapshotCache},
 };
 
 /// The key of a catalogue record of `kind` (`PRODUCT`, `BRAND`, ...).
@@ -49,6 +58,24 @@ fn version_key() -> Key {
     Key::new("CATALOG".to_owned(), "VERSION")
 }
 
+const LOG_PARTITION: &str = "CATALOG#LOG";
+
+fn log_key(version: u64) -> Key {
+    Key::new(LOG_PARTITION, format!("{version:020}"))
+}
+
+/// How long a change log entry is kept (DynamoDB's TTL deletes it some time after): a process whose
+/// snapshot is older than that loads everything, which it would rather do anyway.
+pub const LOG_KEPT_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The furthest behind a snapshot catches up through the log: beyond it, one full load is cheaper
+/// than reading that many entries and the records they name.
+pub const MAX_CATCH_UP: u64 = 500;
+
+/// How many times [`commit`] sends a transaction whose only failure was another write moving the
+/// version first.
+const VERSION_RETRIES: usize = 10;
+
 /// The record as a table item, keys included.
 pub fn to_item(record: &impl Record) -> HashMap<String, AttributeValue> {
     let mut item: HashMap<String, AttributeValue> =
@@ -59,6 +86,10 @@ pub fn to_item(record: &impl Record) -> HashMap<String, AttributeValue> {
 
 /// DynamoDB's limit on items per transaction.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
+
+/// How many items of a catalogue transaction are the caller's: [`commit`] adds the version step and the
+/// log entry.
+pub const MAX_CHANGE_ITEMS: usize = MAX_TRANSACTION_ITEMS - 2;
 
 /// Why a catalogue write did not apply.
 #[derive(Debug, thiserror::Error)]
@@ -189,8 +220,24 @@ impl Change {
         })
     }
 
+    /// The key of the record this changes, for the change log.
+    pub fn key(&self) -> Key {
+        match &self.0 {
+            Op::Create(item) | Op::Replace { item, .. } => Key::new(
+                item[PK].as_s().expect("records have a string PK").clone(),
+                item[SK].as_s().expect("records have a string SK").clone(),
+            ),
+            Op::Delete { key, .. }
+            | Op::CountLinks { key, .. }
+            | Op::TakeStock { key, .. }
+            | Op::ReturnStock { key, .. }
+            | Op::ConsumeOffer { key, .. }
+            | Op::ReleaseOffer { key, .. } => key.clone(),
+        }
+    }
+
     /// The change as one item of a `TransactWriteItems`, for a transaction that spans the catalogue
-    /// and other items (an order's placement); put [`bump_version`] in the same transaction.
+    /// and other items (an order's placement); send it with [`commit`], naming [`Change::key`].
     pub fn into_transact_item(self, table: &str) -> TransactWriteItem {
         let n = |v: i64| AttributeValue::N(v.to_string());
         let expect = "table, key and expressions are set";
@@ -289,7 +336,237 @@ fn add_to(table: &str, key: Key, counter: &str, delta: i64) -> Update {
         .expect("table, key and expressions are set")
 }
 
-/// The write that moves the catalogue version on; put it in every catalogue write transaction.
+/// Sends `items` in one transaction with the two writes every catalogue change needs: the version moved
+/// from the one current now to the next, and the change log entry for that version naming `changed`
+/// (the keys of the catalogue records that `items` write). Both go at the end, so a caller reads
+/// per-item failures by its own indexes. When the only failure was another write moving the version
+/// first, the same transaction is sent again: its own conditions still guard what it changes.
+/// `version` is the current version if the caller has just read it (saving a read), else `None`.
+#[tracing::instrument(skip_all, fields(items = items.len(), records = changed.len()))]
+pub async fn commit(
+    db: &Client,
+    table: &str,
+    items: Vec<TransactWriteItem>,
+    changed: &[Key],
+    mut version: Option<u64>,
+    context: &str,
+) -> Result<(), StoreError> {
+    debug_assert!(items.len() <= MAX_CHANGE_ITEMS, "checked by the caller");
+    let version_at = items.len();
+    let mut attempt = 0;
+    loop {
+        let from = match version.take() {
+            Some(version) => version,
+            None => current_version(db, table).await?,
+        };
+        let mut all = items.clone();
+        all.push(step_version(table, from));
+        all.push(log_entry(table, from + 1, changed));
+        let error = match db
+            .transact_write_items()
+            .set_transact_items(Some(all))
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) => StoreError::from_transaction(e, context),
+        };
+        attempt += 1;
+        let only_the_version = matches!(&error, StoreError::TransactionCanceled(reasons)
+        if reasons.iter().enumerate().all(|(i, r)| {
+            r == "None" || i == version_at && matches!(r.as_str(), "ConditionalCheckFailed" | "TransactionConflict")
+        }));
+        if !only_the_version || attempt == VERSION_RETRIES {
+            return Err(error);
+        }
+        tracing::debug!(attempt, "the catalogue version moved first; sending again");
+    }
+}
+
+/// Moves the version from `from` to `from + 1`, only while it is still `from`.
+fn step_version(table: &str, from: u64) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(version_key().to_attributes()))
+        .update_expression("SET version = :next")
+        .expression_attribute_values(":next", AttributeValue::N((from + 1).to_string()));
+    let update = if from == 0 {
+        update.condition_expression("attribute_not_exists(version)")
+    } else {
+        update
+            .condition_expression("version = :from")
+            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+    };
+    let update = update.build().expect("table, key and expression are set");
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// The change log entry of `version`: the keys of the records it changed, kept for [`LOG_KEPT_FOR`].
+fn log_entry(table: &str, version: u64, changed: &[Key]) -> TransactWriteItem {
+    let expires_at = shared::clock::now_secs() + LOG_KEPT_FOR.as_secs() as i64;
+    let records = changed
+        .iter()
+        .map(|key| {
+            AttributeValue::M(
+                key.to_attributes()
+                    .into_iter()
+                    .map(|(name, value)| (name.to_lowercase(), value))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut item = log_key(version).to_attributes();
+    item.insert("records".into(), AttributeValue::L(records));
+    item.insert(EXPIRES_AT.into(), AttributeValue::N(expires_at.to_string()));
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .build()
+        .expect("table and item are set");
+    TransactWriteItem::builder().put(put).build()
+}
+
+/// A change log entry as stored.
+#[derive(serde::Deserialize)]
+struct LogEntry {
+    #[serde(rename = "SK")]
+    version: String,
+    records: Vec<LoggedKey>,
+}
+
+#[derive(serde::Deserialize)]
+struct LoggedKey {
+    pk: String,
+    sk: String,
+}
+
+/// The keys of the records changed after version `from` up to `to`, or `None` when the log does not
+/// hold every one of those versions (expired, or a version moved on without an entry: an import).
+async fn changed_between(
+    db: &Client,
+    table: &str,
+    from: u64,
+    to: u64,
+) -> Result<Option<Vec<Key>>, StoreError> {
+    let query = db
+        .query()
+        .table_name(table)
+        .key_condition_expression("#pk = :log AND #sk BETWEEN :first AND :last")
+        .expression_attribute_names("#pk", PK)
+        .expression_attribute_names("#sk", SK)
+        .expression_attribute_values(":log", AttributeValue::S(LOG_PARTITION.into()))
+        .expression_attribute_values(":first", AttributeValue::S(log_key(from + 1).sk))
+        .expression_attribute_values(":last", AttributeValue::S(log_key(to).sk));
+    let entries: Vec<LogEntry> = query_all(query, "the catalogue change log").await?;
+    let complete = entries.len() as u64 == to - from
+        && entries
+            .iter()
+            .zip(from + 1..)
+            .all(|(entry, version)| entry.version.parse() == Ok(version));
+    if !complete {
+        return Ok(None);
+    }
+    let mut keys: Vec<Key> = entries
+        .into_iter()
+        .flat_map(|entry| entry.records)
+        .map(|LoggedKey { pk, sk }| Key::new(pk, sk))
+        .collect();
+    keys.sort_by(|a, b| (&a.pk, &a.sk).cmp(&(&b.pk, &b.sk)));
+    keys.dedup();
+    Ok(Some(keys))
+}
+
+/// The records behind `keys` as they are now (consistent reads, a hundred keys per request), each
+/// as a [`Changed`]; a key whose record is gone becomes the record's removal.
+async fn read_changed(
+    db: &Client,
+    table: &str,
+    keys: Vec<Key>,
+) -> Result<Vec<Changed>, StoreError> {
+    let mut found: HashMap<(String, String), HashMap<String, AttributeValue>> = HashMap::new();
+    for chunk in keys.chunks(100) {
+        let mut pending = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(chunk.iter().map(Key::to_attributes).collect()))
+                .consistent_read(true)
+                .build()
+                .expect("keys are set"),
+        );
+        while let Some(request) = pending.take() {
+            let output = db
+                .batch_get_item()
+                .request_items(table, request)
+                .send()
+                .await
+                .store_context("Failed to read changed catalogue records")?;
+            for item in output
+                .responses
+                .unwrap_or_default()
+                .remove(table)
+                .unwrap_or_default()
+            {
+                let key = (
+                    item[PK].as_s().cloned().unwrap_or_default(),
+                    item[SK].as_s().cloned().unwrap_or_default(),
+                );
+                found.insert(key, item);
+            }
+            // What DynamoDB did not get to this time (throughput): asked again.
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut left| left.remove(table))
+                .filter(|left| !left.keys().is_empty());
+        }
+    }
+    keys.into_iter()
+        .map(|key| {
+            let item = found.remove(&(key.pk.clone(), key.sk.clone()));
+            changed_record(&key, item)
+        })
+        .collect()
+}
+
+/// One changed record from its key and its item (`None`: it is gone).
+fn changed_record(
+    key: &Key,
+    item: Option<HashMap<String, AttributeValue>>,
+) -> Result<Changed, StoreError> {
+    let malformed = |e: serde_dynamo::Error| {
+        StoreError::Other(anyhow::anyhow!(
+            "Malformed catalogue record {}/{}: {e}",
+            key.pk,
+            key.sk
+        ))
+    };
+    let id: Id = key.sk.parse().map_err(|_| {
+        StoreError::Other(anyhow::anyhow!("A catalogue key without an id: {}", key.sk))
+    })?;
+    Ok(if key.pk == partition(PRODUCT) {
+        Changed::Product(
+            id,
+            item.map(serde_dynamo::from_item)
+                .transpose()
+                .map_err(malformed)?,
+        )
+    } else if key.pk == partition(OFFER) {
+        Changed::Offer(
+            id,
+            item.map(serde_dynamo::from_item)
+                .transpose()
+                .map_err(malformed)?,
+        )
+    } else {
+        Changed::Entity(
+            id,
+            item.map(serde_dynamo::from_item)
+                .transpose()
+                .map_err(malformed)?,
+        )
+    })
+}
+
+/// Moves the catalogue version on without a change log entry: every reader then loads everything.
+/// For bulk writes that no log entry could name (an import); a request's write uses [`commit`].
 pub fn bump_version(table: &str) -> TransactWriteItem {
     let update = Update::builder()
         .table_name(table)
@@ -388,8 +665,8 @@ impl CatalogStore {
     #[tracing::instrument(skip_all)]
     pub async fn public_snapshot(&self) -> Result<(u64, Arc<Catalog>), StoreError> {
         self.cache
-            .get_fresh(self.public_freshness, &self.db, &self.table, || {
-                load_catalog(&self.db, &self.table)
+            .get_fresh(self.public_freshness, &self.db, &self.table, |held, to| {
+                self.refresh(held, to)
             })
             .await
     }
@@ -399,10 +676,31 @@ impl CatalogStore {
     #[tracing::instrument(skip_all)]
     pub async fn snapshot(&self) -> Result<Arc<Catalog>, StoreError> {
         self.cache
-            .get(&self.db, &self.table, || {
-                load_catalog(&self.db, &self.table)
-            })
+            .get(&self.db, &self.table, |held, to| self.refresh(held, to))
             .await
+    }
+
+    /// How a snapshot held at version `held` comes up to `to`: the records the change log names, while
+    /// it reaches back that far; otherwise everything, loaded again.
+    async fn refresh(&self, held: Option<u64>, to: u64) -> Result<Refresh<Catalog>, StoreError> {
+        if let Some(from) = held
+            && from < to
+            && to - from <= MAX_CATCH_UP
+        {
+            let started = Instant::now();
+            if let Some(keys) = changed_between(&self.db, &self.table, from, to).await? {
+                let changes = read_changed(&self.db, &self.table, keys).await?;
+                tracing::info!(
+                    from,
+                    to,
+                    records = changes.len(),
+                    millis = started.elapsed().as_millis() as u64,
+                    "catalogue snapshot caught up through the change log"
+                );
+                return Ok(Refresh::Changes(changes));
+            }
+        }
+        Ok(Refresh::Whole(load_catalog(&self.db, &self.table).await?))
     }
 
     /// Every record read and indexed now, without the cache (a snapshot reload does this).
@@ -411,23 +709,28 @@ impl CatalogStore {
         load_catalog(&self.db, &self.table).await
     }
 
-    /// Applies `changes` and moves the catalogue version on, all or nothing.
+    /// Applies `changes`, moves the catalogue version on and logs what changed, all or nothing.
     #[tracing::instrument(skip_all, fields(changes = changes.len()))]
     pub async fn apply(&self, changes: Vec<Change>) -> Result<(), WriteError> {
-        if changes.len() + 1 > MAX_TRANSACTION_ITEMS {
+        if changes.len() > MAX_CHANGE_ITEMS {
             return Err(WriteError::TooLarge(changes.len()));
         }
-        let items: Vec<TransactWriteItem> = changes
+        let keys: Vec<Key> = changes.iter().map(Change::key).collect();
+        let items = changes
             .into_iter()
             .map(|c| c.into_transact_item(&self.table))
-            .chain([bump_version(&self.table)])
             .collect();
-        self.db
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_transaction(e, "Failed to write the catalogue"))?;
+        // The route read the snapshot just before: its version is almost always still current.
+        let version = self.cache.held_version().await;
+        commit(
+            &self.db,
+            &self.table,
+            items,
+            &keys,
+            version,
+            "Failed to write the catalogue",
+        )
+        .await?;
         self.cache.unconfirm().await;
         Ok(())
     }

@@ -114,8 +114,7 @@ pub fn entity_public_detail<'a>(
     let products = spec.public_products.then(|| {
         catalog
             .children(&entity.id)
-            .iter()
-            .filter_map(|id| catalog.product(id))
+            .filter_map(|id| catalog.product(&id))
             .filter(|p| !p.disabled)
             .map(|p| product_public(catalog, p, lang, now))
             .collect()
@@ -190,14 +189,12 @@ fn child_ids(catalog: &Catalog, entity: &Entity) -> (Option<Vec<Id>>, Option<Vec
     let children = catalog.children(&entity.id);
     match entity.kind.spec().children {
         Children::Products(_) => {
-            let ids = children.iter().filter(|id| catalog.product(id).is_some());
-            (Some(ids.copied().collect()), None)
+            let ids = children.filter(|id| catalog.product(id).is_some());
+            (Some(ids.collect()), None)
         }
         Children::Entities(kind) => {
-            let ids = children
-                .iter()
-                .filter(|id| catalog.entity(kind, id).is_some());
-            (None, Some(ids.copied().collect()))
+            let ids = children.filter(|id| catalog.entity(kind, id).is_some());
+            (None, Some(ids.collect()))
         }
     }
 }
@@ -270,15 +267,13 @@ pub fn entity_staff<'a>(
     let (products, subcategories) = match (spec.children, populate) {
         (Children::Entities(kind), true) => {
             let records = children
-                .iter()
-                .filter_map(|id| catalog.entity(kind, id))
+                .filter_map(|id| catalog.entity(kind, &id))
                 .map(|e| entity_doc(catalog, e));
             (None, Some(RelatedEntities::Records(records.collect())))
         }
         (Children::Products(paths), true) => {
             let records = children
-                .iter()
-                .filter_map(|id| catalog.product(id))
+                .filter_map(|id| catalog.product(&id))
                 .map(|p| product_staff(catalog, p, paths, now));
             (Some(RelatedProducts::Records(records.collect())), None)
         }

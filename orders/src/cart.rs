@@ -17,8 +17,8 @@ use shared::{ApiError, FieldErrors, FieldIssue, Id, Msg, ProductProblem, clock::
 use crate::model::{ActiveCart, CartLine, DraftCart, DraftLine, DraftReason};
 
 /// Lines per cart. Placing an order is one transaction of at most 100 items: the checkout, the order,
-/// the cart and the catalogue version, plus per line the product's stock, the offer and the client's
-/// use of it: 4 + 3 * 30 = 94.
+/// the cart, the catalogue version and its change log entry, plus per line the product's stock, the
+/// offer and the client's use of it: 5 + 3 * 30 = 95.
 pub const MAX_LINES: usize = 30;
 /// Units per line.
 pub const MAX_LINE_QUANTITY: u32 = 1_000;

@@ -28,7 +28,7 @@ use aws_sdk_dynamodb::{
 };
 use catalog::{
     index::Catalog,
-    store::{Change, bump_version},
+    store::{Change, commit},
 };
 use serde::{Serialize, de::DeserializeOwned};
 use shared::{
@@ -542,21 +542,26 @@ impl OrdersStore {
                     .expect("table and item are set"),
             ),
             transact_put(active_put(table, &without_bought(cart, &bought))),
-            bump_version(table),
         ];
         const CHECKOUT: usize = 0;
         const CART: usize = 2;
+        const LINES_FROM: usize = 3;
         // What each further item stands for: (line, what its condition guards).
         let mut meaning = Vec::new();
         let mut short = Vec::new();
+        let mut changed = Vec::new();
+        let mut push = |items: &mut Vec<TransactWriteItem>, change: Change| {
+            changed.push(change.key());
+            items.push(change.into_transact_item(table));
+        };
         for (index, line) in order.lines.iter().enumerate() {
             let units = u64::from(line.quantity);
-            items.push(Change::take_stock(line.product_id, units).into_transact_item(table));
+            push(&mut items, Change::take_stock(line.product_id, units));
             meaning.push((index, Shortfall::Stock));
             let Some(offer) = line.offer_id.and_then(|id| catalog.offer(&id)) else {
                 continue;
             };
-            items.push(Change::consume_offer(offer, units).into_transact_item(table));
+            push(&mut items, Change::consume_offer(offer, units));
             meaning.push((index, Shortfall::OfferQuantity));
             let limit = u64::from(offer.max_per_client);
             if units > limit {
@@ -574,13 +579,15 @@ impl OrdersStore {
         if !short.is_empty() {
             return Err(PlaceError::Short(short));
         }
-        let result = self
-            .db
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_transaction(e, "Failed to place an order"));
+        let result = commit(
+            &self.db,
+            table,
+            items,
+            &changed,
+            None,
+            "Failed to place an order",
+        )
+        .await;
         let error = match result {
             Ok(_) => return Ok(order),
             Err(error) => error,
@@ -595,7 +602,7 @@ impl OrdersStore {
         let short: Vec<(usize, Shortfall)> = meaning
             .iter()
             .enumerate()
-            .filter(|(i, _)| error.failed_condition_at(4 + i))
+            .filter(|(i, _)| error.failed_condition_at(LINES_FROM + i))
             .map(|(_, m)| *m)
             .collect();
         if !short.is_empty() {
@@ -641,16 +648,19 @@ impl OrdersStore {
                 )
                 .build(),
         ];
+        let mut changed = Vec::new();
         if next == OrderStatus::Cancelled {
+            let mut push = |items: &mut Vec<TransactWriteItem>, change: Change| {
+                changed.push(change.key());
+                items.push(change.into_transact_item(table));
+            };
             for line in &order.lines {
                 let units = u64::from(line.quantity);
                 if catalog.product(&line.product_id).is_some() {
-                    items.push(
-                        Change::return_stock(line.product_id, units).into_transact_item(table),
-                    );
+                    push(&mut items, Change::return_stock(line.product_id, units));
                 }
                 if let Some(offer) = line.offer_id.filter(|id| catalog.offer(id).is_some()) {
-                    items.push(Change::release_offer(offer, units).into_transact_item(table));
+                    push(&mut items, Change::release_offer(offer, units));
                 }
                 if let Some(offer) = line.offer_id {
                     items.push(offer_use(
@@ -662,19 +672,24 @@ impl OrdersStore {
                     ));
                 }
             }
-            items.push(bump_version(table));
         }
-        self.db
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-            .map_err(
-                |e| match StoreError::from_transaction(e, "Failed to change an order") {
-                    StoreError::TransactionCanceled(_) => StatusError::Changed,
-                    other => other.into(),
-                },
-            )?;
+        let context = "Failed to change an order";
+        let result = if changed.is_empty() {
+            self.db
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| StoreError::from_transaction(e, context))
+        } else {
+            // Stock and offer units come back: the catalogue moves on with them.
+            commit(&self.db, table, items, &changed, None, context).await
+        };
+        result.map_err(|e| match e {
+            StoreError::TransactionCanceled(_) => StatusError::Changed,
+            other => other.into(),
+        })?;
         Ok(updated)
     }
 }

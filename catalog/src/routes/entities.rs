@@ -22,7 +22,7 @@ use crate::{
     kind::{Deleted, Kind, OnDelete},
     lists::{EntityListQuery, STAFF_ONLY, render},
     model::Record,
-    store::{Change, MAX_TRANSACTION_ITEMS},
+    store::{Change, MAX_CHANGE_ITEMS},
     views::{
         self, DeletedMessage, DeletedSuccess, PublicEntityDetail, PublicListItem, StaffEntityView,
     },
@@ -234,29 +234,24 @@ async fn delete(
         return Err(ApiError::Conflict(blocked));
     }
     // Every product the deletion rewrites is checked before the first write.
-    for product in catalog
-        .children(&id)
-        .iter()
-        .filter_map(|p| catalog.product(p))
-    {
+    for product in catalog.children(&id).filter_map(|p| catalog.product(&p)) {
         guard_modify(&user, product)?;
     }
     // Only a kind whose products are unlinked can still have children here: they leave every product
     // they are on, in the same transaction as the deletion. A larger following is first unlinked in
     // full transactions, each one consistent on its own. The last one also holds the entity, its
-    // parent's count (a subcategory's category) and the version bump.
-    let room = MAX_TRANSACTION_ITEMS - 3;
+    // parent's count (a subcategory's category).
+    let room = MAX_CHANGE_ITEMS - 2;
     loop {
         let entity = entity_or_404(&catalog, kind, &id)?;
-        let children = catalog.children(&id);
         let now = now_millis();
-        let mut changes: Vec<Change> = children
-            .iter()
+        let mut changes: Vec<Change> = catalog
+            .children(&id)
             .take(room)
-            .filter_map(|p| catalog.product(p))
+            .filter_map(|p| catalog.product(&p))
             .map(|p| Change::replace(&p.revised(now, |p| spec.product_link.remove(p, id))))
             .collect();
-        let last = children.len() <= room;
+        let last = catalog.children(&id).len() <= room;
         if last {
             // A subcategory frees its category, which can then be deleted in turn.
             let parent = spec

@@ -1,19 +1,43 @@
-//! The catalogue read model's version-gated snapshot, against the emulator.
+//! The catalogue read model's version-gated snapshot and its change log, against the emulator.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
 
 use api_tests::spawn_app;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use catalog::{
-    snapshot::SnapshotCache,
-    store::{WriteError, bump_version, current_version, load_kind, record_key},
+    kind::Kind,
+    model::{Entity, Product, Record},
+    snapshot::{Incremental, Refresh, SnapshotCache},
+    store::{
+        CatalogStore, Change, WriteError, bump_version, current_version, load_kind, record_key,
+    },
 };
 use serde::Deserialize;
 use shared::{Id, db::StoreError};
 
-#[derive(Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 struct Tag {
     name: String,
+}
+
+/// A snapshot of tags for the cache's own tests, always loaded whole.
+#[derive(Clone)]
+struct Tags(Vec<Tag>);
+
+impl Incremental for Tags {
+    type Changes = Vec<Tag>;
+
+    fn apply(&mut self, changes: Vec<Tag>) {
+        self.0.extend(changes);
+    }
+}
+
+async fn load_tags(app: &api_tests::TestApp) -> Result<Refresh<Tags>, StoreError> {
+    let tags = load_kind::<Tag>(&app.dynamodb, &app.table_name, "TAG").await?;
+    Ok(Refresh::Whole(Tags(tags)))
 }
 
 /// Writes a tag and bumps the version in one transaction, as catalogue writers will.
@@ -83,13 +107,13 @@ async fn a_kind_loads_in_creation_order_and_only_that_kind() {
 #[tokio::test]
 async fn the_snapshot_reloads_only_when_the_version_moved() {
     let app = spawn_app().await;
-    let cache: SnapshotCache<Vec<Tag>> = SnapshotCache::default();
+    let cache: SnapshotCache<Tags> = SnapshotCache::default();
     let loads = AtomicUsize::new(0);
     let read = || async {
         cache
-            .get(&app.dynamodb, &app.table_name, || async {
+            .get(&app.dynamodb, &app.table_name, |_, _| async {
                 loads.fetch_add(1, Ordering::SeqCst);
-                load_kind::<Tag>(&app.dynamodb, &app.table_name, "TAG").await
+                load_tags(&app).await
             })
             .await
     };
@@ -102,7 +126,7 @@ async fn the_snapshot_reloads_only_when_the_version_moved() {
         1,
         "an unchanged catalogue is not reloaded"
     );
-    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    assert!(Arc::ptr_eq(&first, &again));
 
     write_tag(&app, "second", 2).await;
     let after_write = read().await.unwrap();
@@ -111,37 +135,30 @@ async fn the_snapshot_reloads_only_when_the_version_moved() {
         2,
         "a write is seen by the very next read"
     );
-    assert_eq!(after_write.len(), 2);
+    assert_eq!(after_write.0.len(), 2);
 }
 
 #[tokio::test]
 async fn a_failed_reload_keeps_no_half_snapshot() {
     let app = spawn_app().await;
-    let cache: SnapshotCache<Vec<Tag>> = SnapshotCache::default();
+    let cache: SnapshotCache<Tags> = SnapshotCache::default();
     write_tag(&app, "only", 1).await;
 
     let failed = cache
-        .get(&app.dynamodb, &app.table_name, || async {
+        .get(&app.dynamodb, &app.table_name, |_, _| async {
             Err(StoreError::Throttled)
         })
         .await;
     let next = cache
-        .get(&app.dynamodb, &app.table_name, || {
-            load_kind::<Tag>(&app.dynamodb, &app.table_name, "TAG")
-        })
+        .get(&app.dynamodb, &app.table_name, |_, _| load_tags(&app))
         .await;
 
     assert!(matches!(failed, Err(StoreError::Throttled)));
-    assert_eq!(next.unwrap().len(), 1, "the next request loads again");
+    assert_eq!(next.unwrap().0.len(), 1, "the next request loads again");
 }
 
 #[tokio::test]
 async fn a_change_computed_from_a_stale_revision_fails_whole_and_writes_nothing() {
-    use catalog::{
-        kind::Kind,
-        model::{Entity, Record},
-        store::{CatalogStore, Change},
-    };
     let app = spawn_app().await;
     let store = CatalogStore::new(app.dynamodb.clone(), app.table_name.clone());
     let tag = |name: &str| {
@@ -187,4 +204,161 @@ async fn a_change_computed_from_a_stale_revision_fails_whole_and_writes_nothing(
         version + 1,
         "only their write moved the version"
     );
+}
+
+fn named(kind: Kind, name: &str) -> Entity {
+    let mut entity = Entity::new(kind, shared::clock::now_millis());
+    (entity.name_ar, entity.name_en) = (name.into(), name.into());
+    entity
+}
+
+/// Two processes' stores on one table, the reader's requests counted.
+fn reader_and_writer(
+    app: &api_tests::TestApp,
+) -> (CatalogStore, ops::bench::CountRequests, CatalogStore) {
+    let (counted, requests) = ops::bench::counted_dynamodb(&app.sdk_config);
+    let reader = CatalogStore::new(counted, app.table_name.clone());
+    let writer = CatalogStore::new(app.dynamodb.clone(), app.table_name.clone());
+    (reader, requests, writer)
+}
+
+/// A reader in one process sees writes made through another by reading the change log and the few
+/// records it names, never the whole catalogue again: the snapshot it holds is changed in place.
+#[tokio::test]
+async fn a_reader_catches_up_on_another_process_s_writes_through_the_change_log() {
+    let app = spawn_app().await;
+    let (reader, requests, writer) = reader_and_writer(&app);
+    let brand = named(Kind::Brand, "Old name");
+    let mut products: Vec<Product> = (0..30)
+        .map(|i| {
+            let mut product = Product::new(shared::clock::now_millis() + i);
+            product.name_en = format!("product {i}");
+            product.brand = Some(brand.id);
+            product
+        })
+        .collect();
+    let mut changes = vec![Change::create(&brand)];
+    changes.extend(products.iter().map(Change::create));
+    writer.apply(changes).await.unwrap();
+    let first = reader.snapshot().await.unwrap();
+    let held = Arc::as_ptr(&first);
+    drop(first);
+
+    // Three writes by the other process: a rename that reaches every product's search text, a new
+    // product, and a deletion.
+    let renamed = brand.revised(2, |b| b.name_en = "New name".into());
+    writer.apply(vec![Change::replace(&renamed)]).await.unwrap();
+    let mut added = Product::new(shared::clock::now_millis() + 100);
+    added.name_en = "added".into();
+    writer.apply(vec![Change::create(&added)]).await.unwrap();
+    let gone = products.remove(0);
+    writer.apply(vec![Change::delete(&gone)]).await.unwrap();
+    let before = requests.get();
+    let caught_up = reader.snapshot().await.unwrap();
+
+    // The version, one log Query and one BatchGetItem of the three records named.
+    assert_eq!(
+        requests.get() - before,
+        3,
+        "a catch-up reads only what changed"
+    );
+    assert_eq!(
+        Arc::as_ptr(&caught_up),
+        held,
+        "the held snapshot was changed in place"
+    );
+    assert_eq!(
+        *caught_up,
+        writer.load().await.unwrap(),
+        "the same catalogue as a full load"
+    );
+    assert!(caught_up.product(&gone.id).is_none());
+    assert!(caught_up.product(&added.id).is_some());
+    let entry = caught_up.product_entry(&products[0].id).unwrap();
+    assert!(entry.search.contains("new name"), "{}", entry.search);
+}
+
+/// A snapshot further behind than the log reaches (its entries expired, or a version moved without
+/// one, as an import does) loads everything again, and is right.
+#[tokio::test]
+async fn a_change_log_that_no_longer_reaches_back_means_a_full_reload() {
+    let app = spawn_app().await;
+    let (reader, requests, writer) = reader_and_writer(&app);
+    let first = named(Kind::Tag, "first");
+    writer.apply(vec![Change::create(&first)]).await.unwrap();
+    drop(reader.snapshot().await.unwrap());
+
+    // Two writes; the first one's log entry is gone, as DynamoDB's TTL removes it after a week.
+    let second = named(Kind::Tag, "second");
+    writer.apply(vec![Change::create(&second)]).await.unwrap();
+    let third = named(Kind::Tag, "third");
+    writer.apply(vec![Change::create(&third)]).await.unwrap();
+    let expired = current_version(&app.dynamodb, &app.table_name)
+        .await
+        .unwrap()
+        - 1;
+    app.dynamodb
+        .delete_item()
+        .table_name(&app.table_name)
+        .key("PK", AttributeValue::S("CATALOG#LOG".into()))
+        .key("SK", AttributeValue::S(format!("{expired:020}")))
+        .send()
+        .await
+        .unwrap();
+    let before = requests.get();
+    let reloaded = reader.snapshot().await.unwrap();
+
+    // The version, the log Query that finds the gap, then every kind's partition (seven Queries).
+    assert_eq!(requests.get() - before, 2 + 7, "a full reload");
+    assert_eq!(reloaded.entities(Kind::Tag).count(), 3);
+    assert_eq!(*reloaded, writer.load().await.unwrap());
+
+    // A version moved without any entry (an import): a full reload too.
+    let imported = named(Kind::Tag, "imported");
+    app.dynamodb
+        .transact_write_items()
+        .transact_items(Change::create(&imported).into_transact_item(&app.table_name))
+        .transact_items(bump_version(&app.table_name))
+        .send()
+        .await
+        .unwrap();
+    let before = requests.get();
+    let reloaded = reader.snapshot().await.unwrap();
+    assert_eq!(requests.get() - before, 2 + 7, "a full reload");
+    assert_eq!(reloaded.entities(Kind::Tag).count(), 4);
+}
+
+/// Writers in two processes at once: each transaction moves the version by exactly one and logs its
+/// own records, the loser of a race on the version sends again instead of failing, and a reader
+/// catching up through the log ends with every write.
+#[tokio::test]
+async fn concurrent_writers_each_get_their_own_version_and_log_entry() {
+    let app = spawn_app().await;
+    let (reader, _, writer) = reader_and_writer(&app);
+    let other = CatalogStore::new(app.dynamodb.clone(), app.table_name.clone());
+    drop(reader.snapshot().await.unwrap());
+    let start = current_version(&app.dynamodb, &app.table_name)
+        .await
+        .unwrap();
+
+    let writes = (0..8).map(|i| {
+        let store = if i % 2 == 0 { &writer } else { &other };
+        async move {
+            let tag = named(Kind::Tag, &format!("tag {i}"));
+            store.apply(vec![Change::create(&tag)]).await
+        }
+    });
+    for result in futures_util::future::join_all(writes).await {
+        result.unwrap();
+    }
+
+    assert_eq!(
+        current_version(&app.dynamodb, &app.table_name)
+            .await
+            .unwrap(),
+        start + 8
+    );
+    let caught_up = reader.snapshot().await.unwrap();
+    assert_eq!(caught_up.entities(Kind::Tag).count(), 8);
+    assert_eq!(*caught_up, writer.load().await.unwrap());
 }

@@ -47,14 +47,32 @@ fn needed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
             "carts",
             ["CATALOG", "CATALOG#*", "USER#*", "SESSION#*", "CARTS"].as_slice(),
         ),
-        // Placing an order writes the checkout item, the order, the cart, stock and offers.
+        // Placing an order writes the checkout item, the order, the cart, stock and offers, and puts
+        // the catalogue change log entry of that stock (CATALOG#LOG: its only put in the catalogue).
         (
             "checkout",
-            ["CATALOG", "CATALOG#*", "USER#*", "CHECKOUT#*", "SESSION#*"].as_slice(),
+            [
+                "CATALOG",
+                "CATALOG#*",
+                "CATALOG#LOG",
+                "USER#*",
+                "CHECKOUT#*",
+                "SESSION#*",
+            ]
+            .as_slice(),
         ),
+        // A cancellation gives stock back, with its change log entry.
         (
             "orders",
-            ["CATALOG", "CATALOG#*", "USER#*", "SESSION#*", "ORDERS"].as_slice(),
+            [
+                "CATALOG",
+                "CATALOG#*",
+                "CATALOG#LOG",
+                "USER#*",
+                "SESSION#*",
+                "ORDERS",
+            ]
+            .as_slice(),
         ),
         ("welcome", [].as_slice()),
         // Accounts: profiles, sessions, the admin count, what a deletion erases, the user list.

@@ -376,10 +376,7 @@ async fn deleting_a_label_on_more_products_than_one_transaction_holds_unlinks_th
     assert_eq!(staff["metadata"]["total"], 150);
     let catalog = store.snapshot().await.unwrap();
     assert!(
-        catalog
-            .products()
-            .iter()
-            .all(|e| e.product.labels.is_empty()),
+        catalog.products().all(|e| e.product.labels.is_empty()),
         "every product left the label"
     );
 }
