@@ -6,6 +6,8 @@
 
 use std::{collections::HashMap, fmt, str::FromStr};
 
+use crate::edge::EdgeSecret;
+
 /// Reads variables and remembers what was wrong with them.
 pub struct EnvReader {
     vars: HashMap<String, String>,
@@ -112,6 +114,9 @@ pub struct HttpConfig {
     /// Largest request body accepted, in bytes (`MAX_BODY_BYTES`, default 1 MiB). API Gateway's own
     /// limit is about 6 MB, so JSON endpoints stay far below it.
     pub max_body_bytes: usize,
+    /// What CloudFront adds to the requests it sends (`ORIGIN_VERIFY_SECRET`, unset locally): on those,
+    /// the caller's address is the viewer CloudFront reports ([`crate::edge`]).
+    pub edge_secret: Option<EdgeSecret>,
 }
 
 impl HttpConfig {
@@ -125,6 +130,7 @@ impl HttpConfig {
                 "a whole number of bytes from 1024 to 6291456",
                 |n| (1024..=6 * 1024 * 1024).contains(n),
             ),
+            edge_secret: EdgeSecret::read(env),
         }
     }
 }
@@ -133,6 +139,7 @@ impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
+            edge_secret: None,
         }
     }
 }

@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 pub mod de;
 
 use crate::{
+    edge::EdgeSecret,
     error::{ApiError, FieldErrors},
     i18n::{FieldIssue, JsonKind, Lang, Msg},
     id::Id,
@@ -267,9 +268,10 @@ mod tests {
     }
 }
 
-/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`, which lambda_http
-/// puts in the request's extensions); `None` when the request did not come through API Gateway. Not a
-/// header: a client cannot choose it.
+/// The caller's address: the viewer CloudFront reports on a request that proves it came through
+/// CloudFront ([`crate::edge`]), else the address API Gateway saw (`requestContext.http.sourceIp`,
+/// which lambda_http puts in the request's extensions); `None` when the request came through neither.
+/// A client cannot choose it: a header counts only with the secret only CloudFront sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceIp(pub Option<String>);
 
@@ -278,6 +280,13 @@ impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         use lambda_http::request::RequestContext;
+        let viewer = parts
+            .extensions
+            .get::<EdgeSecret>()
+            .and_then(|secret| secret.viewer(&parts.headers));
+        if let Some(viewer) = viewer {
+            return Ok(SourceIp(Some(viewer.to_string())));
+        }
         Ok(SourceIp(match parts.extensions.get::<RequestContext>() {
             Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
             _ => None,

@@ -5,7 +5,7 @@
 use std::{any::Any, time::Instant};
 
 use axum::{
-    Router,
+    Extension, Router,
     extract::{DefaultBodyLimit, Request},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -21,6 +21,11 @@ use crate::{
 
 /// Wraps a function's routes (state already applied) into the service that Lambda or a test serves.
 pub fn api(routes: Router, config: &HttpConfig) -> Router {
+    let routes = match &config.edge_secret {
+        // What `SourceIp` checks a request against before believing CloudFront's viewer address.
+        Some(secret) => routes.layer(Extension(secret.clone())),
+        None => routes,
+    };
     routes
         .fallback(|| async { ApiError::NotFound(Msg::RouteNotFound) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

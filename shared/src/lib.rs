@@ -11,6 +11,7 @@
 //!   [`api::schema`] writes the JSON Schema of bodies whose required fields and limits a type cannot say.
 //! - [`origin`]: the shop's own origins, so no redirect goes elsewhere.
 //! - [`http`]: what wraps every router (404/405, panics, body limit, request log, localized errors).
+//! - [`edge`]: the CDN in front of the API: which requests came through it, and their viewer's address.
 //! - [`telemetry`]: JSON logs.
 //! - [`text`]: which characters names and descriptions may hold.
 //! - [`clock`]: the current time and Belta's ISO dates.
@@ -27,6 +28,7 @@ pub mod aws;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod http;

@@ -162,6 +162,7 @@ impl FromRef<AppState> for Authenticator {
 pub fn router(state: AppState) -> Router {
     let http = HttpConfig {
         max_body_bytes: state.limits.max_request_bytes as usize,
+        ..HttpConfig::default()
     };
     let routes = Router::new()
         .route("/upload/single", post(single))

@@ -58,6 +58,150 @@ fn template_routes_and_watch_routes_are_identical() {
     assert_eq!(template_routes(), watch);
 }
 
+/// Managed CloudFront policies the API's distribution uses (the same ids in every account).
+const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+/// Whether CloudFront's path pattern (`*` any run of characters, `/` included; `?` one) matches `path`.
+fn matches_pattern(pattern: &[u8], path: &[u8]) -> bool {
+    match (pattern.split_first(), path.split_first()) {
+        (None, _) => path.is_empty(),
+        (Some((b'*', rest)), _) => {
+            matches_pattern(rest, path)
+                || (!path.is_empty() && matches_pattern(pattern, &path[1..]))
+        }
+        (Some((b'?', rest)), Some((_, path))) => matches_pattern(rest, path),
+        (Some((p, rest)), Some((c, path))) => p == c && matches_pattern(rest, path),
+        (Some(_), None) => false,
+    }
+}
+
+#[test]
+fn path_patterns_match_as_cloudfront_matches_them() {
+    for (pattern, path, expected) in [
+        ("/products/staff*", "/products/staff", true),
+        ("/products/staff*", "/products/staff/link-brand", true),
+        ("/products/staff*", "/products", false),
+        ("/products*", "/products", true),
+        ("/products*", "/products/0123456789abcdef01234567", true),
+        ("/products*", "/brands", false),
+        ("/p?oducts", "/products", true),
+        ("*", "/anything/at/all", true),
+    ] {
+        assert_eq!(
+            matches_pattern(pattern.as_bytes(), path.as_bytes()),
+            expected,
+            "{pattern} on {path}"
+        );
+    }
+}
+
+/// A path of the route `route` (`/products/{id}`), its parameters filled in.
+fn sample_path(route: &str) -> String {
+    route
+        .split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "0123456789abcdef01234567"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Every public read of the catalogue is answered by CloudFront's cache, and no route whose answer
+/// depends on a token (a staff route, a client's own) or that is not a read can be: CloudFront picks the
+/// first behaviour whose pattern matches, so each kind's staff pattern must come before its public one.
+#[test]
+fn the_cdn_caches_public_catalogue_reads_and_nothing_that_depends_on_a_token() {
+    let template: Value = serde_yaml::from_str(TEMPLATE_YAML).expect("template.yaml parses");
+    let config = &template["Resources"]["ApiDistribution"]["Properties"]["DistributionConfig"];
+    let behaviours: Vec<(&str, &Value)> = config["CacheBehaviors"]
+        .as_sequence()
+        .expect("cache behaviours")
+        .iter()
+        .map(|b| (b["PathPattern"].as_str().unwrap(), b))
+        .chain([("*", &config["DefaultCacheBehavior"])])
+        .collect();
+    let cached = |behaviour: &Value| behaviour["CachePolicyId"] != CACHING_DISABLED;
+    for (pattern, behaviour) in &behaviours {
+        assert_eq!(
+            behaviour["AllowedMethods"].as_sequence().unwrap().len(),
+            7,
+            "{pattern}: every method reaches the API (a wrong one gets its JSON 405)"
+        );
+        if cached(behaviour) {
+            assert_eq!(
+                referenced(&behaviour["CachePolicyId"]),
+                "PublicCatalogCachePolicy",
+                "{pattern}"
+            );
+        } else {
+            assert_eq!(
+                behaviour["OriginRequestPolicyId"], ALL_VIEWER_EXCEPT_HOST_HEADER,
+                "{pattern}: what is not cached gets every header, Authorization included"
+            );
+        }
+    }
+    let key = &template["Resources"]["PublicCatalogCachePolicy"]["Properties"]["CachePolicyConfig"];
+    assert_eq!(
+        key["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]["Headers"],
+        serde_yaml::from_str::<Value>("[Accept-Language, Origin]").unwrap(),
+        "no token in the cache key, so none reaches a cached route"
+    );
+    let behaviour_of = |route: &str| {
+        let path = sample_path(route);
+        behaviours
+            .iter()
+            .find(|(pattern, _)| matches_pattern(pattern.as_bytes(), path.as_bytes()))
+            .map(|(pattern, behaviour)| (*pattern, cached(behaviour)))
+            .expect("the default matches everything")
+    };
+
+    let openapi: serde_json::Value =
+        serde_json::from_str(include_str!("../../../openapi.json")).expect("openapi.json parses");
+    let documented = openapi["paths"].as_object().unwrap();
+    for (route, operations) in documented {
+        let (pattern, is_cached) = behaviour_of(route);
+        if !is_cached {
+            continue;
+        }
+        for (method, operation) in operations.as_object().unwrap() {
+            assert!(
+                method == "get" && operation.get("security").is_none(),
+                "{} {route} falls in the cached behaviour {pattern}",
+                method.to_uppercase()
+            );
+        }
+    }
+    for (route, _) in template_routes().keys() {
+        let (pattern, is_cached) = behaviour_of(route);
+        assert!(
+            !is_cached || documented.contains_key(route),
+            "{route}, not documented, falls in the cached behaviour {pattern}"
+        );
+    }
+
+    let kinds = ["products"]
+        .into_iter()
+        .chain(catalog::kind::Kind::ALL.map(|kind| kind.spec().path));
+    for kind in kinds {
+        for route in [format!("/{kind}"), format!("/{kind}/{{id}}")] {
+            assert!(
+                documented[&route]["get"].get("security").is_none(),
+                "{route} is a public read"
+            );
+            let (pattern, is_cached) = behaviour_of(&route);
+            assert!(
+                is_cached,
+                "GET {route} falls in {pattern}, which caches nothing"
+            );
+        }
+    }
+}
+
 /// Logical id -> binary of every function in template.yaml.
 fn template_functions() -> BTreeMap<String, String> {
     let template: Value = serde_yaml::from_str(TEMPLATE_YAML).expect("template.yaml parses");

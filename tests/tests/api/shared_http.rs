@@ -64,6 +64,7 @@ fn app() -> Router {
         routes,
         &HttpConfig {
             max_body_bytes: 1024,
+            ..HttpConfig::default()
         },
     )
 }

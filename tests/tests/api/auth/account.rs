@@ -1,6 +1,6 @@
 //! Register, login (with lockout) and `me`.
 
-use api_tests::{spawn_app, unique_email};
+use api_tests::{spawn_app, spawn_app_with, unique_email};
 use reqwest::StatusCode;
 use serde_json::json;
 use shared::auth::Role;
@@ -327,6 +327,141 @@ async fn failures_from_one_address_do_not_lock_the_owner_out_elsewhere_but_the_e
         (ceiling, code.as_str()),
         (StatusCode::TOO_MANY_REQUESTS, "too_many_login_attempts")
     );
+}
+
+/// What the test's CloudFront sends in `X-Origin-Verify` (`ORIGIN_VERIFY_SECRET`).
+const EDGE_SECRET: &str = "edge-secret-0123456789abcdefghijklmnop";
+
+/// A login as CloudFront passes it on: the viewer in `CloudFront-Viewer-Address`, and `proof` (the
+/// secret, or what a client guessed) in `X-Origin-Verify`.
+async fn login_through_edge(
+    app: &api_tests::TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+    viewer: &str,
+    proof: Option<&str>,
+) -> (StatusCode, String) {
+    let mut request = client
+        .post(app.url("/auth/login"))
+        .header("cloudfront-viewer-address", viewer)
+        .json(&json!({"email": email, "password": password}));
+    if let Some(proof) = proof {
+        request = request.header("x-origin-verify", proof);
+    }
+    let response = request.send().await.expect("request sent");
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
+}
+
+/// Fails before `SourceIp` read CloudFront's viewer address: behind CloudFront every viewer of one edge
+/// server shared one window, so five wrong passwords from anyone there locked the owner out there too.
+#[tokio::test]
+async fn behind_cloudfront_login_attempts_are_counted_per_viewer() {
+    let app = spawn_app_with(&[("ORIGIN_VERIFY_SECRET", EDGE_SECRET)]).await;
+    // Every request comes from one socket address, the edge server's.
+    let edge = app.client_from("127.0.0.5");
+    let email = unique_email();
+    app.register(&email, "password-123").await;
+
+    // One viewer, IPv6 as CloudFront writes it, from a new port each time.
+    for port in 40001..=40005 {
+        let viewer = format!("2001:db8::7:{port}");
+        login_through_edge(
+            &app,
+            &edge,
+            &email,
+            "wrong-password",
+            &viewer,
+            Some(EDGE_SECRET),
+        )
+        .await;
+    }
+    let viewer = "2001:db8::7:40006";
+    let locked = login_through_edge(
+        &app,
+        &edge,
+        &email,
+        "password-123",
+        viewer,
+        Some(EDGE_SECRET),
+    )
+    .await;
+    let other_viewer = "198.51.100.7:5000";
+    let (other, _) = login_through_edge(
+        &app,
+        &edge,
+        &email,
+        "password-123",
+        other_viewer,
+        Some(EDGE_SECRET),
+    )
+    .await;
+
+    assert_eq!(
+        (locked.0, locked.1.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_login_attempts"),
+        "the viewer is locked, whatever its port"
+    );
+    assert_eq!(
+        other,
+        StatusCode::OK,
+        "another viewer of the same edge server has its own window"
+    );
+}
+
+/// Fails if `CloudFront-Viewer-Address` is believed without CloudFront's secret: a client calling the
+/// API directly would pick a new address per guess and never be locked.
+#[tokio::test]
+async fn without_cloudfront_s_secret_a_viewer_address_is_only_a_client_s_claim() {
+    let configured = spawn_app_with(&[("ORIGIN_VERIFY_SECRET", EDGE_SECRET)]).await;
+    let unconfigured = spawn_app().await;
+    let wrong = "x".repeat(EDGE_SECRET.len());
+    for (app, proofs, why) in [
+        (
+            &configured,
+            [
+                None,
+                Some(wrong.as_str()),
+                Some(&EDGE_SECRET[1..]),
+                Some(""),
+            ],
+            "a missing or wrong secret",
+        ),
+        (
+            &unconfigured,
+            [None, Some(EDGE_SECRET), Some(wrong.as_str()), Some("")],
+            "no secret configured (the local stack)",
+        ),
+    ] {
+        let email = unique_email();
+        app.register(&email, "password-123").await;
+        let caller = app.client_from("127.0.0.6");
+        for (n, proof) in proofs.into_iter().chain([None]).enumerate() {
+            let forged = format!("203.0.113.{n}:443");
+            login_through_edge(app, &caller, &email, "wrong-password", &forged, proof).await;
+        }
+
+        let locked = login_through_edge(
+            app,
+            &caller,
+            &email,
+            "password-123",
+            "203.0.113.99:443",
+            proofs[1],
+        )
+        .await;
+        let (elsewhere, _) =
+            login_from(app, &app.client_from("127.0.0.7"), &email, "password-123").await;
+
+        assert_eq!(
+            (locked.0, locked.1.as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, "too_many_login_attempts"),
+            "{why}: the guesses count against the caller's own address"
+        );
+        assert_eq!(elsewhere, StatusCode::OK, "{why}: and only against it");
+    }
 }
 
 #[tokio::test]
