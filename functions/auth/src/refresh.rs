@@ -166,7 +166,7 @@ pub struct DrfTokens {
 #[utoipa::path(post, path = "/api/refresh-token/", tag = "seed refresh clients",
     request_body(description = "`refresh` as a form, multipart or JSON field", content(
         (crate::responses::DrfRefresh = "application/x-www-form-urlencoded"),
-        (crate::responses::DrfRefresh = "multipart/form-data"),
+        (crate::responses::DrfRefreshMultipart = "multipart/form-data"),
         (crate::responses::DrfRefresh = "application/json"))),
     responses((status = 200, body = DrfTokens),
         (status = 400, body = crate::responses::DrfError),

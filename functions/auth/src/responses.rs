@@ -128,17 +128,54 @@ mod documented {
         pub timestamp: String,
     }
 
+    /// A character that is not white space as `str::trim` sees it: simplejwt trims `refresh`, and one
+    /// made only of white space is blank (400 `blank`), so a schema-valid one holds one of these.
+    const NOT_ONLY_WHITE_SPACE: &str =
+        "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+
+    /// The refresh token: a string that is not only white space.
+    fn refresh_token() -> utoipa::openapi::schema::Object {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .pattern(Some(NOT_ONLY_WHITE_SPACE))
+            .description(Some("The refresh token."))
+            .build()
+    }
+
     /// simplejwt's refresh body: `refresh`, sent as a form, multipart or JSON field.
     #[derive(ToSchema)]
     pub struct DrfRefresh {
-        /// The refresh token.
-        #[schema(min_length = 1)]
+        #[schema(schema_with = refresh_token)]
         pub refresh: String,
     }
+
+    /// [`DrfRefresh`] as a multipart form. A part's name travels in its `Content-Disposition` header,
+    /// and a header carries no control character but a tab (RFC 9110 field values): a part named
+    /// with one is a malformed form (400 `parse_error`), which the schema says with `propertyNames`.
+    pub struct DrfRefreshMultipart;
+
+    impl utoipa::PartialSchema for DrfRefreshMultipart {
+        fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+            use utoipa::openapi::schema::{ObjectBuilder, Type};
+            let name = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"));
+            ObjectBuilder::new()
+                .description(Some("`refresh`, and any other parts, which are ignored"))
+                .property("refresh", refresh_token())
+                .required("refresh")
+                .property_names(Some(name))
+                .into()
+        }
+    }
+
+    impl ToSchema for DrfRefreshMultipart {}
 }
 
 pub use documented::{
-    BlazexProblem, BlazexRefreshed, DrfError, DrfRefresh, HesabeError, HesabeRefreshed, Verified,
+    BlazexProblem, BlazexRefreshed, DrfError, DrfRefresh, DrfRefreshMultipart, HesabeError,
+    HesabeRefreshed, Verified,
 };
 
 pub fn success() -> Json<Success> {
