@@ -16,6 +16,7 @@ import re
 import socket
 import sys
 
+
 # The transform never needs the network; should it ever try (a managed policy it cannot find in the
 # dummy map, a serverless application), it fails here instead of calling AWS.
 def _offline(*_args, **_kwargs):
