@@ -57,11 +57,13 @@ stop:
 	scripts/local-service.sh stop devpoll $(DEVPOLL_PORT)
 	scripts/emulator.sh stop 4566
 
-## Formatting, clippy with warnings as errors, and cfn-lint.
+## Formatting, clippy with warnings as errors, cfn-lint, and the template as `sam deploy` sees it
+## (tools/check_template.py: the SAM transform, offline, and no circular dependency).
 lint: tools
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	.venv/bin/cfn-lint template.yaml
+	.venv/bin/python tools/check_template.py template.yaml
 	.venv/bin/openapi-spec-validator openapi.json
 
 ## Regenerate openapi.json from the code.

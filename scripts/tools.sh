@@ -14,7 +14,7 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "tools: installing moto server, cfn-lint, openapi-spec-validator, schemathesis and cargo-lambda into .venv"
+  echo "tools: installing moto server, cfn-lint, aws-sam-translator, openapi-spec-validator, schemathesis and cargo-lambda into .venv"
   .venv/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.lock
   .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -r tools/requirements-nodeps.txt
   echo "$want" > "$stamp"

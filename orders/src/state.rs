@@ -7,6 +7,7 @@ use axum::{Router, extract::FromRef};
 use catalog::store::CatalogStore;
 use identity::users::UserStore;
 use shared::{
+    ApiResult,
     auth::{Authenticator, VerifierConfig},
     aws,
     config::{ConfigError, EnvReader, HttpConfig, TableConfig},
@@ -23,8 +24,10 @@ use crate::store::OrdersStore;
 pub struct Redirects {
     /// `ALLOWED_ORIGINS`: the shop's own origins (the list CORS allows, `CorsAllowedOrigins`).
     pub allowed_origins: AllowedOrigins,
-    /// `PUBLIC_API_URL`: this API's public base URL, where `/checkout/success/...` is served.
-    pub public_api_url: String,
+    /// `PUBLIC_API_URL`: this API's public base URL, where `/checkout/success/...` is served. Empty
+    /// (the template's default): the domain API Gateway received the request on, see
+    /// [`Redirects::api_base_url`].
+    pub public_api_url: Option<String>,
 }
 
 impl Redirects {
@@ -33,15 +36,52 @@ impl Redirects {
         if allowed_origins.is_empty() {
             env.problem("ALLOWED_ORIGINS is missing");
         }
-        let public_api_url = env.required("PUBLIC_API_URL");
-        if !public_api_url.is_empty() && origin_of(&public_api_url).is_none() {
+        let public_api_url = env.optional("PUBLIC_API_URL");
+        if public_api_url
+            .as_deref()
+            .is_some_and(|url| origin_of(url).is_none())
+        {
             env.problem("PUBLIC_API_URL must be an absolute http(s) URL");
         }
         Redirects {
             allowed_origins,
-            public_api_url: public_api_url.trim_end_matches('/').to_owned(),
+            public_api_url: public_api_url.map(|url| url.trim_end_matches('/').to_owned()),
         }
     }
+
+    /// The base URL the payment page sends the browser back to: `PUBLIC_API_URL` when set, else
+    /// `https://` and the domain API Gateway received this request on (`gateway_domain`, from
+    /// [`shared::extract::GatewayDomain`]; never the client's Host header). The template cannot name
+    /// the API's own URL in the function's environment: the API refers to the function, so that would
+    /// be a circular dependency (tools/check_template.py). With neither, the function is misconfigured
+    /// (outside API Gateway, `PUBLIC_API_URL` must be set): a 500, logged with what is missing.
+    pub fn api_base_url(&self, gateway_domain: Option<&str>) -> ApiResult<String> {
+        if let Some(url) = &self.public_api_url {
+            return Ok(url.clone());
+        }
+        match gateway_domain {
+            Some(domain) if is_domain_name(domain) => Ok(format!("https://{domain}")),
+            Some(domain) => Err(anyhow::anyhow!(
+                "PUBLIC_API_URL is empty and API Gateway's domain name {domain:?} is not a host name"
+            )
+            .into()),
+            None => Err(anyhow::anyhow!(
+                "PUBLIC_API_URL is empty and the request did not come through API Gateway (no \
+                 requestContext.domainName): set PUBLIC_API_URL to the API's public base URL"
+            )
+            .into()),
+        }
+    }
+}
+
+/// A DNS name such as `abc123.execute-api.eu-central-1.amazonaws.com`: nothing that could turn
+/// `https://<it>` into another URL (a path, credentials, a port).
+fn is_domain_name(domain: &str) -> bool {
+    !domain.is_empty()
+        && domain.len() <= 253
+        && domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
 }
 
 /// A function's settings: the table, the token verifier, the body limit, and what it needs beyond:
@@ -136,5 +176,71 @@ impl OrdersState {
 impl FromRef<OrdersState> for Authenticator {
     fn from_ref(state: &OrdersState) -> Self {
         state.auth.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redirects(public_api_url: Option<&str>) -> Redirects {
+        Redirects {
+            allowed_origins: AllowedOrigins::default(),
+            public_api_url: public_api_url.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_configured_url_wins_over_the_gateway_domain() {
+        let base = redirects(Some("https://d111.cloudfront.net"))
+            .api_base_url(Some("abc123.execute-api.eu-central-1.amazonaws.com"))
+            .unwrap();
+        assert_eq!(base, "https://d111.cloudfront.net");
+    }
+
+    #[test]
+    fn without_a_configured_url_the_gateway_domain_is_the_base() {
+        let base = redirects(None)
+            .api_base_url(Some("abc123.execute-api.eu-central-1.amazonaws.com"))
+            .unwrap();
+        assert_eq!(
+            base,
+            "https://abc123.execute-api.eu-central-1.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn without_either_or_with_a_domain_that_is_not_one_it_is_a_500() {
+        for (domain, case) in [
+            (None, "no API Gateway"),
+            (Some(""), "empty"),
+            (Some("evil.example/x"), "a path"),
+            (Some("user@evil.example"), "credentials"),
+            (Some("evil.example:8443"), "a port"),
+        ] {
+            let error = redirects(None).api_base_url(domain).unwrap_err();
+            assert!(
+                matches!(error, shared::ApiError::Unexpected(_)),
+                "{case}: {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_public_api_url_reads_as_unset_and_a_trailing_slash_goes() {
+        let read = |value: &str| {
+            let mut env = EnvReader::from_pairs([
+                ("ALLOWED_ORIGINS", "https://shop.example"),
+                ("PUBLIC_API_URL", value),
+            ]);
+            let redirects = Redirects::read(&mut env);
+            (redirects.public_api_url, env.finish())
+        };
+        assert_eq!(read(""), (None, Ok(())));
+        assert_eq!(
+            read("https://d111.cloudfront.net/"),
+            (Some("https://d111.cloudfront.net".to_owned()), Ok(()))
+        );
+        assert!(read("d111.cloudfront.net").1.is_err(), "not absolute");
     }
 }

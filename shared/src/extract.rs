@@ -1,5 +1,5 @@
 //! Request extractors: a validated JSON body, validated query parameters, an id in the path, the language,
-//! the source address.
+//! the source address, the domain API Gateway was called on.
 //!
 //! Each turns a bad request into an [`ApiError`] that names what is wrong, so handlers only ever see
 //! well-formed, validated values. Unknown JSON fields are ignored (Belta's clients send some) and, since
@@ -291,5 +291,27 @@ impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
             Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
             _ => None,
         }))
+    }
+}
+
+/// The domain name API Gateway received the request on (`requestContext.domainName`: the API's
+/// execute-api domain, or its custom domain), which lambda_http puts in the request's extensions;
+/// `None` when the request did not come through API Gateway. API Gateway sets it, not the client,
+/// unlike the Host header. Behind CloudFront it is still API Gateway's own domain (CloudFront sends
+/// API Gateway's Host, not the viewer's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayDomain(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for GatewayDomain {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        use lambda_http::request::RequestContext;
+        Ok(GatewayDomain(
+            match parts.extensions.get::<RequestContext>() {
+                Some(RequestContext::ApiGatewayV2(context)) => context.domain_name.clone(),
+                _ => None,
+            },
+        ))
     }
 }

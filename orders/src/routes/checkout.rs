@@ -3,7 +3,8 @@
 //! - `POST /checkout/create-session {successUrl, cancelUrl}` (client): reads the cart (after moving
 //!   what can no longer be bought as added to the draft cart), fixes its lines at today's prices,
 //!   opens the provider's session and answers `{url}`. The provider sends the browser back to our own
-//!   `/checkout/success/{CHECKOUT_SESSION_ID}?redirectUrl=<successUrl>`.
+//!   `/checkout/success/{CHECKOUT_SESSION_ID}?redirectUrl=<successUrl>` (on `PUBLIC_API_URL`, or the
+//!   domain API Gateway was called on: [`crate::state::Redirects::api_base_url`]).
 //! - `GET /checkout/success/{sessionId}?redirectUrl=` (no token: the browser comes from the payment
 //!   page): asks the provider, server to server, whether the session is paid, places the order, and
 //!   answers 303 to `redirectUrl`. The URL alone proves nothing.
@@ -23,7 +24,7 @@ use shared::{
     ApiError, ApiResult, FieldErrors, FieldIssue, Lang, Msg,
     auth::Shopper,
     clock::now_secs,
-    extract::{JsonBody, QueryParams},
+    extract::{GatewayDomain, JsonBody, QueryParams},
 };
 use utoipa::ToSchema;
 
@@ -89,9 +90,11 @@ async fn create_session(
     State(state): State<OrdersState>,
     Shopper(user): Shopper,
     lang: Lang,
+    GatewayDomain(gateway_domain): GatewayDomain,
     JsonBody(input): JsonBody<CheckoutInput>,
 ) -> ApiResult<Response> {
     let redirects = redirects(&state)?;
+    let api_base_url = redirects.api_base_url(gateway_domain.as_deref())?;
     let mut fields = FieldErrors::new();
     for (field, url) in [
         ("successUrl", &input.success_url),
@@ -134,8 +137,7 @@ async fn create_session(
                 })
                 .collect(),
             success_url: format!(
-                "{}/checkout/success/{{CHECKOUT_SESSION_ID}}?redirectUrl={redirect}",
-                redirects.public_api_url
+                "{api_base_url}/checkout/success/{{CHECKOUT_SESSION_ID}}?redirectUrl={redirect}"
             ),
             cancel_url: input.cancel_url.clone(),
         })

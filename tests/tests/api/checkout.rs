@@ -211,6 +211,26 @@ async fn checkout_refuses_an_empty_cart_and_needs_a_client() {
     assert!(unknown.status().is_client_error(), "{}", unknown.status());
 }
 
+/// An empty `PUBLIC_API_URL` (the template's default) starts the function: on Lambda, API Gateway
+/// names the domain to come back to with each request (events.rs). A request that did not come
+/// through API Gateway names none, so there is nowhere to send the browser back: a 500 (logged with
+/// the missing setting) before any payment session is opened.
+#[tokio::test]
+async fn without_a_public_api_url_a_checkout_outside_api_gateway_is_a_500() {
+    let shop = Shop::open_on(api_tests::spawn_app_with(&[("PUBLIC_API_URL", "")]).await).await;
+    let coffee = shop.stocked("Coffee", 10.0, 5).await;
+    shop.shopper().add(&coffee, 1).await.ok();
+
+    let answer = shop.shopper().create_session().await;
+
+    answer.fails(StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
+    assert_eq!(
+        lines(&shop.shopper().cart().await.ok()),
+        vec![(coffee.clone(), 1)],
+        "the cart is as it was"
+    );
+}
+
 #[tokio::test]
 async fn two_checkouts_racing_for_the_last_item_make_exactly_one_order() {
     let shop = Shop::open().await;

@@ -317,6 +317,54 @@ async fn the_carts_checkout_and_orders_functions_answer_their_sample_events() {
     assert_eq!(unknown["statusCode"], 404, "{unknown}");
 }
 
+/// Without `PUBLIC_API_URL` (the template's default), checkout sends the browser back to the domain
+/// API Gateway received the request on (`requestContext.domainName`), never to the Host header,
+/// which here a client has changed.
+#[tokio::test]
+async fn without_a_public_api_url_the_payment_page_returns_to_the_domain_api_gateway_names() {
+    let shop = crate::catalog::Shop::open().await;
+    let coffee = shop.stocked("Coffee", 7.5, 3).await;
+    shop.shopper().add(&coffee, 1).await.ok();
+    let mut deployment = shop.app.deployment.clone();
+    deployment
+        .overrides
+        .push(("PUBLIC_API_URL".to_owned(), String::new()));
+    let edit = |event: String| {
+        event
+            .replace(
+                "REPLACED-BY-THE-TEST-WITH-A-CLIENT-ACCESS-TOKEN",
+                &shop.client,
+            )
+            .replace(
+                r#""host": "abc123.execute-api.eu-central-1.amazonaws.com""#,
+                r#""host": "evil.example""#,
+            )
+    };
+
+    let opened = invoke_in(
+        &deployment,
+        "checkout",
+        "checkout-post-create-session.json",
+        edit,
+    )
+    .await;
+
+    assert_eq!(opened["statusCode"], 200, "{opened}");
+    let url = body_of(&opened)["url"].as_str().unwrap().to_owned();
+    let session = url.rsplit('/').next().unwrap().to_owned();
+    let back = shop.pay(&crate::shopper::Payment { session, url }).await;
+    assert!(
+        back.starts_with(
+            "https://abc123.execute-api.eu-central-1.amazonaws.com/checkout/success/cs_"
+        ),
+        "{back}"
+    );
+    assert!(
+        back.contains("redirectUrl=https%3A%2F%2Fshop.belta.test%2Fcheckout%2Fdone"),
+        "{back}"
+    );
+}
+
 /// The mail queue's sample batch through the mailer's handler, as Lambda hands it over: the mail is
 /// sent, the message without a mail is dropped, and only the malformed record is reported failed (in
 /// the shape Lambda reads, so that only it comes back).
