@@ -306,6 +306,14 @@ impl Catalog {
             .filter(|o| o.terms().is_live(now))
     }
 
+    /// Every record: entities, products and offers, newest first (what the snapshot object holds).
+    pub fn records(&self) -> (Vec<&Entity>, Vec<&Product>, Vec<&Offer>) {
+        let mut entities: Vec<&Entity> = self.entities.values().map(|e| &e.entity).collect();
+        entities.sort_by_key(|e| newest(e.created_at, e.id));
+        let products = self.products.values().map(|e| &e.product).collect();
+        (entities, products, self.offers.values().collect())
+    }
+
     /// How many records the catalogue holds.
     pub fn len(&self) -> usize {
         self.entities.len() + self.products.len() + self.offers.len()

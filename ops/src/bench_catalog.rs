@@ -342,7 +342,7 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
         ("TABLE_NAME", table.as_str()),
         ("TOKEN_PUBLIC_KEYS", &crate::bench::public_keys()),
     ]))?;
-    let router = products::router(CatalogState::with_client(config, counted_db.clone()));
+    let router = products::router(CatalogState::with_clients(config, counted_db.clone(), sdk));
     let call = |path: String| {
         let router = router.clone();
         async move {
