@@ -206,6 +206,17 @@ async fn a_change_computed_from_a_stale_revision_fails_whole_and_writes_nothing(
     );
 }
 
+/// Writes `entity` as an import does: the version moves on without a change log entry.
+async fn import_one(app: &api_tests::TestApp, entity: &Entity) {
+    app.dynamodb
+        .transact_write_items()
+        .transact_items(Change::create(entity).into_transact_item(&app.table_name))
+        .transact_items(bump_version(&app.table_name))
+        .send()
+        .await
+        .unwrap();
+}
+
 fn named(kind: Kind, name: &str) -> Entity {
     let mut entity = Entity::new(kind, shared::clock::now_millis());
     (entity.name_ar, entity.name_en) = (name.into(), name.into());
@@ -314,14 +325,7 @@ async fn a_change_log_that_no_longer_reaches_back_means_a_full_reload() {
     assert_eq!(*reloaded, writer.load().await.unwrap());
 
     // A version moved without any entry (an import): a full reload too.
-    let imported = named(Kind::Tag, "imported");
-    app.dynamodb
-        .transact_write_items()
-        .transact_items(Change::create(&imported).into_transact_item(&app.table_name))
-        .transact_items(bump_version(&app.table_name))
-        .send()
-        .await
-        .unwrap();
+    import_one(&app, &named(Kind::Tag, "imported")).await;
     let before = requests.get();
     let reloaded = reader.snapshot().await.unwrap();
     assert_eq!(requests.get() - before, 2 + 7, "a full reload");
@@ -473,14 +477,7 @@ async fn a_stale_or_unreadable_snapshot_object_means_a_load_from_the_table() {
         .unwrap();
     snapshot_writer(&app).run().await.unwrap();
     // Then an import: the version moves without a change log entry.
-    let imported = named(Kind::Tag, "imported");
-    app.dynamodb
-        .transact_write_items()
-        .transact_items(Change::create(&imported).into_transact_item(&app.table_name))
-        .transact_items(bump_version(&app.table_name))
-        .send()
-        .await
-        .unwrap();
+    import_one(&app, &named(Kind::Tag, "imported")).await;
 
     let (reader, requests) = fresh_reader(&app);
     let catalog = reader.snapshot().await.unwrap();
