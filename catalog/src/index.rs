@@ -281,7 +281,10 @@ impl Catalog {
     }
 
     /// The ids of a parent's children, newest first.
-    pub fn children(&self, parent: &Id) -> impl ExactSizeIterator<Item = Id> + Clone + '_ {
+    pub fn children<'c>(
+        &'c self,
+        parent: &Id,
+    ) -> impl ExactSizeIterator<Item = Id> + Clone + use<'c> {
         self.children
             .get(parent)
             .unwrap_or(&NONE)

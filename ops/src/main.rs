@@ -399,7 +399,13 @@ async fn main() -> anyhow::Result<()> {
             let sdk = aws::sdk_config().await;
             let mut reports = Vec::new();
             for &size in &products {
-                reports.push(ops::bench_catalog::measure(&sdk, size, runs).await?);
+                let report = ops::bench_catalog::measure(&sdk, size, runs).await?;
+                // Each size as it is done (a large one takes minutes against the emulator).
+                eprint!(
+                    "{}",
+                    ops::bench_catalog::table(&[size], std::slice::from_ref(&report))
+                );
+                reports.push(report);
             }
             print!("{}", ops::bench_catalog::table(&products, &reports));
         }
