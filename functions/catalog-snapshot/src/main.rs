@@ -6,12 +6,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let config = catalog_snapshot::Config::read(EnvReader::from_env())?;
     let writer = catalog_snapshot::SnapshotWriter::new(config, &aws::sdk_config().await);
-    // The scheduled event says nothing the run needs.
-    lambda_runtime::run(service_fn(|_: LambdaEvent<serde_json::Value>| {
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         let writer = writer.clone();
         async move {
-            let outcome = writer.run().await?;
-            Ok::<_, lambda_runtime::Error>(serde_json::json!({ "outcome": format!("{outcome:?}") }))
+            // Boxed: the run's future (a whole catalogue load) is too deep to lay out inline.
+            let run = Box::pin(catalog_snapshot::handle(&writer, event.payload));
+            Ok::<_, lambda_runtime::Error>(run.await?)
         }
     }))
     .await
