@@ -2,20 +2,26 @@
 //!
 //! Built once from every record (ARCHITECTURE.md §6), then kept current by [`Catalog::apply`], which
 //! takes only the records that changed (the change log, [`crate::store`]) and costs what they touch,
-//! not what the catalogue holds. It keeps: records ordered newest first, lookups by id, each parent's
-//! children, and every searchable text already normalized, so a request only filters, sorts and pages.
-//! Ordered sets (not sorted vectors) hold the orders, so that one record moves in O(log n).
+//! not what the catalogue holds.
+//!
+//! Products live in numbered slots. Every order (newest first, a parent's products, a category's
+//! products) is an ordered set of small `(creation, id, slot)` keys, so a list walks compact keys
+//! and reads only the products it keeps, and one record moves in O(log n). Searchable names are
+//! normalized once and kept side by side in one text ([`Names`]), so a search is one pass of a
+//! substring finder over a few bytes per product, whatever the query.
 
 use std::{
     cmp::Reverse,
     collections::{BTreeMap, BTreeSet, HashMap},
 };
 
+use memchr::memmem;
+
 use super::{
     kind::Kind,
     model::{Entity, Offer, Product},
     pricing::final_price,
-    search::normalize,
+    search::{Query, normalize},
 };
 use shared::{Id, Money};
 
@@ -25,6 +31,15 @@ type Newest = Reverse<(i64, Id)>;
 fn newest(created_at: i64, id: Id) -> Newest {
     Reverse((created_at, id))
 }
+
+/// A product's place in [`Catalog`]'s store.
+pub type Slot = u32;
+
+/// The slot of a child that is not a product (a category's subcategories).
+const NO_SLOT: Slot = Slot::MAX;
+
+/// A key of an order: where the record sorts, and where a product is.
+type Ranked = (Newest, Slot);
 
 /// An entity and its normalized names.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,7 +55,8 @@ pub struct ProductEntry {
     pub product: Product,
     /// The category reached through its subcategory.
     pub category: Option<Id>,
-    /// Its names and its brand's, subcategory's and tags' names, normalized, one per line.
+    /// Its own `nameAr` and `nameEn`, normalized, one per line. A search also finds a product by its
+    /// brand's, subcategory's and tags' names ([`Catalog::search`]).
     pub search: String,
 }
 
@@ -52,30 +68,44 @@ pub enum Changed {
     Offer(Id, Option<Offer>),
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The kinds whose names find their products (as the product's own names do).
+const SEARCHED_WITH_PRODUCTS: [Kind; 3] = [Kind::Brand, Kind::Subcategory, Kind::Tag];
+
+#[derive(Clone, Debug, Default)]
 pub struct Catalog {
     entities: HashMap<Id, EntityEntry>,
     /// Each kind's entities, newest first.
     listing: HashMap<Kind, BTreeSet<Newest>>,
-    /// Newest first.
-    products: BTreeMap<Newest, ProductEntry>,
-    product_keys: HashMap<Id, Newest>,
+    /// Products by slot; the slot of a removed product is empty until a new one takes it.
+    slots: Vec<Option<ProductEntry>>,
+    /// Each slot's [`Facts`] (a removed product's stay until the slot is taken again).
+    facts: Vec<Facts>,
+    free: Vec<Slot>,
+    product_slots: HashMap<Id, Slot>,
+    /// Every product, newest first.
+    products: BTreeSet<Ranked>,
+    /// Every enabled product (what the public sees), newest first.
+    enabled: BTreeSet<Ranked>,
+    /// A parent's children, newest first: products of a brand, subcategory, label or tag, and
+    /// subcategories of a category. Kept for a parent that is gone too, as its children still name it.
+    children: HashMap<Id, BTreeSet<Ranked>>,
+    /// A category's products (through their subcategory), newest first.
+    category_products: HashMap<Id, BTreeSet<Ranked>>,
+    /// Every product's [`ProductEntry::search`], for one pass of a search.
+    names: Names,
     /// Newest first.
     offers: BTreeMap<Newest, Offer>,
     offer_keys: HashMap<Id, Newest>,
-    /// A parent's children, newest first: products of a brand, subcategory, label or tag, and
-    /// subcategories of a category. Kept for a parent that is gone too, as its children still name it.
-    children: HashMap<Id, BTreeSet<Newest>>,
     /// When an offer starts or ends (Unix seconds, ascending): the only times a final price changes
     /// without a write.
     price_changes: Vec<i64>,
 }
 
 /// Takes `key` out of the set at `at`, and the set out of `sets` once empty (as a build leaves none).
-fn remove_from<K: std::hash::Hash + Eq>(
-    sets: &mut HashMap<K, BTreeSet<Newest>>,
+fn remove_from<K: std::hash::Hash + Eq, T: Ord>(
+    sets: &mut HashMap<K, BTreeSet<T>>,
     at: &K,
-    key: &Newest,
+    key: &T,
 ) {
     if let Some(set) = sets.get_mut(at) {
         set.remove(key);
@@ -89,19 +119,214 @@ fn names(ar: &str, en: &str) -> String {
     format!("{}\n{}", normalize(ar), normalize(en))
 }
 
+fn ids(set: &BTreeSet<Ranked>) -> impl ExactSizeIterator<Item = Id> + Clone + '_ {
+    set.iter().map(|(Reverse((_, id)), _)| *id)
+}
+
 /// No children, for a parent without any.
-static NONE: BTreeSet<Newest> = BTreeSet::new();
+static NONE: BTreeSet<Ranked> = BTreeSet::new();
+
+/// Every product's searchable names in one text, so that a search runs one substring finder over it
+/// (a few bytes per product, in memory order) instead of visiting every product.
+///
+/// Each product's names are one segment, `\n` first: a query never holds a line break (normalizing
+/// folds white space to one space), so a match never runs from one segment into the next. A removed
+/// product's segment stays as garbage, skipped by a search, until garbage is half the text, when
+/// the text is written again without it.
+#[derive(Clone, Debug, Default)]
+struct Names {
+    text: String,
+    /// Each segment's start and product, in text order.
+    segments: Vec<(u32, Slot)>,
+    /// Where each slot's live segment starts (`u32::MAX`: none).
+    live: Vec<u32>,
+    garbage: usize,
+}
+
+impl Names {
+    const NOT_LIVE: u32 = u32::MAX;
+
+    fn insert(&mut self, slot: Slot, names: &str) {
+        let start = u32::try_from(self.text.len()).expect("a catalogue's names fit in 4 GB");
+        self.text.push('\n');
+        self.text.push_str(names);
+        self.segments.push((start, slot));
+        let slot = slot as usize;
+        if self.live.len() <= slot {
+            self.live.resize(slot + 1, Self::NOT_LIVE);
+        }
+        self.live[slot] = start;
+    }
+
+    fn remove(&mut self, slot: Slot, names: &str) {
+        self.live[slot as usize] = Self::NOT_LIVE;
+        self.garbage += 1 + names.len();
+        if self.garbage > self.text.len() / 2 {
+            self.compact();
+        }
+    }
+
+    fn is_live(&self, (start, slot): (u32, Slot)) -> bool {
+        self.live[slot as usize] == start
+    }
+
+    /// The text again, without the segments of removed products.
+    fn compact(&mut self) {
+        let mut kept = Names {
+            live: vec![Self::NOT_LIVE; self.live.len()],
+            ..Names::default()
+        };
+        for (i, &(start, slot)) in self.segments.iter().enumerate() {
+            if self.is_live((start, slot)) {
+                let end = self
+                    .segments
+                    .get(i + 1)
+                    .map_or(self.text.len(), |s| s.0 as usize);
+                kept.insert(slot, &self.text[start as usize + 1..end]);
+            }
+        }
+        *self = kept;
+    }
+
+    /// Marks in `found` every product whose names contain `query`.
+    fn find(&self, query: &Query, found: &mut Found) {
+        let text = self.text.as_bytes();
+        let mut segment = 0;
+        for at in memmem::find_iter(text, query.as_str().as_bytes()) {
+            // Matches come in text order: the segment holding one is at or after the last one's.
+            while self
+                .segments
+                .get(segment + 1)
+                .is_some_and(|next| next.0 as usize <= at)
+            {
+                segment += 1;
+            }
+            if let Some(&located) = self.segments.get(segment)
+                && self.is_live(located)
+            {
+                found.insert(located.1);
+            }
+        }
+    }
+}
+
+/// The products a search found, by slot: one bit each.
+#[derive(Clone, Debug)]
+pub struct Found(Vec<u64>);
+
+impl Found {
+    fn with_slots(slots: usize) -> Found {
+        Found(vec![0; slots.div_ceil(64)])
+    }
+
+    fn insert(&mut self, slot: Slot) {
+        self.0[slot as usize / 64] |= 1 << (slot % 64);
+    }
+
+    pub fn contains(&self, slot: Slot) -> bool {
+        self.0
+            .get(slot as usize / 64)
+            .is_some_and(|word| word & (1 << (slot % 64)) != 0)
+    }
+
+    /// The slots found, ascending.
+    fn slots(&self) -> impl Iterator<Item = Slot> + '_ {
+        self.0.iter().enumerate().flat_map(|(i, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros();
+                    rest &= rest - 1;
+                    i as Slot * 64 + bit
+                })
+            })
+        })
+    }
+
+    /// How many products were found.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|word| word.count_ones() as usize).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|word| *word == 0)
+    }
+}
+
+/// A list's candidates: the slots of products, newest first. A list checks a slot's [`Facts`] and
+/// its search bit before it reads the product itself, so products it skips are never read.
+pub struct Candidates<'c>(Box<dyn Iterator<Item = Slot> + 'c>);
+
+impl Iterator for Candidates<'_> {
+    type Item = Slot;
+
+    fn next(&mut self) -> Option<Slot> {
+        self.0.next()
+    }
+}
+
+/// What every list checks on each candidate, kept apart from the product so that these checks read a
+/// few bytes per product, not the product.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Facts {
+    key: Newest,
+    pub disabled: bool,
+    pub employee_read_only: bool,
+}
+
+impl Facts {
+    fn of(product: &Product) -> Facts {
+        Facts {
+            key: newest(product.created_at, product.id),
+            disabled: product.disabled,
+            employee_read_only: product.employee_read_only,
+        }
+    }
+}
 
 impl Catalog {
     pub fn build(entities: Vec<Entity>, products: Vec<Product>, offers: Vec<Offer>) -> Catalog {
         let mut catalog = Catalog::default();
-        // Entities first: a product's search text and category come from them.
+        // Entities first: a product's category comes from its subcategory.
         for entity in entities {
             catalog.insert_entity(entity);
         }
-        for product in products {
-            catalog.insert_product(product);
+        // Products in bulk, each in the slot of its place in `products`: each order is built from its
+        // keys at once (sorted once), not one insertion at a time.
+        let mut order = Vec::with_capacity(products.len());
+        let mut children: HashMap<Id, Vec<Ranked>> = HashMap::new();
+        let mut category_products: HashMap<Id, Vec<Ranked>> = HashMap::new();
+        catalog.slots.reserve(products.len());
+        catalog.facts.reserve(products.len());
+        for (slot, product) in products.into_iter().enumerate() {
+            let slot = Slot::try_from(slot).expect("fewer than 4 billion products");
+            let key = (newest(product.created_at, product.id), slot);
+            order.push(key);
+            for (_, parent) in product.parents() {
+                children.entry(parent).or_default().push(key);
+            }
+            let entry = catalog.entry(product);
+            if let Some(category) = entry.category {
+                category_products.entry(category).or_default().push(key);
+            }
+            catalog.names.insert(slot, &entry.search);
+            catalog.product_slots.insert(entry.product.id, slot);
+            catalog.facts.push(Facts::of(&entry.product));
+            catalog.slots.push(Some(entry));
         }
+        catalog.enabled = order
+            .iter()
+            .filter(|(_, slot)| !catalog.facts[*slot as usize].disabled)
+            .copied()
+            .collect();
+        catalog.products = order.into_iter().collect();
+        for (parent, keys) in children {
+            catalog.children.entry(parent).or_default().extend(keys);
+        }
+        catalog.category_products = category_products
+            .into_iter()
+            .map(|(category, keys)| (category, keys.into_iter().collect()))
+            .collect();
         for offer in offers {
             catalog.price_changes.extend(offer.starts_at);
             catalog.price_changes.extend(offer.ends_at);
@@ -129,12 +354,37 @@ impl Catalog {
             if let Some(entity) = now {
                 self.insert_entity(entity);
             }
-            // Its products' search text and category name it: read them again.
-            let linked: Vec<Id> = self.children(&id).collect();
-            for child in linked {
-                if let Some(key) = self.product_keys.get(&child).copied() {
-                    let entry = self.products.remove(&key).expect("keys and products agree");
-                    self.products.insert(key, self.entry(entry.product));
+            // A subcategory's products reach their category through it: place them again.
+            let linked: Vec<Ranked> = self
+                .children
+                .get(&id)
+                .into_iter()
+                .flatten()
+                .copied()
+                .collect();
+            for (key, slot) in linked {
+                if slot == NO_SLOT {
+                    continue;
+                }
+                let entry = self.slots[slot as usize]
+                    .as_ref()
+                    .expect("ordered products exist");
+                let category = self.category_of(&entry.product);
+                if category != entry.category {
+                    let old = entry.category;
+                    if let Some(old) = old {
+                        remove_from(&mut self.category_products, &old, &(key, slot));
+                    }
+                    if let Some(category) = category {
+                        self.category_products
+                            .entry(category)
+                            .or_default()
+                            .insert((key, slot));
+                    }
+                    self.slots[slot as usize]
+                        .as_mut()
+                        .expect("just read")
+                        .category = category;
                 }
             }
         }
@@ -167,7 +417,10 @@ impl Catalog {
         let key = newest(entity.created_at, entity.id);
         self.listing.entry(entity.kind).or_default().insert(key);
         if let Some(category) = entity.category {
-            self.children.entry(category).or_default().insert(key);
+            self.children
+                .entry(category)
+                .or_default()
+                .insert((key, NO_SLOT));
         }
         let search = names(&entity.name_ar, &entity.name_en);
         self.entities
@@ -181,58 +434,91 @@ impl Catalog {
         let key = newest(entity.created_at, entity.id);
         remove_from(&mut self.listing, &entity.kind, &key);
         if let Some(category) = entity.category {
-            remove_from(&mut self.children, &category, &key);
+            remove_from(&mut self.children, &category, &(key, NO_SLOT));
         }
+    }
+
+    /// The category a product reaches through its subcategory, as the entities are now.
+    fn category_of(&self, product: &Product) -> Option<Id> {
+        product
+            .subcategory
+            .and_then(|s| self.entities.get(&s))
+            .and_then(|s| s.entity.category)
     }
 
     /// A product with its search text and category, from the entities as they are now.
     fn entry(&self, product: Product) -> ProductEntry {
-        let mut search = names(&product.name_ar, &product.name_en);
-        let related = [product.brand, product.subcategory]
-            .into_iter()
-            .flatten()
-            .chain(product.tags.iter().copied());
-        for id in related {
-            if let Some(entry) = self.entities.get(&id) {
-                search.push('\n');
-                search.push_str(&entry.search);
-            }
-        }
-        let category = product
-            .subcategory
-            .and_then(|s| self.entities.get(&s))
-            .and_then(|s| s.entity.category);
         ProductEntry {
+            category: self.category_of(&product),
+            search: names(&product.name_ar, &product.name_en),
             product,
-            category,
-            search,
         }
     }
 
     fn insert_product(&mut self, product: Product) {
-        let key = newest(product.created_at, product.id);
+        let facts = Facts::of(&product);
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.facts.push(facts);
+            Slot::try_from(self.slots.len() - 1).expect("fewer than 4 billion products")
+        });
+        self.facts[slot as usize] = facts;
+        let key = (newest(product.created_at, product.id), slot);
         for (_, parent) in product.parents() {
             self.children.entry(parent).or_default().insert(key);
         }
-        self.product_keys.insert(product.id, key);
         let entry = self.entry(product);
-        self.products.insert(key, entry);
+        if let Some(category) = entry.category {
+            self.category_products
+                .entry(category)
+                .or_default()
+                .insert(key);
+        }
+        self.products.insert(key);
+        if !facts.disabled {
+            self.enabled.insert(key);
+        }
+        self.names.insert(slot, &entry.search);
+        self.product_slots.insert(entry.product.id, slot);
+        self.slots[slot as usize] = Some(entry);
     }
 
     fn remove_product(&mut self, id: &Id) {
-        let Some(key) = self.product_keys.remove(id) else {
+        let Some(slot) = self.product_slots.remove(id) else {
             return;
         };
-        let entry = self.products.remove(&key).expect("keys and products agree");
+        let entry = self.slots[slot as usize]
+            .take()
+            .expect("slots and products agree");
+        let key = (newest(entry.product.created_at, entry.product.id), slot);
+        self.products.remove(&key);
+        self.enabled.remove(&key);
         for (_, parent) in entry.product.parents() {
             remove_from(&mut self.children, &parent, &key);
         }
+        if let Some(category) = entry.category {
+            remove_from(&mut self.category_products, &category, &key);
+        }
+        self.names.remove(slot, &entry.search);
+        self.free.push(slot);
     }
 
     fn insert_offer(&mut self, offer: Offer) {
         let key = newest(offer.created_at, offer.id);
         self.offer_keys.insert(offer.id, key);
         self.offers.insert(key, offer);
+    }
+
+    /// The product in `slot`, which a [`Candidates`] or a [`Found`] gave.
+    pub fn slot(&self, slot: Slot) -> &ProductEntry {
+        self.slots[slot as usize]
+            .as_ref()
+            .expect("ordered products exist")
+    }
+
+    /// The [`Facts`] of the product in `slot`.
+    pub fn facts(&self, slot: Slot) -> Facts {
+        self.facts[slot as usize]
     }
 
     /// How many offer starts and ends have passed at `now` (Unix seconds). With the catalogue version
@@ -263,12 +549,95 @@ impl Catalog {
     }
 
     pub fn product_entry(&self, id: &Id) -> Option<&ProductEntry> {
-        self.products.get(self.product_keys.get(id)?)
+        self.slots[*self.product_slots.get(id)? as usize].as_ref()
     }
 
     /// Every product, newest first.
     pub fn products(&self) -> impl ExactSizeIterator<Item = &ProductEntry> + DoubleEndedIterator {
-        self.products.values()
+        self.products.iter().map(|(_, slot)| self.slot(*slot))
+    }
+
+    /// Every product (`enabled_only`: every enabled product), newest first, as a list's candidates.
+    pub fn every_product(&self, enabled_only: bool) -> Candidates<'_> {
+        self.candidates(self.order(enabled_only))
+    }
+
+    /// Every product (`enabled_only`: every enabled product), newest first.
+    pub fn newest_products(
+        &self,
+        enabled_only: bool,
+    ) -> impl ExactSizeIterator<Item = &ProductEntry> {
+        self.order(enabled_only)
+            .iter()
+            .map(|(_, slot)| self.slot(*slot))
+    }
+
+    fn order(&self, enabled_only: bool) -> &BTreeSet<Ranked> {
+        if enabled_only {
+            &self.enabled
+        } else {
+            &self.products
+        }
+    }
+
+    /// The products of a brand, subcategory, label or tag, newest first.
+    pub fn products_of(&self, parent: &Id) -> Candidates<'_> {
+        self.candidates(self.children.get(parent).unwrap_or(&NONE))
+    }
+
+    /// The products of a category (through their subcategory), newest first.
+    pub fn products_in_category(&self, category: &Id) -> Candidates<'_> {
+        self.candidates(self.category_products.get(category).unwrap_or(&NONE))
+    }
+
+    /// The products found by slot, newest first.
+    pub fn found_products<'c>(&'c self, found: &Found) -> Candidates<'c> {
+        let mut keys: Vec<Ranked> = found
+            .slots()
+            .map(|slot| (self.facts[slot as usize].key, slot))
+            .collect();
+        keys.sort_unstable();
+        Candidates(Box::new(keys.into_iter().map(|(_, slot)| slot)))
+    }
+
+    fn candidates<'c>(&'c self, set: &'c BTreeSet<Ranked>) -> Candidates<'c> {
+        Candidates(Box::new(
+            set.iter()
+                .map(|(_, slot)| *slot)
+                .filter(|slot| *slot != NO_SLOT),
+        ))
+    }
+
+    /// The products whose names, or whose brand's, subcategory's or a tag's names, contain `query`.
+    pub fn search(&self, query: &Query) -> Found {
+        let mut found = Found::with_slots(self.slots.len());
+        self.names.find(query, &mut found);
+        for kind in SEARCHED_WITH_PRODUCTS {
+            for entry in self.entities(kind) {
+                if query.matches(&entry.search) {
+                    let linked = self.children.get(&entry.entity.id).into_iter().flatten();
+                    for (_, slot) in linked {
+                        found.insert(*slot);
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether a search for `query` finds the product ([`Catalog::search`]'s rule for one product).
+    pub fn product_matches(&self, id: &Id, query: &Query) -> bool {
+        let Some(entry) = self.product_entry(id) else {
+            return false;
+        };
+        let p = &entry.product;
+        query.matches(&entry.search)
+            || [p.brand, p.subcategory]
+                .into_iter()
+                .flatten()
+                .chain(p.tags.iter().copied())
+                .filter_map(|id| self.entities.get(&id))
+                .any(|e| query.matches(&e.search))
     }
 
     pub fn offer(&self, id: &Id) -> Option<&Offer> {
@@ -285,11 +654,7 @@ impl Catalog {
         &'c self,
         parent: &Id,
     ) -> impl ExactSizeIterator<Item = Id> + Clone + use<'c> {
-        self.children
-            .get(parent)
-            .unwrap_or(&NONE)
-            .iter()
-            .map(|Reverse((_, id))| *id)
+        ids(self.children.get(parent).unwrap_or(&NONE))
     }
 
     /// What the product costs at `now` (unix seconds): its offer applied while the offer is live.
@@ -313,18 +678,23 @@ impl Catalog {
     pub fn records(&self) -> (Vec<&Entity>, Vec<&Product>, Vec<&Offer>) {
         let mut entities: Vec<&Entity> = self.entities.values().map(|e| &e.entity).collect();
         entities.sort_by_key(|e| newest(e.created_at, e.id));
-        let products = self.products.values().map(|e| &e.product).collect();
+        let products = self.products().map(|e| &e.product).collect();
         (entities, products, self.offers.values().collect())
+    }
+
+    /// How many products the catalogue holds.
+    pub fn product_count(&self) -> usize {
+        self.product_slots.len()
     }
 
     /// How many records the catalogue holds.
     pub fn len(&self) -> usize {
-        self.entities.len() + self.products.len() + self.offers.len()
+        self.entities.len() + self.product_slots.len() + self.offers.len()
     }
 
     /// Whether the catalogue holds no record at all.
     pub fn is_empty(&self) -> bool {
-        self.entities.is_empty() && self.products.is_empty() && self.offers.is_empty()
+        self.len() == 0
     }
 
     /// The memory the snapshot holds, counted by capacity: its records, their strings and vectors, its
@@ -339,6 +709,12 @@ impl Catalog {
         let ids = |v: &Vec<Id>| v.capacity() * size_of::<Id>();
         let map = |slots: usize, slot: usize| slots * (slot + 1);
         let tree = |entries: usize, entry: usize| entries * entry * 4 / 3;
+        let trees = |sets: &HashMap<Id, BTreeSet<Ranked>>| {
+            sets.values()
+                .map(|set| tree(set.len(), size_of::<Ranked>()))
+                .sum::<usize>()
+                + map(sets.capacity(), size_of::<(Id, BTreeSet<Ranked>)>())
+        };
         let entities: usize = self
             .entities
             .values()
@@ -352,8 +728,7 @@ impl Catalog {
             })
             .sum();
         let products: usize = self
-            .products
-            .values()
+            .products()
             .map(|e| {
                 let p = &e.product;
                 text(&e.search)
@@ -371,30 +746,68 @@ impl Catalog {
             .values()
             .map(|o| o.name_ar.as_ref().map_or(0, text) + o.name_en.as_ref().map_or(0, text))
             .sum();
-        let children: usize = self
-            .children
-            .values()
-            .map(|set| tree(set.len(), size_of::<Newest>()))
-            .sum();
         let listing: usize = self
             .listing
             .values()
             .map(|set| tree(set.len(), size_of::<Newest>()))
             .sum();
+        let names = self.names.text.capacity()
+            + self.names.segments.capacity() * size_of::<(u32, Slot)>()
+            + self.names.live.capacity() * size_of::<u32>();
         entities
             + map(self.entities.capacity(), size_of::<(Id, EntityEntry)>())
             + listing
             + products
-            + tree(self.products.len(), size_of::<(Newest, ProductEntry)>())
-            + map(self.product_keys.capacity(), size_of::<(Id, Newest)>())
+            + self.slots.capacity() * size_of::<Option<ProductEntry>>()
+            + self.facts.capacity() * size_of::<Facts>()
+            + map(self.product_slots.capacity(), size_of::<(Id, Slot)>())
+            + tree(
+                self.products.len() + self.enabled.len(),
+                size_of::<Ranked>(),
+            )
+            + trees(&self.children)
+            + trees(&self.category_products)
+            + names
             + offers
             + tree(self.offers.len(), size_of::<(Newest, Offer)>())
             + map(self.offer_keys.capacity(), size_of::<(Id, Newest)>())
-            + children
-            + map(
-                self.children.capacity(),
-                size_of::<(Id, BTreeSet<Newest>)>(),
-            )
+    }
+}
+
+/// Two catalogues are equal when they hold the same records, indexed alike: the same orders, children
+/// and search texts. Where a product sits (its slot) is not part of it.
+impl PartialEq for Catalog {
+    fn eq(&self, other: &Catalog) -> bool {
+        let orders = |sets: &HashMap<Id, BTreeSet<Ranked>>| -> HashMap<Id, Vec<Id>> {
+            sets.iter()
+                .map(|(parent, set)| (*parent, ids(set).collect()))
+                .collect()
+        };
+        let searched = |c: &Catalog| -> BTreeMap<Id, String> {
+            let mut texts = BTreeMap::new();
+            for (i, &(start, slot)) in c.names.segments.iter().enumerate() {
+                if c.names.is_live((start, slot)) {
+                    let end = c
+                        .names
+                        .segments
+                        .get(i + 1)
+                        .map_or(c.names.text.len(), |s| s.0 as usize);
+                    let id = c.slot(slot).product.id;
+                    texts.insert(id, c.names.text[start as usize + 1..end].to_owned());
+                }
+            }
+            texts
+        };
+        self.entities == other.entities
+            && self.listing == other.listing
+            && self.products().eq(other.products())
+            && self.newest_products(true).eq(other.newest_products(true))
+            && orders(&self.children) == orders(&other.children)
+            && orders(&self.category_products) == orders(&other.category_products)
+            && searched(self) == searched(other)
+            && self.offers == other.offers
+            && self.offer_keys == other.offer_keys
+            && self.price_changes == other.price_changes
     }
 }
 
@@ -442,6 +855,28 @@ mod tests {
                 self.products.values().cloned().collect(),
                 self.offers.values().cloned().collect(),
             )
+        }
+
+        /// The products whose names or whose brand's, subcategory's or a tag's names hold `query`,
+        /// read off the records one by one.
+        fn search(&self, query: &Query) -> Vec<Id> {
+            let holds = |ar: &str, en: &str| query.matches(&names(ar, en));
+            let mut ids: Vec<Id> = self
+                .products
+                .values()
+                .filter(|p| {
+                    holds(&p.name_ar, &p.name_en)
+                        || [p.brand, p.subcategory]
+                            .into_iter()
+                            .flatten()
+                            .chain(p.tags.iter().copied())
+                            .filter_map(|id| self.entities.get(&id))
+                            .any(|e| holds(&e.name_ar, &e.name_en))
+                })
+                .map(|p| p.id)
+                .collect();
+            ids.sort();
+            ids
         }
 
         fn ids(&self, kind: Kind) -> Vec<Id> {
@@ -545,6 +980,16 @@ mod tests {
                 let changes: Vec<Changed> = (0..batch).map(|_| shop.write(&mut dice)).collect();
                 kept.apply(changes);
                 assert!(kept == shop.build(), "seed {seed}, step {step}");
+                for query in ["قهو", "TEA", "ي", "ḿil", "شاي ا", "r"] {
+                    let query = Query::new(query).unwrap();
+                    let found = kept.search(&query);
+                    let mut listed: Vec<Id> = kept
+                        .found_products(&found)
+                        .map(|slot| kept.slot(slot).product.id)
+                        .collect();
+                    listed.sort();
+                    assert_eq!(listed, shop.search(&query), "seed {seed}, step {step}");
+                }
             }
             assert!(kept.len() > 10, "the shop grew (seed {seed})");
         }

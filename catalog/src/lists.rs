@@ -12,7 +12,7 @@ use utoipa::{
 };
 
 use super::{
-    index::{Catalog, ProductEntry},
+    index::{Candidates, Catalog, Found, ProductEntry},
     kind::{Extra, Kind},
     model::{Entity, Offer, OfferType},
     search::{Query, normalize},
@@ -218,7 +218,8 @@ impl Validate for ProductListQuery {
 }
 
 impl ProductListQuery {
-    /// The matching products with their final prices at `now`, sorted and paged.
+    /// The matching products with their final prices at `now`, sorted and paged. Newest first (the
+    /// default) without a price bound, matches are counted as they are found and only the page is kept.
     pub fn run<'c>(
         &self,
         catalog: &'c Catalog,
@@ -226,41 +227,52 @@ impl ProductListQuery {
         lang: Lang,
         now: i64,
     ) -> Page<&'c ProductEntry> {
-        let search = self.search.as_deref().and_then(Query::new);
-        let priced = self.min_price.is_some()
-            || self.max_price.is_some()
-            || matches!(
-                self.sort,
-                Some(Sort::PriceAscending | Sort::PriceDescending)
-            );
-        let mut matches: Vec<(&ProductEntry, Money)> = self
-            .candidates(catalog)
-            .filter(|entry| {
-                let p = &entry.product;
-                let flags = (p.disabled, p.employee_read_only);
-                flags_match(public, flags, (self.disabled, self.employee_read_only))
-                    && self.category.is_none_or(|c| entry.category == Some(c))
-                    && self.subcategory.is_none_or(|s| p.subcategory == Some(s))
-                    && self.brand.is_none_or(|b| p.brand == Some(b))
-                    && self.tag.is_none_or(|t| p.tags.contains(&t))
-                    && self.label.is_none_or(|l| p.labels.contains(&l))
-                    && self.offer.is_none_or(|o| p.offer == Some(o))
-                    && search.as_ref().is_none_or(|q| q.matches(&entry.search))
+        let found = self
+            .search
+            .as_deref()
+            .and_then(Query::new)
+            .map(|q| catalog.search(&q));
+        let request = PageRequest::from(paging(self.page, self.limit));
+        let sort = self.sort.unwrap_or_default();
+        let newest = sort == Sort::Newest && self.min_price.is_none() && self.max_price.is_none();
+        let by_fields = [
+            self.category,
+            self.subcategory,
+            self.brand,
+            self.tag,
+            self.label,
+            self.offer,
+        ]
+        .iter()
+        .any(Option::is_some);
+        let by_flags = !public && (self.disabled.is_some() || self.employee_read_only.is_some());
+        if newest && found.is_none() && !by_fields && !by_flags {
+            // The plain list (the store's every product): a page of an order whose size is known.
+            return request.page_of(catalog.newest_products(public));
+        }
+        let matching = self
+            .candidates(catalog, public, found.as_ref())
+            .filter(|slot| {
+                let facts = catalog.facts(*slot);
+                let flags = (facts.disabled, facts.employee_read_only);
+                found.as_ref().is_none_or(|f| f.contains(*slot))
+                    && flags_match(public, flags, (self.disabled, self.employee_read_only))
             })
-            .map(|entry| {
-                let price = if priced {
-                    catalog.final_price(&entry.product, now)
-                } else {
-                    entry.product.price
-                };
-                (entry, price)
-            })
+            // Only a filter on the product's links reads the product itself.
+            .filter(|slot| !by_fields || self.links_match(catalog.slot(*slot)));
+        if newest {
+            let page = request.paginate_iter(matching);
+            return render(page, |slot| catalog.slot(slot));
+        }
+        let mut matches: Vec<(&ProductEntry, Money)> = matching
+            .map(|slot| catalog.slot(slot))
+            .map(|entry| (entry, catalog.final_price(&entry.product, now)))
             .filter(|(_, price)| {
                 self.min_price.is_none_or(|min| *price >= min)
                     && self.max_price.is_none_or(|max| *price <= max)
             })
             .collect();
-        match self.sort.unwrap_or_default() {
+        match sort {
             Sort::Newest => {}
             Sort::PriceAscending => matches.sort_by_key(|(_, price)| *price),
             Sort::PriceDescending => matches.sort_by_key(|(_, price)| Reverse(*price)),
@@ -268,31 +280,44 @@ impl ProductListQuery {
                 normalize(lang.pick(&e.product.name_ar, &e.product.name_en))
             }),
         }
-        let entries: Vec<&ProductEntry> = matches.into_iter().map(|(e, _)| e).collect();
-        PageRequest::from(paging(self.page, self.limit)).paginate(&entries)
+        request.paginate_iter(matches.into_iter().map(|(e, _)| e))
     }
 
     /// The products that can match, newest first: a parent's children when the query names one (a
-    /// brand's products, a category's subcategories' products), so a store page of a brand or a
-    /// category costs what it lists, not what the catalogue holds; otherwise every product.
+    /// brand's products, a category's products), so a store page of a brand or a category costs what
+    /// it lists, not what the catalogue holds; else a search's finds when they are few; otherwise every
+    /// product.
     fn candidates<'c>(
         &self,
         catalog: &'c Catalog,
-    ) -> Box<dyn Iterator<Item = &'c ProductEntry> + 'c> {
-        let entry = |id: Id| catalog.product_entry(&id);
+        public: bool,
+        found: Option<&Found>,
+    ) -> Candidates<'c> {
         if let Some(parent) = self.subcategory.or(self.brand).or(self.tag).or(self.label) {
-            return Box::new(catalog.children(&parent).filter_map(entry));
+            return catalog.products_of(&parent);
         }
         if let Some(category) = self.category {
-            let mut products: Vec<&ProductEntry> = catalog
-                .children(&category)
-                .flat_map(|subcategory| catalog.children(&subcategory))
-                .filter_map(entry)
-                .collect();
-            products.sort_by_key(|e| Reverse((e.product.created_at, e.product.id)));
-            return Box::new(products.into_iter());
+            return catalog.products_in_category(&category);
         }
-        Box::new(catalog.products())
+        match found {
+            // Ordering a few finds reads each of them; walking every product's key costs little more
+            // than a bit test each.
+            Some(found) if found.len() * 16 < catalog.product_count() => {
+                catalog.found_products(found)
+            }
+            _ => catalog.every_product(public),
+        }
+    }
+
+    /// Whether the product has the category, subcategory, brand, tag, label and offer asked for.
+    fn links_match(&self, entry: &ProductEntry) -> bool {
+        let p = &entry.product;
+        self.category.is_none_or(|c| entry.category == Some(c))
+            && self.subcategory.is_none_or(|s| p.subcategory == Some(s))
+            && self.brand.is_none_or(|b| p.brand == Some(b))
+            && self.tag.is_none_or(|t| p.tags.contains(&t))
+            && self.label.is_none_or(|l| p.labels.contains(&l))
+            && self.offer.is_none_or(|o| p.offer == Some(o))
     }
 }
 
@@ -337,9 +362,7 @@ impl OfferListQuery {
                             .flatten()
                             .map(normalize)
                             .any(|name| q.matches(&name));
-                        own || catalog
-                            .product_entry(&o.product)
-                            .is_some_and(|e| q.matches(&e.search))
+                        own || catalog.product_matches(&o.product, q)
                     })
             })
             .collect();
@@ -363,8 +386,8 @@ mod tests {
         model::{Entity, Product},
     };
 
-    /// Answering a brand's, a subcategory's, a tag's or a category's list from its children gives the
-    /// same page as filtering every product.
+    /// Answering a list from a parent's children, a search's finds, the enabled products' order or
+    /// their facts gives the same pages as filtering every product, public or staff.
     #[test]
     fn a_list_through_a_parent_s_children_is_the_list_of_every_matching_product() {
         let categories: Vec<Entity> = (0..2).map(|i| Entity::new(Kind::Category, i)).collect();
@@ -375,7 +398,13 @@ mod tests {
                 sub
             })
             .collect();
-        let brands: Vec<Entity> = (0..3).map(|i| Entity::new(Kind::Brand, 20 + i)).collect();
+        let brands: Vec<Entity> = (0..3)
+            .map(|i| {
+                let mut brand = Entity::new(Kind::Brand, 20 + i);
+                brand.name_en = ["Tea House", "Acme", "Roastery"][i as usize].into();
+                brand
+            })
+            .collect();
         let tag = Entity::new(Kind::Tag, 30);
         let products: Vec<Product> = (0..60)
             .map(|i| {
@@ -385,6 +414,8 @@ mod tests {
                 product.brand = Some(brands[i as usize % 3].id);
                 product.tags = if i % 2 == 0 { vec![tag.id] } else { vec![] };
                 product.disabled = i % 7 == 0;
+                product.employee_read_only = i % 4 == 1;
+                product.name_en = ["Green tea", "Coffee beans", "Cocoa"][i as usize % 3].into();
                 product
             })
             .collect();
@@ -394,11 +425,19 @@ mod tests {
         entities.push(tag.clone());
         let catalog = Catalog::build(entities, products, vec![]);
 
-        let every = |query: &ProductListQuery| -> Vec<Id> {
+        let every = |query: &ProductListQuery, public: bool| -> Vec<Id> {
+            let search = query.search.as_deref().and_then(Query::new);
             catalog
                 .products()
                 .filter(|e| {
-                    !e.product.disabled
+                    let p = &e.product;
+                    flags_match(
+                        public,
+                        (p.disabled, p.employee_read_only),
+                        (query.disabled, query.employee_read_only),
+                    ) && search
+                        .as_ref()
+                        .is_none_or(|q| catalog.product_matches(&p.id, q))
                         && query.category.is_none_or(|c| e.category == Some(c))
                         && query
                             .subcategory
@@ -432,16 +471,54 @@ mod tests {
                 category: Some(categories[0].id),
                 ..Default::default()
             },
+            ProductListQuery::default(),
+            ProductListQuery {
+                disabled: Some(true),
+                ..Default::default()
+            },
+            ProductListQuery {
+                employee_read_only: Some(false),
+                ..Default::default()
+            },
+            // Found by its own name, and by its brand's.
+            ProductListQuery {
+                search: Some("TEA".into()),
+                ..Default::default()
+            },
+            ProductListQuery {
+                search: Some("coc".into()),
+                brand: Some(brands[2].id),
+                ..Default::default()
+            },
+            ProductListQuery {
+                search: Some("acme".into()),
+                category: Some(categories[1].id),
+                ..Default::default()
+            },
         ];
         for query in queries {
-            let query = ProductListQuery {
-                limit: Some(100),
-                ..query
-            };
-            let page = query.run(&catalog, true, Lang::En, 0);
-            let listed: Vec<Id> = page.data.iter().map(|e| e.product.id).collect();
-            assert!(!listed.is_empty(), "{query:?}");
-            assert_eq!(listed, every(&query), "{query:?}");
+            for public in [true, false] {
+                let matching = every(&query, public);
+                assert!(!matching.is_empty(), "{query:?}");
+                for page in 1..=4 {
+                    let query = ProductListQuery {
+                        page: Some(page),
+                        limit: Some(7),
+                        search: query.search.clone(),
+                        ..query
+                    };
+                    let listed = query.run(&catalog, public, Lang::En, 0);
+                    let ids: Vec<Id> = listed.data.iter().map(|e| e.product.id).collect();
+                    let expected: Vec<Id> = matching
+                        .iter()
+                        .copied()
+                        .skip(7 * (page as usize - 1))
+                        .take(7)
+                        .collect();
+                    assert_eq!(ids, expected, "{query:?}, public: {public}");
+                    assert_eq!(listed.metadata.total, matching.len() as u64);
+                }
+            }
         }
     }
 }

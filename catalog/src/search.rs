@@ -42,6 +42,11 @@ impl Query {
         (!normalized.is_empty()).then_some(Query(normalized))
     }
 
+    /// The normalized query.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// Whether the (normalized) text contains the query.
     pub fn matches(&self, normalized_text: &str) -> bool {
         normalized_text.contains(self.0.as_str())

@@ -89,13 +89,31 @@ impl PageRequest {
 
     /// Pages an in-memory result: `total` counts every match, `data` holds this page (empty past the end).
     pub fn paginate<T: Clone>(self, matches: &[T]) -> Page<T> {
+        self.paginate_iter(matches.iter().cloned())
+    }
+
+    /// Pages a result whose size is known: only this page's items are visited.
+    pub fn page_of<I: ExactSizeIterator>(self, matches: I) -> Page<I::Item> {
+        let total = matches.len() as u64;
         let data = matches
-            .iter()
             .skip(self.offset())
             .take(self.limit as usize)
-            .cloned()
             .collect();
-        Page::new(data, matches.len() as u64, self)
+        Page::new(data, total, self)
+    }
+
+    /// Pages a result as it is produced: every match is counted, only this page's are kept.
+    pub fn paginate_iter<T>(self, matches: impl IntoIterator<Item = T>) -> Page<T> {
+        let (offset, limit) = (self.offset(), self.limit as usize);
+        let mut data = Vec::with_capacity(limit.min(64));
+        let mut total = 0;
+        for item in matches {
+            if total >= offset && data.len() < limit {
+                data.push(item);
+            }
+            total += 1;
+        }
+        Page::new(data, total as u64, self)
     }
 }
 
