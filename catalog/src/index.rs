@@ -12,7 +12,7 @@
 
 use std::{
     cmp::Reverse,
-    collections::{BTreeMap, BTreeSet, HashMap},
+    collections::{BTreeMap, BTreeSet},
 };
 
 use memchr::memmem;
@@ -21,9 +21,13 @@ use super::{
     kind::Kind,
     model::{Entity, Offer, Product},
     pricing::final_price,
-    search::{Query, normalize},
+    search::{Query, normalize_into},
 };
 use shared::{Id, Money};
+
+/// The catalogue's maps, by id. foldhash: a cold start hashes hundreds of thousands of ids, and the
+/// standard SipHash made that a good part of building the catalogue (ids are no secret).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Where a record sorts: newest first (creation time, then id).
 type Newest = Reverse<(i64, Id)>;
@@ -115,8 +119,13 @@ fn remove_from<K: std::hash::Hash + Eq, T: Ord>(
     }
 }
 
+/// Both names, normalized, one per line.
 fn names(ar: &str, en: &str) -> String {
-    format!("{}\n{}", normalize(ar), normalize(en))
+    let mut names = String::with_capacity(ar.len() + en.len() + 1);
+    normalize_into(ar, &mut names);
+    names.push('\n');
+    normalize_into(en, &mut names);
+    names
 }
 
 fn ids(set: &BTreeSet<Ranked>) -> impl ExactSizeIterator<Item = Id> + Clone + '_ {
@@ -294,10 +303,11 @@ impl Catalog {
         // Products in bulk, each in the slot of its place in `products`: each order is built from its
         // keys at once (sorted once), not one insertion at a time.
         let mut order = Vec::with_capacity(products.len());
-        let mut children: HashMap<Id, Vec<Ranked>> = HashMap::new();
-        let mut category_products: HashMap<Id, Vec<Ranked>> = HashMap::new();
+        let mut children: HashMap<Id, Vec<Ranked>> = HashMap::default();
+        let mut category_products: HashMap<Id, Vec<Ranked>> = HashMap::default();
         catalog.slots.reserve(products.len());
         catalog.facts.reserve(products.len());
+        catalog.product_slots.reserve(products.len());
         for (slot, product) in products.into_iter().enumerate() {
             let slot = Slot::try_from(slot).expect("fewer than 4 billion products");
             let key = (newest(product.created_at, product.id), slot);

@@ -9,6 +9,13 @@
 /// The normalized form of `text`, for indexing names once and for each query.
 pub fn normalize(text: &str) -> String {
     let mut normalized = String::with_capacity(text.len());
+    normalize_into(text, &mut normalized);
+    normalized
+}
+
+/// [`normalize`], appended to `normalized`.
+pub fn normalize_into(text: &str, normalized: &mut String) {
+    let start = normalized.len();
     let mut pending_space = false;
     for c in text.chars() {
         let folded = match c {
@@ -17,7 +24,7 @@ pub fn normalize(text: &str) -> String {
             'ى' => 'ي',
             '\u{0640}' | '\u{064B}'..='\u{065F}' | '\u{0670}' => continue,
             c if c.is_whitespace() => {
-                pending_space = !normalized.is_empty();
+                pending_space = normalized.len() > start;
                 continue;
             }
             c => c,
@@ -26,9 +33,16 @@ pub fn normalize(text: &str) -> String {
             normalized.push(' ');
             pending_space = false;
         }
-        normalized.extend(folded.to_lowercase());
+        // ASCII and the Arabic block (which has no case) skip the Unicode case tables, which
+        // most of a shop's names would otherwise pay for every letter.
+        if folded.is_ascii() {
+            normalized.push(folded.to_ascii_lowercase());
+        } else if ('\u{0600}'..='\u{06FF}').contains(&folded) {
+            normalized.push(folded);
+        } else {
+            normalized.extend(folded.to_lowercase());
+        }
     }
-    normalized
 }
 
 /// A normalized query, matched against already-normalized texts.
@@ -78,6 +92,13 @@ mod tests {
         for (written, expected, why) in cases {
             assert_eq!(normalize(written), expected, "{why}");
         }
+    }
+
+    #[test]
+    fn normalizing_after_other_text_trims_only_its_own_spaces() {
+        let mut names = String::from("قهوه\n");
+        normalize_into("  Arabic   COFFEE ", &mut names);
+        assert_eq!(names, "قهوه\narabic coffee");
     }
 
     #[test]

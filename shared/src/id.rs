@@ -45,6 +45,16 @@ impl Id {
         Id(bytes)
     }
 
+    /// The id's 12 bytes (its text is their hex), for compact binary layouts.
+    pub const fn to_bytes(self) -> [u8; 12] {
+        self.0
+    }
+
+    /// The id whose 12 bytes these are (any 12 bytes are an id).
+    pub const fn from_bytes(bytes: [u8; 12]) -> Self {
+        Id(bytes)
+    }
+
     /// The creation time in Unix seconds.
     pub fn timestamp(&self) -> u32 {
         u32::from_be_bytes([self.0[0], self.0[1], self.0[2], self.0[3]])
