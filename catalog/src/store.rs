@@ -523,7 +523,8 @@ async fn read_since(db: &Client, table: &str, held: u64) -> Result<Since, StoreE
         }
     }
     // Entries newer than the version read are a write that landed while the Query ran: the next
-    // refresh takes them.
+    // refresh takes them. (A Query is only read-committed against transactions, so a version may also
+    // come without its entry: that is a gap, and a full load, never a stale snapshot.)
     entries.retain(|(logged, _)| *logged <= version);
     let complete = version >= held
         && version - held <= MAX_CATCH_UP
