@@ -473,8 +473,9 @@ struct Since {
 
 /// The version now and what changed since `held`, in one consistent Query of the version's partition
 /// from the entry after `held` up to the version, newest first: the version, then the entries down to
-/// `held + 1`, never more than [`SINCE_ITEMS`] (and in pages past 1 MB, as an entry names up to 98
-/// keys). With nothing new, that is the version item alone: as cheap as a GetItem of it.
+/// `held + 1`, never more than [`SINCE_ITEMS`] (in pages past 1 MB, as an entry names up to 98 keys,
+/// and none after the first once the version is too far ahead). With nothing new, that is the version
+/// item alone: as cheap as a GetItem of it.
 async fn read_since(db: &Client, table: &str, held: u64) -> Result<Since, StoreError> {
     let query = db
         .query()
@@ -487,41 +488,50 @@ async fn read_since(db: &Client, table: &str, held: u64) -> Result<Since, StoreE
         .expression_attribute_values(":version", AttributeValue::S(VERSION_SK.into()))
         .scan_index_forward(false)
         .consistent_read(true);
-    let mut items: Vec<VersionOrEntry> = Vec::new();
+    let mut version = None;
+    let mut entries: Vec<(u64, Vec<LoggedKey>)> = Vec::new();
     let mut start = None;
+    let mut limit = SINCE_ITEMS;
     loop {
         let page = query
             .clone()
-            .limit((SINCE_ITEMS - items.len()) as i32)
+            .limit(limit as i32)
             .set_exclusive_start_key(start)
             .send()
             .await
             .store_context("Failed to read the catalogue version and change log")?;
         for item in page.items.unwrap_or_default() {
-            items.push(serde_dynamo::from_item(item).map_err(|e| {
+            let item: VersionOrEntry = serde_dynamo::from_item(item).map_err(|e| {
                 StoreError::Other(anyhow::anyhow!("Malformed catalogue change log item: {e}"))
-            })?);
+            })?;
+            if item.sk == VERSION_SK {
+                version = Some(item.version);
+            } else if let Some(logged) = item.sk.strip_prefix(LOG_PREFIX) {
+                let logged = logged.parse().map_err(|_| {
+                    StoreError::Other(anyhow::anyhow!(
+                        "A change log entry without a version: {}",
+                        item.sk
+                    ))
+                })?;
+                entries.push((logged, item.records));
+            }
         }
         start = page.last_evaluated_key;
-        if start.is_none() || items.len() >= SINCE_ITEMS {
+        // Once the version is known (the first item), only the entries still missing; none when it is
+        // too far ahead to catch up on.
+        limit = match version {
+            Some(version) if version.saturating_sub(held) > MAX_CATCH_UP => 0,
+            Some(version) => {
+                let found = entries.iter().filter(|(logged, _)| *logged <= version);
+                (version.saturating_sub(held) as usize).saturating_sub(found.count())
+            }
+            None => SINCE_ITEMS.saturating_sub(entries.len()),
+        };
+        if start.is_none() || limit == 0 {
             break;
         }
     }
-    let mut version = 0;
-    let mut entries = Vec::new();
-    for item in items {
-        if item.sk == VERSION_SK {
-            version = item.version;
-        } else if let Some(logged) = item.sk.strip_prefix(LOG_PREFIX) {
-            let logged: u64 = logged.parse().map_err(|_| {
-                StoreError::Other(anyhow::anyhow!(
-                    "A change log entry without a version: {}",
-                    item.sk
-                ))
-            })?;
-            entries.push((logged, item.records));
-        }
-    }
+    let version = version.unwrap_or(0);
     // Entries newer than the version read are a write that landed while the Query ran: the next
     // refresh takes them. (A Query is only read-committed against transactions, so a version may also
     // come without its entry: that is a gap, and a full load, never a stale snapshot.)

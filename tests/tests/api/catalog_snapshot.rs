@@ -304,31 +304,25 @@ async fn a_reader_catches_up_on_another_process_s_writes_through_the_change_log(
     );
 }
 
-/// A catch-up whose log entries exceed one 1 MB Query page reads every page (and each record once,
-/// however many entries name it), rather than taking a cut-off log for a gap.
-#[tokio::test]
-async fn a_change_log_longer_than_a_query_page_is_read_to_its_end() {
-    let app = spawn_app().await;
-    let (reader, requests, writer) = reader_and_writer(&app);
-    let product = Product::new(shared::clock::now_millis());
-    writer.apply(vec![Change::create(&product)]).await.unwrap();
-    drop(reader.snapshot().await.unwrap());
-    let held = current_version(&app.dynamodb, &app.table_name)
-        .await
-        .unwrap();
-
-    // 250 versions, each logging the product's key 98 times (a full transaction's worth of keys):
-    // over 1 MB of entries, written straight into the table, then the product's new revision.
-    let entries = 250;
+/// Writes, straight into the table, `versions` change log entries after `held` that each name the
+/// product's key `times` times, then moves the version to the last of them: as that many writes of the
+/// product would, without the emulator's cost of as many transactions.
+async fn log_directly(
+    app: &api_tests::TestApp,
+    held: u64,
+    versions: u64,
+    product: &Product,
+    times: usize,
+) {
     let key = record_key("PRODUCT", &product.id);
     let logged = AttributeValue::M(
         [
-            ("pk".to_owned(), AttributeValue::S(key.pk.clone())),
-            ("sk".to_owned(), AttributeValue::S(key.sk.clone())),
+            ("pk".to_owned(), AttributeValue::S(key.pk)),
+            ("sk".to_owned(), AttributeValue::S(key.sk)),
         ]
         .into(),
     );
-    let items: Vec<WriteRequest> = (held + 1..=held + entries)
+    let items: Vec<WriteRequest> = (held + 1..=held + versions)
         .map(|version| {
             let item = [
                 ("PK".to_owned(), AttributeValue::S("CATALOG".into())),
@@ -338,7 +332,7 @@ async fn a_change_log_longer_than_a_query_page_is_read_to_its_end() {
                 ),
                 (
                     "records".to_owned(),
-                    AttributeValue::L(vec![logged.clone(); 98]),
+                    AttributeValue::L(vec![logged.clone(); times]),
                 ),
             ];
             let put = PutRequest::builder()
@@ -356,6 +350,30 @@ async fn a_change_log_longer_than_a_query_page_is_read_to_its_end() {
             .await
             .unwrap();
     }
+    app.dynamodb
+        .update_item()
+        .table_name(&app.table_name)
+        .key("PK", AttributeValue::S("CATALOG".into()))
+        .key("SK", AttributeValue::S("VERSION".into()))
+        .update_expression("SET version = :version")
+        .expression_attribute_values(":version", AttributeValue::N((held + versions).to_string()))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A reader holding a snapshot of one product, the product's new revision written behind its back
+/// (as the writes [`log_directly`] then logs), and the version the reader holds.
+async fn reader_of_a_revised_product(
+    app: &api_tests::TestApp,
+) -> (CatalogStore, ops::bench::CountRequests, Product, u64) {
+    let (reader, requests, writer) = reader_and_writer(app);
+    let product = Product::new(shared::clock::now_millis());
+    writer.apply(vec![Change::create(&product)]).await.unwrap();
+    drop(reader.snapshot().await.unwrap());
+    let held = current_version(&app.dynamodb, &app.table_name)
+        .await
+        .unwrap();
     let revised = product.revised(2, |p| p.name_en = "revised".into());
     app.dynamodb
         .put_item()
@@ -364,16 +382,17 @@ async fn a_change_log_longer_than_a_query_page_is_read_to_its_end() {
         .send()
         .await
         .unwrap();
-    app.dynamodb
-        .update_item()
-        .table_name(&app.table_name)
-        .key("PK", AttributeValue::S("CATALOG".into()))
-        .key("SK", AttributeValue::S("VERSION".into()))
-        .update_expression("SET version = :version")
-        .expression_attribute_values(":version", AttributeValue::N((held + entries).to_string()))
-        .send()
-        .await
-        .unwrap();
+    (reader, requests, product, held)
+}
+
+/// A catch-up whose log entries exceed one 1 MB Query page reads every page (and each record once,
+/// however many entries name it), rather than taking a cut-off log for a gap.
+#[tokio::test]
+async fn a_change_log_longer_than_a_query_page_is_read_to_its_end() {
+    let app = spawn_app().await;
+    let (reader, requests, product, held) = reader_of_a_revised_product(&app).await;
+    // 250 versions, each naming the product 98 times (a full transaction's worth of keys): over 1 MB.
+    log_directly(&app, held, 250, &product, 98).await;
 
     let before = requests.get();
     let caught_up = reader.snapshot().await.unwrap();
@@ -381,6 +400,27 @@ async fn a_change_log_longer_than_a_query_page_is_read_to_its_end() {
     // Two Query pages and one BatchGetItem: no reload of the catalogue's partitions.
     assert_eq!(requests.get() - before, 2 + 1, "caught up through the log");
     assert_eq!(caught_up.product(&product.id).unwrap().name_en, "revised");
+}
+
+/// A snapshot more than MAX_CATCH_UP versions behind loads everything, after one Query page: it does
+/// not read the rest of the log first.
+#[tokio::test]
+async fn a_snapshot_too_far_behind_loads_everything_after_one_query() {
+    let app = spawn_app().await;
+    let (reader, requests, product, held) = reader_of_a_revised_product(&app).await;
+    let behind = catalog::store::MAX_CATCH_UP + 1;
+    // Each entry large enough that the log since `held` spans several 1 MB pages.
+    log_directly(&app, held, behind, &product, 98).await;
+
+    let before = requests.get();
+    let reloaded = reader.snapshot().await.unwrap();
+
+    assert_eq!(
+        requests.get() - before,
+        1 + 7,
+        "one Query, every kind's partition"
+    );
+    assert_eq!(reloaded.product(&product.id).unwrap().name_en, "revised");
 }
 
 /// A snapshot further behind than the log reaches (its entries expired, or a version moved without
