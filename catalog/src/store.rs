@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | catalogue record | `CATALOG#<KIND>` | `<id>` |
 //! | catalogue version | `CATALOG` | `VERSION` |
-//! | change log entry | `CATALOG#LOG` | `<version, 20 digits>` |
+//! | change log entry | `CATALOG` | `LOG#<version, 20 digits>` |
 //!
 //! Records of one kind share a partition, refining ARCHITECTURE.md §4 (which listed them through
 //! GSI1): a snapshot reload is then a *consistent* Query, so a reload that follows a version bump
@@ -13,10 +13,14 @@
 //!
 //! Reads go through the version-gated snapshot ([`crate::snapshot`]); writes are one transaction per
 //! request ([`commit`]) that also moves the version from the one it read to the next and logs which
-//! records it changed under that next version. A reader whose snapshot is a few versions old reads
-//! those log entries and only the records they name ([`CatalogStore::refresh`]); the log is kept for
-//! [`LOG_KEPT_FOR`], and a reader it no longer reaches back for (or that finds a version without an
-//! entry, such as an import's) loads everything.
+//! records it changed under that next version. The log shares the version's partition and sorts just
+//! before it (`LOG#...` < `VERSION`), so one consistent Query from the entry after the version a
+//! snapshot holds up to `VERSION` answers both whether the catalogue moved and what changed
+//! ([`read_since`]): a catch-up is that Query and one BatchGetItem of the records it names
+//! ([`CatalogStore::refresh`]). The log is kept for [`LOG_KEPT_FOR`], and a reader it no longer
+//! reaches back for (or that finds a version without an entry, such as an import's) loads everything.
+//! Entries an older deployment wrote in a partition of their own (`CATALOG#LOG`) are never read: a
+//! reader that finds no entries for the versions it lacks loads everything, once, and they expire.
 
 use std::{
     collections::HashMap,
@@ -55,14 +59,17 @@ fn partition(kind: &str) -> String {
     format!("CATALOG#{kind}")
 }
 
+/// The partition of the version and the change log.
+const VERSION_PARTITION: &str = "CATALOG";
+const VERSION_SK: &str = "VERSION";
+const LOG_PREFIX: &str = "LOG#";
+
 fn version_key() -> Key {
-    Key::new("CATALOG".to_owned(), "VERSION")
+    Key::new(VERSION_PARTITION, VERSION_SK)
 }
 
-const LOG_PARTITION: &str = "CATALOG#LOG";
-
 fn log_key(version: u64) -> Key {
-    Key::new(LOG_PARTITION, format!("{version:020}"))
+    Key::new(VERSION_PARTITION, format!("{LOG_PREFIX}{version:020}"))
 }
 
 /// How long a change log entry is kept (DynamoDB's TTL deletes it some time after): a process whose
@@ -403,6 +410,9 @@ fn step_version(table: &str, from: u64) -> TransactWriteItem {
 }
 
 /// The change log entry of `version`: the keys of the records it changed, kept for [`LOG_KEPT_FOR`].
+/// Written as an Update (that creates it), not a Put: the functions that log the stock their orders
+/// take then write the version's partition with UpdateItem alone, which moving the version needs anyway
+/// (template.yaml).
 fn log_entry(table: &str, version: u64, changed: &[Key]) -> TransactWriteItem {
     let expires_at = shared::clock::now_secs() + LOG_KEPT_FOR.as_secs() as i64;
     let records = changed
@@ -416,22 +426,29 @@ fn log_entry(table: &str, version: u64, changed: &[Key]) -> TransactWriteItem {
             )
         })
         .collect();
-    let mut item = log_key(version).to_attributes();
-    item.insert("records".into(), AttributeValue::L(records));
-    item.insert(EXPIRES_AT.into(), AttributeValue::N(expires_at.to_string()));
-    let put = Put::builder()
+    let update = Update::builder()
         .table_name(table)
-        .set_item(Some(item))
+        .set_key(Some(log_key(version).to_attributes()))
+        .update_expression("SET #records = :records, #expires = :expires")
+        .expression_attribute_names("#records", "records")
+        .expression_attribute_names("#expires", EXPIRES_AT)
+        .expression_attribute_values(":records", AttributeValue::L(records))
+        .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()))
         .build()
-        .expect("table and item are set");
-    TransactWriteItem::builder().put(put).build()
+        .expect("table, key and expression are set");
+    TransactWriteItem::builder().update(update).build()
 }
 
-/// A change log entry as stored.
+/// An item of the version's partition as stored: the version, or a change log entry.
 #[derive(serde::Deserialize)]
-struct LogEntry {
+struct VersionOrEntry {
     #[serde(rename = "SK")]
-    version: String,
+    sk: String,
+    /// The version item's.
+    #[serde(default)]
+    version: u64,
+    /// A log entry's.
+    #[serde(default)]
     records: Vec<LoggedKey>,
 }
 
@@ -441,40 +458,108 @@ struct LoggedKey {
     sk: String,
 }
 
-/// The keys of the records changed after version `from` up to `to`, or `None` when the log does not
-/// hold every one of those versions (expired, or a version moved on without an entry: an import).
-async fn changed_between(
-    db: &Client,
-    table: &str,
-    from: u64,
-    to: u64,
-) -> Result<Option<Vec<Key>>, StoreError> {
+/// The most items [`read_since`] reads: the version and [`MAX_CATCH_UP`] entries.
+const SINCE_ITEMS: usize = MAX_CATCH_UP as usize + 1;
+
+/// Where the catalogue stands after version `held` ([`read_since`]).
+struct Since {
+    /// The version now (0 before the first write).
+    version: u64,
+    /// The keys of the records changed after `held` up to `version`, each once; `None` when the log
+    /// does not hold every one of those versions (expired, or a version moved on without an entry: an
+    /// import) or there are more than [`MAX_CATCH_UP`] of them.
+    changed: Option<Vec<Key>>,
+}
+
+/// The version now and what changed since `held`, in one consistent Query of the version's partition
+/// from the entry after `held` up to the version, newest first: the version, then the entries down to
+/// `held + 1`, never more than [`SINCE_ITEMS`] (in pages past 1 MB, as an entry names up to 98 keys,
+/// and none after the first once the version is too far ahead). With nothing new, that is the version
+/// item alone: as cheap as a GetItem of it.
+async fn read_since(db: &Client, table: &str, held: u64) -> Result<Since, StoreError> {
     let query = db
         .query()
         .table_name(table)
-        .key_condition_expression("#pk = :log AND #sk BETWEEN :first AND :last")
+        .key_condition_expression("#pk = :partition AND #sk BETWEEN :first AND :version")
         .expression_attribute_names("#pk", PK)
         .expression_attribute_names("#sk", SK)
-        .expression_attribute_values(":log", AttributeValue::S(LOG_PARTITION.into()))
-        .expression_attribute_values(":first", AttributeValue::S(log_key(from + 1).sk))
-        .expression_attribute_values(":last", AttributeValue::S(log_key(to).sk));
-    let entries: Vec<LogEntry> = query_all(query, "the catalogue change log").await?;
-    let complete = entries.len() as u64 == to - from
+        .expression_attribute_values(":partition", AttributeValue::S(VERSION_PARTITION.into()))
+        .expression_attribute_values(":first", AttributeValue::S(log_key(held + 1).sk))
+        .expression_attribute_values(":version", AttributeValue::S(VERSION_SK.into()))
+        .scan_index_forward(false)
+        .consistent_read(true);
+    let mut version = None;
+    let mut entries: Vec<(u64, Vec<LoggedKey>)> = Vec::new();
+    let mut start = None;
+    let mut limit = SINCE_ITEMS;
+    loop {
+        let page = query
+            .clone()
+            .limit(limit as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .store_context("Failed to read the catalogue version and change log")?;
+        for item in page.items.unwrap_or_default() {
+            let item: VersionOrEntry = serde_dynamo::from_item(item).map_err(|e| {
+                StoreError::Other(anyhow::anyhow!("Malformed catalogue change log item: {e}"))
+            })?;
+            if item.sk == VERSION_SK {
+                version = Some(item.version);
+            } else if let Some(logged) = item.sk.strip_prefix(LOG_PREFIX) {
+                let logged = logged.parse().map_err(|_| {
+                    StoreError::Other(anyhow::anyhow!(
+                        "A change log entry without a version: {}",
+                        item.sk
+                    ))
+                })?;
+                entries.push((logged, item.records));
+            }
+        }
+        start = page.last_evaluated_key;
+        // Once the version is known (the first item), only the entries still missing; none when it is
+        // too far ahead to catch up on.
+        limit = match version {
+            Some(version) if version.saturating_sub(held) > MAX_CATCH_UP => 0,
+            Some(version) => {
+                let found = entries.iter().filter(|(logged, _)| *logged <= version);
+                (version.saturating_sub(held) as usize).saturating_sub(found.count())
+            }
+            None => SINCE_ITEMS.saturating_sub(entries.len()),
+        };
+        if start.is_none() || limit == 0 {
+            break;
+        }
+    }
+    let version = version.unwrap_or(0);
+    // Entries newer than the version read are a write that landed while the Query ran: the next
+    // refresh takes them. (A Query is only read-committed against transactions, so a version may also
+    // come without its entry: that is a gap, and a full load, never a stale snapshot.)
+    entries.retain(|(logged, _)| *logged <= version);
+    let complete = version >= held
+        && version - held <= MAX_CATCH_UP
+        && entries.len() as u64 == version - held
         && entries
             .iter()
-            .zip(from + 1..)
-            .all(|(entry, version)| entry.version.parse() == Ok(version));
+            .map(|(logged, _)| *logged)
+            .eq((held + 1..=version).rev());
     if !complete {
-        return Ok(None);
+        return Ok(Since {
+            version,
+            changed: None,
+        });
     }
     let mut keys: Vec<Key> = entries
         .into_iter()
-        .flat_map(|entry| entry.records)
+        .flat_map(|(_, records)| records)
         .map(|LoggedKey { pk, sk }| Key::new(pk, sk))
         .collect();
     keys.sort_by(|a, b| (&a.pk, &a.sk).cmp(&(&b.pk, &b.sk)));
     keys.dedup();
-    Ok(Some(keys))
+    Ok(Since {
+        version,
+        changed: Some(keys),
+    })
 }
 
 /// The records behind `keys` as they are now (consistent reads, a hundred keys per request), each
@@ -675,85 +760,93 @@ impl CatalogStore {
     #[tracing::instrument(skip_all)]
     pub async fn public_snapshot(&self) -> Result<(u64, Arc<Catalog>), StoreError> {
         self.cache
-            .get_fresh(self.public_freshness, &self.db, &self.table, |held, to| {
-                self.refresh(held, to)
-            })
+            .get_fresh(self.public_freshness, |held| self.refresh(held))
             .await
     }
 
-    /// The catalogue as of now: one consistent GetItem of the version while it has not moved, plus a
-    /// reload when it has.
+    /// The catalogue as of now: one consistent Query of the version (and of the change log since the
+    /// version held) while it has not moved, plus the changed records when it has.
     #[tracing::instrument(skip_all)]
     pub async fn snapshot(&self) -> Result<Arc<Catalog>, StoreError> {
-        self.cache
-            .get(&self.db, &self.table, |held, to| self.refresh(held, to))
-            .await
+        self.cache.get(|held| self.refresh(held)).await
     }
 
-    /// How a snapshot held at version `held` comes up to `to`: the records the change log names, while
-    /// it reaches back that far; otherwise the snapshot object and the changes since it; otherwise
-    /// everything, loaded from the table.
-    async fn refresh(&self, held: Option<u64>, to: u64) -> Result<Refresh<Catalog>, StoreError> {
-        if let Some(from) = held
-            && let Some(changes) = self.changes_between(from, to).await?
-        {
-            return Ok(Refresh::Changes(changes));
+    /// How a snapshot held at version `held` (if any) comes up to date, and the version that brings it
+    /// to: the records the change log names, while it reaches back that far; otherwise the snapshot
+    /// object and the changes since it; otherwise everything, loaded from the table. The version is
+    /// always read before the records, so a snapshot may be newer than its version, never older.
+    async fn refresh(&self, held: Option<u64>) -> Result<(u64, Refresh<Catalog>), StoreError> {
+        // The version, once read, for a load from the table after it.
+        let mut version = None;
+        if let Some(held) = held {
+            match self.changes_since(held).await? {
+                (now, Some(_)) if now == held => return Ok((now, Refresh::Unchanged)),
+                (now, Some(changes)) => return Ok((now, Refresh::Changes(changes))),
+                (now, None) => version = Some(now),
+            }
         }
         if let Some(object) = &self.object {
             let started = Instant::now();
             if let Some((at, mut catalog)) = object.read().await {
-                // An object newer than `to` is fine: a snapshot may be newer than its tag, never older.
-                let changes = if at >= to {
-                    Some(Vec::new())
-                } else {
-                    self.changes_between(at, to).await?
-                };
+                let (now, changes) = self.changes_since(at).await?;
                 if let Some(changes) = changes {
                     catalog.apply(changes);
                     tracing::info!(
                         at,
-                        to,
+                        now,
                         records = catalog.len(),
                         millis = started.elapsed().as_millis() as u64,
                         "catalogue snapshot started from the snapshot object"
                     );
-                    return Ok(Refresh::Whole(catalog));
+                    return Ok((now, Refresh::Whole(catalog)));
                 }
+                version = Some(now);
             }
         }
-        Ok(Refresh::Whole(load_catalog(&self.db, &self.table).await?))
+        let version = match version {
+            Some(version) => version,
+            None => current_version(&self.db, &self.table).await?,
+        };
+        Ok((
+            version,
+            Refresh::Whole(load_catalog(&self.db, &self.table).await?),
+        ))
     }
 
-    /// The records changed after version `from` up to `to`, as they are now, while the change log
-    /// reaches back that far (and `from` is at most [`MAX_CATCH_UP`] behind).
-    async fn changes_between(
-        &self,
-        from: u64,
-        to: u64,
-    ) -> Result<Option<Vec<Changed>>, StoreError> {
-        if from >= to || to - from > MAX_CATCH_UP {
-            return Ok(None);
-        }
+    /// The version now and, while the change log reaches back to `from` (at most [`MAX_CATCH_UP`]
+    /// versions), the records changed since, as they are now: [`read_since`], then one BatchGetItem
+    /// per hundred records.
+    async fn changes_since(&self, from: u64) -> Result<(u64, Option<Vec<Changed>>), StoreError> {
         let started = Instant::now();
-        let Some(keys) = changed_between(&self.db, &self.table, from, to).await? else {
-            return Ok(None);
+        let Since { version, changed } = read_since(&self.db, &self.table, from).await?;
+        let Some(keys) = changed else {
+            return Ok((version, None));
         };
+        if version == from {
+            return Ok((version, Some(Vec::new())));
+        }
         let changes = read_changed(&self.db, &self.table, keys).await?;
         tracing::info!(
             from,
-            to,
+            to = version,
             records = changes.len(),
             millis = started.elapsed().as_millis() as u64,
             "catalogue snapshot caught up through the change log"
         );
-        Ok(Some(changes))
+        Ok((version, Some(changes)))
     }
 
     /// The snapshot as of now and its version, whole (the `catalog-snapshot` function writes it out).
     pub async fn versioned_snapshot(&self) -> Result<(u64, Arc<Catalog>), StoreError> {
-        self.cache
-            .current(&self.db, &self.table, |held, to| self.refresh(held, to))
-            .await
+        self.cache.current(|held| self.refresh(held)).await
+    }
+
+    /// The snapshot after this process's own write, for its answer. Takes the snapshot the write was
+    /// computed from and lets it go first: still held, it would make the read catch up on a copy of the
+    /// whole catalogue instead of in place ([`SnapshotCache::current`]).
+    pub async fn snapshot_after(&self, read: Arc<Catalog>) -> Result<Arc<Catalog>, StoreError> {
+        drop(read);
+        self.snapshot().await
     }
 
     /// Every record read and indexed now, without the cache (a snapshot reload does this).

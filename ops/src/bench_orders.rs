@@ -187,7 +187,7 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
         cpu_ms_per_call: cpu.as_secs_f64() * 1000.0 / runs as f64,
     });
     costs.push(Cost {
-        name: "first catalogue read after an order (version GetItem + snapshot reload)",
+        name: "first catalogue read after an order (Query of the version and the change log + the records)",
         requests_per_call: reloads as f64 / runs as f64,
         cpu_ms_per_call: f64::NAN,
     });

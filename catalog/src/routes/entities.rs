@@ -1,6 +1,8 @@
 //! The public and staff routes of the five kinds with one shape (brands, categories,
 //! subcategories, labels, tags).
 
+use std::sync::Arc;
+
 use axum::{
     extract::State,
     response::{IntoResponse, Response},
@@ -18,6 +20,7 @@ use crate::{
     CatalogState,
     api::{Api, Op},
     caching::Revalidation,
+    index::Catalog,
     input::{Changes, EntityInput, NewEntity, documented},
     kind::{Deleted, Kind, OnDelete},
     lists::{EntityListQuery, STAFF_ONLY, render},
@@ -168,13 +171,18 @@ async fn staff_get(
     )))
 }
 
-/// The entity as staff see it after a write.
+/// The entity as staff see it after a write; `read` is the snapshot the write was computed from, if any
+/// ([`crate::store::CatalogStore::snapshot_after`]).
 pub(super) async fn entity_after_write(
     state: &CatalogState,
+    read: Option<Arc<Catalog>>,
     kind: Kind,
     id: &Id,
 ) -> ApiResult<Response> {
-    let catalog = state.store.snapshot().await?;
+    let catalog = match read {
+        Some(read) => state.store.snapshot_after(read).await?,
+        None => state.store.snapshot().await?,
+    };
     let entity = entity_or_404(&catalog, kind, id)?;
     Ok(json(views::entity_staff(
         &catalog,
@@ -195,7 +203,7 @@ async fn create(
     guard_read_only_flag(&user, new.input().employee_read_only)?;
     let entity = new.into_entity(now_millis());
     state.store.apply(vec![Change::create(&entity)]).await?;
-    let view = entity_after_write(&state, kind, &entity.id).await?;
+    let view = entity_after_write(&state, None, kind, &entity.id).await?;
     Ok((StatusCode::CREATED, view).into_response())
 }
 
@@ -215,7 +223,7 @@ async fn update(
     if let Some(revised) = current.revised_if_changed(now_millis(), |e| changes.apply(e)) {
         state.store.apply(vec![Change::replace(&revised)]).await?;
     }
-    entity_after_write(&state, kind, &id).await
+    entity_after_write(&state, Some(catalog), kind, &id).await
 }
 
 #[tracing::instrument(skip_all, fields(kind = kind.tag(), %id))]
@@ -270,7 +278,7 @@ async fn delete(
         if last {
             break;
         }
-        catalog = state.store.snapshot().await?;
+        catalog = state.store.snapshot_after(catalog).await?;
     }
     Ok(match spec.deleted {
         Deleted::Message(msg) => deleted(msg, lang),

@@ -261,7 +261,7 @@ async fn change_product_link(
             Change::count_links(kind, parent, if link { 1 } else { -1 }),
         ])
         .await?;
-    let catalog = state.store.snapshot().await?;
+    let catalog = state.store.snapshot_after(catalog).await?;
     let product = product_or_404(&catalog, &product_id)?;
     Ok(json(views::product_staff(
         &catalog,
@@ -307,5 +307,5 @@ async fn link_parent(
             Change::count_links(parent_kind, parent.id, if link { 1 } else { -1 }),
         ])
         .await?;
-    entity_after_write(&state, kind, &child_id).await
+    entity_after_write(&state, Some(catalog), kind, &child_id).await
 }

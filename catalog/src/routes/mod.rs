@@ -1,10 +1,12 @@
 //! The catalogue's routes, and the rules every write shares. Each function's [`Api`] (its router and
 //! its OpenAPI paths, from one table) is one function here: [`brands`], ..., [`offers`].
 //!
-//! Every write follows one pattern: read the current snapshot (one GetItem while the version holds),
-//! check the request against it, then apply one transaction whose every item is guarded by the `rev`
-//! that was read. A concurrent change makes the guard fail (409, retry) instead of being overwritten,
-//! and a failure leaves nothing half done. The response is rendered from the snapshot after the write.
+//! Every write follows one pattern: read the current snapshot (one Query of the version while it
+//! holds), check the request against it, then apply one transaction whose every item is guarded by the
+//! `rev` that was read. A concurrent change makes the guard fail (409, retry) instead of being
+//! overwritten, and a failure leaves nothing half done. The response is rendered from the snapshot after
+//! the write, read once the snapshot the write was computed from is let go
+//! ([`crate::store::CatalogStore::snapshot_after`]), so that it catches up in place.
 
 mod entities;
 mod links;

@@ -141,7 +141,7 @@ async fn create(
         .store
         .apply(vec![Change::create(&offer), Change::replace(&product)])
         .await?;
-    let view = view(&*state.store.snapshot().await?, &offer.id)?;
+    let view = view(&*state.store.snapshot_after(catalog).await?, &offer.id)?;
     Ok((StatusCode::CREATED, view).into_response())
 }
 
@@ -177,7 +177,7 @@ async fn update(
     }
     changes.push(Change::replace(&revised));
     state.store.apply(changes).await?;
-    view(&*state.store.snapshot().await?, &id)
+    view(&*state.store.snapshot_after(catalog).await?, &id)
 }
 
 /// Deletes the offer and frees its product, whose final price is its price again.

@@ -190,7 +190,7 @@ async fn update(
         Some(revised) => state.store.apply(vec![Change::replace(&revised)]).await?,
         None => return staff_view(&catalog, &id),
     }
-    staff_view(&*state.store.snapshot().await?, &id)
+    staff_view(&*state.store.snapshot_after(catalog).await?, &id)
 }
 
 /// Deletes the product with its offer, and releases every entity it was linked to.

@@ -4,9 +4,9 @@
 //!
 //! An EventBridge schedule runs it (every few minutes; `CatalogSnapshotSchedule` in the template). It
 //! keeps its own snapshot current the way every reader does (the change log), and writes the object
-//! only when the catalogue moved on since the object it wrote last: an idle shop costs one GetItem a
-//! run. Locally nothing schedules it; `make dev`'s Lambdas then load from the table, as they would with
-//! no object at all.
+//! only when the catalogue moved on since the object it wrote last: an idle shop costs one Query (of the
+//! version) a run. Locally nothing schedules it; `make dev`'s Lambdas then load from the table, as they
+//! would with no object at all.
 
 use std::sync::Arc;
 

@@ -10,6 +10,7 @@
 //! | one-time code | `OTP#<purpose>#<email>` | `OTP` | `identity::codes` |
 //! | catalogue record | `CATALOG#<KIND>` | `<id>` | `catalog::store` |
 //! | catalogue version | `CATALOG` | `VERSION` | `catalog::store` |
+//! | catalogue change log entry | `CATALOG` | `LOG#<version, 20 digits>` | `catalog::store` |
 //! | carts, checkouts, orders, offer uses | `USER#<id>`, `CHECKOUT#<session>` | see the store | `orders::store` |
 //! | presigned upload | `UPLOAD#<id>` | `UPLOAD` | `upload::presigned` |
 //!

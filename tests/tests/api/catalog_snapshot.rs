@@ -6,7 +6,7 @@ use std::sync::{
 };
 
 use api_tests::spawn_app;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, PutRequest, TransactWriteItem, WriteRequest};
 use catalog::{
     kind::Kind,
     model::{Entity, Product, Record},
@@ -36,9 +36,17 @@ impl Incremental for Tags {
     }
 }
 
-async fn load_tags(app: &api_tests::TestApp) -> Result<Refresh<Tags>, StoreError> {
+/// The version, then every tag loaded again unless the version is the one `held`.
+async fn load_tags(
+    app: &api_tests::TestApp,
+    held: Option<u64>,
+) -> Result<(u64, Refresh<Tags>), StoreError> {
+    let version = current_version(&app.dynamodb, &app.table_name).await?;
+    if held == Some(version) {
+        return Ok((version, Refresh::Unchanged));
+    }
     let tags = load_kind::<Tag>(&app.dynamodb, &app.table_name, "TAG").await?;
-    Ok(Refresh::Whole(Tags(tags)))
+    Ok((version, Refresh::Whole(Tags(tags))))
 }
 
 /// Writes a tag and bumps the version in one transaction, as catalogue writers will.
@@ -111,10 +119,14 @@ async fn the_snapshot_reloads_only_when_the_version_moved() {
     let cache: SnapshotCache<Tags> = SnapshotCache::default();
     let loads = AtomicUsize::new(0);
     let read = || async {
+        let (app, loads) = (&app, &loads);
         cache
-            .get(&app.dynamodb, &app.table_name, |_, _| async {
-                loads.fetch_add(1, Ordering::SeqCst);
-                load_tags(&app).await
+            .get(|held| async move {
+                let refreshed = load_tags(app, held).await?;
+                if !matches!(refreshed.1, Refresh::Unchanged) {
+                    loads.fetch_add(1, Ordering::SeqCst);
+                }
+                Ok(refreshed)
             })
             .await
     };
@@ -145,14 +157,8 @@ async fn a_failed_reload_keeps_no_half_snapshot() {
     let cache: SnapshotCache<Tags> = SnapshotCache::default();
     write_tag(&app, "only", 1).await;
 
-    let failed = cache
-        .get(&app.dynamodb, &app.table_name, |_, _| async {
-            Err(StoreError::Throttled)
-        })
-        .await;
-    let next = cache
-        .get(&app.dynamodb, &app.table_name, |_, _| load_tags(&app))
-        .await;
+    let failed = cache.get(|_| async { Err(StoreError::Throttled) }).await;
+    let next = cache.get(|held| load_tags(&app, held)).await;
 
     assert!(matches!(failed, Err(StoreError::Throttled)));
     assert_eq!(next.unwrap().0.len(), 1, "the next request loads again");
@@ -268,10 +274,10 @@ async fn a_reader_catches_up_on_another_process_s_writes_through_the_change_log(
     let before = requests.get();
     let caught_up = reader.snapshot().await.unwrap();
 
-    // The version, one log Query and one BatchGetItem of the three records named.
+    // One Query of the version and the log entries since, one BatchGetItem of the three records named.
     assert_eq!(
         requests.get() - before,
-        3,
+        2,
         "a catch-up reads only what changed"
     );
     assert_eq!(
@@ -298,6 +304,134 @@ async fn a_reader_catches_up_on_another_process_s_writes_through_the_change_log(
         found, remaining,
         "a search finds the brand's remaining products by its new name"
     );
+    drop(caught_up);
+
+    let before = requests.get();
+    drop(reader.snapshot().await.unwrap());
+    assert_eq!(
+        requests.get() - before,
+        1,
+        "with nothing new, the same Query is the whole check"
+    );
+}
+
+/// Writes, straight into the table, `versions` change log entries after `held` that each name the
+/// product's key `times` times, then moves the version to the last of them: as that many writes of the
+/// product would, without the emulator's cost of as many transactions.
+async fn log_directly(
+    app: &api_tests::TestApp,
+    held: u64,
+    versions: u64,
+    product: &Product,
+    times: usize,
+) {
+    let key = record_key("PRODUCT", &product.id);
+    let logged = AttributeValue::M(
+        [
+            ("pk".to_owned(), AttributeValue::S(key.pk)),
+            ("sk".to_owned(), AttributeValue::S(key.sk)),
+        ]
+        .into(),
+    );
+    let items: Vec<WriteRequest> = (held + 1..=held + versions)
+        .map(|version| {
+            let item = [
+                ("PK".to_owned(), AttributeValue::S("CATALOG".into())),
+                (
+                    "SK".to_owned(),
+                    AttributeValue::S(format!("LOG#{version:020}")),
+                ),
+                (
+                    "records".to_owned(),
+                    AttributeValue::L(vec![logged.clone(); times]),
+                ),
+            ];
+            let put = PutRequest::builder()
+                .set_item(Some(item.into()))
+                .build()
+                .unwrap();
+            WriteRequest::builder().put_request(put).build()
+        })
+        .collect();
+    for batch in items.chunks(25) {
+        app.dynamodb
+            .batch_write_item()
+            .request_items(&app.table_name, batch.to_vec())
+            .send()
+            .await
+            .unwrap();
+    }
+    app.dynamodb
+        .update_item()
+        .table_name(&app.table_name)
+        .key("PK", AttributeValue::S("CATALOG".into()))
+        .key("SK", AttributeValue::S("VERSION".into()))
+        .update_expression("SET version = :version")
+        .expression_attribute_values(":version", AttributeValue::N((held + versions).to_string()))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A reader holding a snapshot of one product, the product's new revision written behind its back
+/// (as the writes [`log_directly`] then logs), and the version the reader holds.
+async fn reader_of_a_revised_product(
+    app: &api_tests::TestApp,
+) -> (CatalogStore, ops::bench::CountRequests, Product, u64) {
+    let (reader, requests, writer) = reader_and_writer(app);
+    let product = Product::new(shared::clock::now_millis());
+    writer.apply(vec![Change::create(&product)]).await.unwrap();
+    drop(reader.snapshot().await.unwrap());
+    let held = current_version(&app.dynamodb, &app.table_name)
+        .await
+        .unwrap();
+    let revised = product.revised(2, |p| p.name_en = "revised".into());
+    app.dynamodb
+        .put_item()
+        .table_name(&app.table_name)
+        .set_item(Some(catalog::store::to_item(&revised)))
+        .send()
+        .await
+        .unwrap();
+    (reader, requests, product, held)
+}
+
+/// A catch-up whose log entries exceed one 1 MB Query page reads every page (and each record once,
+/// however many entries name it), rather than taking a cut-off log for a gap.
+#[tokio::test]
+async fn a_change_log_longer_than_a_query_page_is_read_to_its_end() {
+    let app = spawn_app().await;
+    let (reader, requests, product, held) = reader_of_a_revised_product(&app).await;
+    // 250 versions, each naming the product 98 times (a full transaction's worth of keys): over 1 MB.
+    log_directly(&app, held, 250, &product, 98).await;
+
+    let before = requests.get();
+    let caught_up = reader.snapshot().await.unwrap();
+
+    // Two Query pages and one BatchGetItem: no reload of the catalogue's partitions.
+    assert_eq!(requests.get() - before, 2 + 1, "caught up through the log");
+    assert_eq!(caught_up.product(&product.id).unwrap().name_en, "revised");
+}
+
+/// A snapshot more than MAX_CATCH_UP versions behind loads everything, after one Query page: it does
+/// not read the rest of the log first.
+#[tokio::test]
+async fn a_snapshot_too_far_behind_loads_everything_after_one_query() {
+    let app = spawn_app().await;
+    let (reader, requests, product, held) = reader_of_a_revised_product(&app).await;
+    let behind = catalog::store::MAX_CATCH_UP + 1;
+    // Each entry large enough that the log since `held` spans several 1 MB pages.
+    log_directly(&app, held, behind, &product, 98).await;
+
+    let before = requests.get();
+    let reloaded = reader.snapshot().await.unwrap();
+
+    assert_eq!(
+        requests.get() - before,
+        1 + 7,
+        "one Query, every kind's partition"
+    );
+    assert_eq!(reloaded.product(&product.id).unwrap().name_en, "revised");
 }
 
 /// A snapshot further behind than the log reaches (its entries expired, or a version moved without
@@ -322,16 +456,16 @@ async fn a_change_log_that_no_longer_reaches_back_means_a_full_reload() {
     app.dynamodb
         .delete_item()
         .table_name(&app.table_name)
-        .key("PK", AttributeValue::S("CATALOG#LOG".into()))
-        .key("SK", AttributeValue::S(format!("{expired:020}")))
+        .key("PK", AttributeValue::S("CATALOG".into()))
+        .key("SK", AttributeValue::S(format!("LOG#{expired:020}")))
         .send()
         .await
         .unwrap();
     let before = requests.get();
     let reloaded = reader.snapshot().await.unwrap();
 
-    // The version, the log Query that finds the gap, then every kind's partition (seven Queries).
-    assert_eq!(requests.get() - before, 2 + 7, "a full reload");
+    // The Query of the version and the log that finds the gap, then every kind's partition (seven).
+    assert_eq!(requests.get() - before, 1 + 7, "a full reload");
     assert_eq!(reloaded.entities(Kind::Tag).count(), 3);
     assert_eq!(*reloaded, writer.load().await.unwrap());
 
@@ -339,7 +473,7 @@ async fn a_change_log_that_no_longer_reaches_back_means_a_full_reload() {
     import_one(&app, &named(Kind::Tag, "imported")).await;
     let before = requests.get();
     let reloaded = reader.snapshot().await.unwrap();
-    assert_eq!(requests.get() - before, 2 + 7, "a full reload");
+    assert_eq!(requests.get() - before, 1 + 7, "a full reload");
     assert_eq!(reloaded.entities(Kind::Tag).count(), 4);
 }
 
@@ -404,7 +538,7 @@ fn fresh_reader(app: &api_tests::TestApp) -> (CatalogStore, ops::bench::CountReq
 }
 
 /// A fresh process starts from the snapshot object and the changes made since it was written: the
-/// version, the change log and the records it names, never the catalogue's partitions.
+/// version with the change log since, then the records it names, never the catalogue's partitions.
 #[tokio::test]
 async fn a_fresh_process_starts_from_the_snapshot_object_and_the_changes_since() {
     let app = spawn_app().await;
@@ -440,8 +574,8 @@ async fn a_fresh_process_starts_from_the_snapshot_object_and_the_changes_since()
 
     assert_eq!(
         requests.get(),
-        3,
-        "the version, the change log, the two records"
+        2,
+        "one Query of the version and the change log since the object, one of the two records"
     );
     assert_eq!(*catalog, writer.load().await.unwrap());
     assert_eq!(catalog.entities(Kind::Tag).count(), 19);
@@ -494,8 +628,8 @@ async fn a_stale_or_unreadable_snapshot_object_means_a_load_from_the_table() {
     let catalog = reader.snapshot().await.unwrap();
     assert_eq!(
         requests.get(),
-        2 + 7,
-        "the version, the log's gap, every partition"
+        1 + 7,
+        "the version with the log's gap, every partition"
     );
     assert_eq!(catalog.entities(Kind::Tag).count(), 2);
 

@@ -47,32 +47,16 @@ fn needed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
             "carts",
             ["CATALOG", "CATALOG#*", "USER#*", "SESSION#*", "CARTS"].as_slice(),
         ),
-        // Placing an order writes the checkout item, the order, the cart, stock and offers, and puts
-        // the catalogue change log entry of that stock (CATALOG#LOG: its only put in the catalogue).
+        // Placing an order writes the checkout item, the order, the cart, stock and offers, and the
+        // catalogue version with the change log entry of that stock (both in CATALOG).
         (
             "checkout",
-            [
-                "CATALOG",
-                "CATALOG#*",
-                "CATALOG#LOG",
-                "USER#*",
-                "CHECKOUT#*",
-                "SESSION#*",
-            ]
-            .as_slice(),
+            ["CATALOG", "CATALOG#*", "USER#*", "CHECKOUT#*", "SESSION#*"].as_slice(),
         ),
         // A cancellation gives stock back, with its change log entry.
         (
             "orders",
-            [
-                "CATALOG",
-                "CATALOG#*",
-                "CATALOG#LOG",
-                "USER#*",
-                "SESSION#*",
-                "ORDERS",
-            ]
-            .as_slice(),
+            ["CATALOG", "CATALOG#*", "USER#*", "SESSION#*", "ORDERS"].as_slice(),
         ),
         ("welcome", [].as_slice()),
         // Reads the catalogue to write its snapshot object; writes nothing in the table.
@@ -162,6 +146,33 @@ fn only_auth_can_read_password_hashes_and_only_account_functions_read_profiles()
                 !allows(statements, &read("dynamodb:GetItem", profile)),
                 "{function} can read a user's profile"
             );
+        }
+    }
+}
+
+/// The order functions change the catalogue only through updates (stock, offers, the version and its
+/// change log entry, which share the version's partition): they can neither put nor delete a catalogue
+/// item whole.
+#[test]
+fn the_order_functions_write_the_catalogue_only_through_updates() {
+    let write = |action: &str, partition: &str| Check {
+        action: action.into(),
+        resource: Resource::Table,
+        keys: vec![partition.into()],
+    };
+    for function in ["checkout", "orders"] {
+        let statements = &policies()[function];
+        for partition in ["CATALOG", "CATALOG#PRODUCT"] {
+            assert!(
+                allows(statements, &write("dynamodb:UpdateItem", partition)),
+                "{function} updates {partition}"
+            );
+            for action in ["dynamodb:PutItem", "dynamodb:DeleteItem"] {
+                assert!(
+                    !allows(statements, &write(action, partition)),
+                    "{function} may not {action} in {partition}"
+                );
+            }
         }
     }
 }
