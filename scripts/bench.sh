@@ -53,9 +53,9 @@ echo
 scripts/with-emulator.sh target/release/ops bench-upload --runs 5 target/release/upload
 
 echo
-echo "## The catalogue read model with 5,000 products (release products router, private emulator)"
+echo "## The catalogue read model at 5,000 and 50,000 products (release products router, private emulator)"
 echo
-scripts/with-emulator.sh target/release/ops bench-catalog --products "${CATALOG_PRODUCTS:-5000}" --runs 1000
+scripts/with-emulator.sh target/release/ops bench-catalog --products "${CATALOG_PRODUCTS:-5000,50000}" --runs 1000
 
 echo
 echo "## Importing a Belta dump (ops import-belta) of 10,000 products into a private emulator"

@@ -41,6 +41,7 @@ set -a
 AWS_ENDPOINT_URL=$emulator
 TABLE_NAME=belta-fuzz
 UPLOAD_BUCKET=belta-fuzz-uploads
+CATALOG_SNAPSHOT_BUCKET=belta-fuzz-catalog
 PUBLIC_BASE_URL=$emulator/belta-fuzz-uploads
 MAIL_QUEUE_URL=$emulator/123456789012/belta-fuzz-mail
 UPLOAD_CHECK_QUEUE_URL=$emulator/123456789012/belta-fuzz-upload-check

@@ -281,7 +281,10 @@ impl Catalog {
     }
 
     /// The ids of a parent's children, newest first.
-    pub fn children(&self, parent: &Id) -> impl ExactSizeIterator<Item = Id> + Clone + '_ {
+    pub fn children<'c>(
+        &'c self,
+        parent: &Id,
+    ) -> impl ExactSizeIterator<Item = Id> + Clone + use<'c> {
         self.children
             .get(parent)
             .unwrap_or(&NONE)
@@ -304,6 +307,14 @@ impl Catalog {
             .offer
             .and_then(|id| self.offer(&id))
             .filter(|o| o.terms().is_live(now))
+    }
+
+    /// Every record: entities, products and offers, newest first (what the snapshot object holds).
+    pub fn records(&self) -> (Vec<&Entity>, Vec<&Product>, Vec<&Offer>) {
+        let mut entities: Vec<&Entity> = self.entities.values().map(|e| &e.entity).collect();
+        entities.sort_by_key(|e| newest(e.created_at, e.id));
+        let products = self.products.values().map(|e| &e.product).collect();
+        (entities, products, self.offers.values().collect())
     }
 
     /// How many records the catalogue holds.

@@ -6,7 +6,8 @@
 //!   that share one shape, declared once per kind.
 //! - [`store`]: the only code that builds the catalogue's keys and expressions: the snapshot read and
 //!   the one transaction per write.
-//! - [`snapshot`]: the version-gated cache; [`index`]: the in-memory catalogue every read runs on.
+//! - [`snapshot`]: the version-gated cache; [`index`]: the in-memory catalogue every read runs on;
+//!   [`stored`]: the same catalogue as one S3 object, where a fresh process starts from.
 //! - [`search`], [`pricing`]: Arabic-normalized search and offer pricing (pure functions).
 //! - [`input`], [`lists`], [`views`]: request bodies, list queries and response shapes.
 //! - [`routes`]: each function's routes and the rules every write shares, declared with their OpenAPI
@@ -31,6 +32,7 @@ pub mod search;
 pub mod snapshot;
 mod state;
 pub mod store;
+pub mod stored;
 pub mod views;
 
 pub use state::{CatalogConfig, CatalogState};

@@ -233,8 +233,8 @@ impl ProductListQuery {
                 self.sort,
                 Some(Sort::PriceAscending | Sort::PriceDescending)
             );
-        let mut matches: Vec<(&ProductEntry, Money)> = catalog
-            .products()
+        let mut matches: Vec<(&ProductEntry, Money)> = self
+            .candidates(catalog)
             .filter(|entry| {
                 let p = &entry.product;
                 let flags = (p.disabled, p.employee_read_only);
@@ -270,6 +270,29 @@ impl ProductListQuery {
         }
         let entries: Vec<&ProductEntry> = matches.into_iter().map(|(e, _)| e).collect();
         PageRequest::from(paging(self.page, self.limit)).paginate(&entries)
+    }
+
+    /// The products that can match, newest first: a parent's children when the query names one (a
+    /// brand's products, a category's subcategories' products), so a store page of a brand or a
+    /// category costs what it lists, not what the catalogue holds; otherwise every product.
+    fn candidates<'c>(
+        &self,
+        catalog: &'c Catalog,
+    ) -> Box<dyn Iterator<Item = &'c ProductEntry> + 'c> {
+        let entry = |id: Id| catalog.product_entry(&id);
+        if let Some(parent) = self.subcategory.or(self.brand).or(self.tag).or(self.label) {
+            return Box::new(catalog.children(&parent).filter_map(entry));
+        }
+        if let Some(category) = self.category {
+            let mut products: Vec<&ProductEntry> = catalog
+                .children(&category)
+                .flat_map(|subcategory| catalog.children(&subcategory))
+                .filter_map(entry)
+                .collect();
+            products.sort_by_key(|e| Reverse((e.product.created_at, e.product.id)));
+            return Box::new(products.into_iter());
+        }
+        Box::new(catalog.products())
     }
 }
 
@@ -329,5 +352,96 @@ pub fn render<T, V>(page: Page<T>, view: impl Fn(T) -> V) -> Page<V> {
     Page {
         data: page.data.into_iter().map(view).collect(),
         metadata: page.metadata,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        kind::Kind,
+        model::{Entity, Product},
+    };
+
+    /// Answering a brand's, a subcategory's, a tag's or a category's list from its children gives the
+    /// same page as filtering every product.
+    #[test]
+    fn a_list_through_a_parent_s_children_is_the_list_of_every_matching_product() {
+        let categories: Vec<Entity> = (0..2).map(|i| Entity::new(Kind::Category, i)).collect();
+        let subcategories: Vec<Entity> = (0..4)
+            .map(|i| {
+                let mut sub = Entity::new(Kind::Subcategory, 10 + i);
+                sub.category = Some(categories[i as usize % 2].id);
+                sub
+            })
+            .collect();
+        let brands: Vec<Entity> = (0..3).map(|i| Entity::new(Kind::Brand, 20 + i)).collect();
+        let tag = Entity::new(Kind::Tag, 30);
+        let products: Vec<Product> = (0..60)
+            .map(|i| {
+                // Creation times repeat: ties are broken by id.
+                let mut product = Product::new(100 + i / 3);
+                product.subcategory = (i % 5 != 0).then(|| subcategories[i as usize % 4].id);
+                product.brand = Some(brands[i as usize % 3].id);
+                product.tags = if i % 2 == 0 { vec![tag.id] } else { vec![] };
+                product.disabled = i % 7 == 0;
+                product
+            })
+            .collect();
+        let mut entities = categories.clone();
+        entities.extend(subcategories.iter().cloned());
+        entities.extend(brands.iter().cloned());
+        entities.push(tag.clone());
+        let catalog = Catalog::build(entities, products, vec![]);
+
+        let every = |query: &ProductListQuery| -> Vec<Id> {
+            catalog
+                .products()
+                .filter(|e| {
+                    !e.product.disabled
+                        && query.category.is_none_or(|c| e.category == Some(c))
+                        && query
+                            .subcategory
+                            .is_none_or(|s| e.product.subcategory == Some(s))
+                        && query.brand.is_none_or(|b| e.product.brand == Some(b))
+                        && query.tag.is_none_or(|t| e.product.tags.contains(&t))
+                })
+                .map(|e| e.product.id)
+                .collect()
+        };
+        let queries = [
+            ProductListQuery {
+                category: Some(categories[0].id),
+                ..Default::default()
+            },
+            ProductListQuery {
+                category: Some(categories[1].id),
+                brand: Some(brands[0].id),
+                ..Default::default()
+            },
+            ProductListQuery {
+                subcategory: Some(subcategories[2].id),
+                ..Default::default()
+            },
+            ProductListQuery {
+                brand: Some(brands[1].id),
+                ..Default::default()
+            },
+            ProductListQuery {
+                tag: Some(tag.id),
+                category: Some(categories[0].id),
+                ..Default::default()
+            },
+        ];
+        for query in queries {
+            let query = ProductListQuery {
+                limit: Some(100),
+                ..query
+            };
+            let page = query.run(&catalog, true, Lang::En, 0);
+            let listed: Vec<Id> = page.data.iter().map(|e| e.product.id).collect();
+            assert!(!listed.is_empty(), "{query:?}");
+            assert_eq!(listed, every(&query), "{query:?}");
+        }
     }
 }

@@ -22,6 +22,8 @@ pub struct CatalogConfig {
     /// `CATALOG_FRESHNESS_MS` (default 1000, at most 60000; 0 checks on every read): how long a public
     /// read trusts a catalogue version this process confirmed ([`crate::snapshot`]).
     pub public_freshness: Duration,
+    /// `CATALOG_SNAPSHOT_BUCKET` ([`crate::stored`]).
+    pub snapshot_bucket: Option<String>,
 }
 
 impl CatalogConfig {
@@ -37,6 +39,7 @@ impl CatalogConfig {
             verifier: VerifierConfig::read(&mut env),
             http: HttpConfig::read(&mut env),
             public_freshness: Duration::from_millis(freshness_ms),
+            snapshot_bucket: crate::stored::bucket_setting(&env),
         };
         env.finish()?;
         Ok(config)
@@ -53,11 +56,21 @@ pub struct CatalogState {
 
 impl CatalogState {
     pub fn new(config: CatalogConfig, sdk: &SdkConfig) -> Self {
-        CatalogState::with_client(config, aws::dynamodb(sdk))
+        CatalogState::with_clients(config, aws::dynamodb(sdk), sdk)
     }
 
     /// With a given DynamoDB client (the benchmark's counts its requests).
-    pub fn with_client(config: CatalogConfig, db: aws_sdk_dynamodb::Client) -> Self {
+    pub fn with_clients(
+        config: CatalogConfig,
+        db: aws_sdk_dynamodb::Client,
+        sdk: &SdkConfig,
+    ) -> Self {
+        let object = config
+            .snapshot_bucket
+            .map(|bucket| crate::stored::SnapshotObject {
+                s3: aws::s3(sdk),
+                bucket,
+            });
         CatalogState {
             auth: Authenticator::new(
                 &config.verifier,
@@ -65,7 +78,8 @@ impl CatalogState {
                 config.table.table_name.clone(),
             ),
             store: CatalogStore::new(db, config.table.table_name)
-                .with_public_freshness(config.public_freshness),
+                .with_public_freshness(config.public_freshness)
+                .with_snapshot_object(object),
             http: config.http,
         }
     }

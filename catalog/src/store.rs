@@ -43,6 +43,7 @@ use crate::{
     kind::Kind,
     model::{Entity, OFFER, Offer, PRODUCT, Product, Record},
     snapshot::{Refresh, SnapshotCache},
+    stored::SnapshotObject,
 };
 
 /// The key of a catalogue record of `kind` (`PRODUCT`, `BRAND`, ...).
@@ -637,6 +638,8 @@ async fn load_catalog(db: &Client, table: &str) -> Result<Catalog, StoreError> {
 pub struct CatalogStore {
     db: Client,
     table: String,
+    /// Where a fresh process starts from, if the deployment keeps one ([`crate::stored`]).
+    object: Option<SnapshotObject>,
     cache: Arc<SnapshotCache<Catalog>>,
     /// How long a public read trusts a version this process confirmed ([`crate::snapshot`]).
     public_freshness: Duration,
@@ -650,9 +653,16 @@ impl CatalogStore {
         CatalogStore {
             db,
             table,
+            object: None,
             cache: Arc::default(),
             public_freshness: DEFAULT_PUBLIC_FRESHNESS,
         }
+    }
+
+    /// Starts a fresh snapshot from the snapshot object in S3 when it can.
+    pub fn with_snapshot_object(mut self, object: Option<SnapshotObject>) -> Self {
+        self.object = object;
+        self
     }
 
     pub fn with_public_freshness(mut self, freshness: Duration) -> Self {
@@ -681,26 +691,69 @@ impl CatalogStore {
     }
 
     /// How a snapshot held at version `held` comes up to `to`: the records the change log names, while
-    /// it reaches back that far; otherwise everything, loaded again.
+    /// it reaches back that far; otherwise the snapshot object and the changes since it; otherwise
+    /// everything, loaded from the table.
     async fn refresh(&self, held: Option<u64>, to: u64) -> Result<Refresh<Catalog>, StoreError> {
         if let Some(from) = held
-            && from < to
-            && to - from <= MAX_CATCH_UP
+            && let Some(changes) = self.changes_between(from, to).await?
         {
+            return Ok(Refresh::Changes(changes));
+        }
+        if let Some(object) = &self.object {
             let started = Instant::now();
-            if let Some(keys) = changed_between(&self.db, &self.table, from, to).await? {
-                let changes = read_changed(&self.db, &self.table, keys).await?;
-                tracing::info!(
-                    from,
-                    to,
-                    records = changes.len(),
-                    millis = started.elapsed().as_millis() as u64,
-                    "catalogue snapshot caught up through the change log"
-                );
-                return Ok(Refresh::Changes(changes));
+            if let Some((at, mut catalog)) = object.read().await {
+                // An object newer than `to` is fine: a snapshot may be newer than its tag, never older.
+                let changes = if at >= to {
+                    Some(Vec::new())
+                } else {
+                    self.changes_between(at, to).await?
+                };
+                if let Some(changes) = changes {
+                    catalog.apply(changes);
+                    tracing::info!(
+                        at,
+                        to,
+                        records = catalog.len(),
+                        millis = started.elapsed().as_millis() as u64,
+                        "catalogue snapshot started from the snapshot object"
+                    );
+                    return Ok(Refresh::Whole(catalog));
+                }
             }
         }
         Ok(Refresh::Whole(load_catalog(&self.db, &self.table).await?))
+    }
+
+    /// The records changed after version `from` up to `to`, as they are now, while the change log
+    /// reaches back that far (and `from` is at most [`MAX_CATCH_UP`] behind).
+    async fn changes_between(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Option<Vec<Changed>>, StoreError> {
+        if from >= to || to - from > MAX_CATCH_UP {
+            return Ok(None);
+        }
+        let started = Instant::now();
+        let Some(keys) = changed_between(&self.db, &self.table, from, to).await? else {
+            return Ok(None);
+        };
+        let changes = read_changed(&self.db, &self.table, keys).await?;
+        tracing::info!(
+            from,
+            to,
+            records = changes.len(),
+            millis = started.elapsed().as_millis() as u64,
+            "catalogue snapshot caught up through the change log"
+        );
+        Ok(Some(changes))
+    }
+
+    /// The snapshot as of now and its version, whole (the `catalog-snapshot` function writes it out).
+    pub async fn versioned_snapshot(&self) -> Result<(u64, Arc<Catalog>), StoreError> {
+        self.cache
+            .current(&self.db, &self.table, |held, to| self.refresh(held, to))
+            .await
     }
 
     /// Every record read and indexed now, without the cache (a snapshot reload does this).

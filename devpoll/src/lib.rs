@@ -4,8 +4,10 @@
 //! (`ReportBatchItemFailures`); the others come back after the visibility timeout and, after the
 //! queue's `maxReceiveCount`, move to its dead-letter queue. This crate does exactly that with the
 //! SAME handler functions the Lambda mains call, so a queued mail or upload takes the production path.
-//! It is never deployed (template.yaml wires the real mappings); `make dev` runs the binary, the tests
-//! run [`Poller::start`] inside each test's API.
+//! It also stands in for EventBridge's schedules: it runs `catalog-snapshot` every
+//! [`SNAPSHOT_EVERY`] when the stack keeps a snapshot object (`CATALOG_SNAPSHOT_BUCKET`).
+//! It is never deployed (template.yaml wires the real mappings and schedules); `make dev` runs the
+//! binary, the tests run [`Poller::start`] inside each test's API.
 
 use std::{collections::HashSet, future::Future, pin::Pin, sync::Arc, time::Duration};
 
@@ -23,6 +25,10 @@ use tokio::task::JoinHandle;
 /// How long one receive waits for a message (SQS long polling allows up to 20 s).
 const WAIT_SECS: i32 = 10;
 
+/// How often the local stack runs `catalog-snapshot` (the template's schedule is a parameter, every
+/// five minutes by default): often enough to see the object follow the catalogue while developing.
+pub const SNAPSHOT_EVERY: Duration = Duration::from_secs(60);
+
 type Handler =
     Arc<dyn Fn(SqsEvent) -> Pin<Box<dyn Future<Output = SqsBatchResponse> + Send>> + Send + Sync>;
 
@@ -31,6 +37,8 @@ pub struct Poller {
     tasks: Vec<JoinHandle<()>>,
     /// `(queue URL, function)` of every queue polled.
     pub queues: Vec<(String, &'static str)>,
+    /// The functions run on a schedule.
+    pub scheduled: Vec<&'static str>,
 }
 
 impl Poller {
@@ -64,20 +72,58 @@ impl Poller {
         });
 
         let sqs = aws::sqs(sdk);
-        let queues = vec![
+        let queues = [
             (mail_queue, "mailer", mailer),
             (upload_check_queue, "upload-check", checker),
         ];
+        let mut scheduled = Vec::new();
+        let mut tasks: Vec<JoinHandle<()>> = queues
+            .iter()
+            .map(|(url, _, handler)| tokio::spawn(poll(sqs.clone(), url.clone(), handler.clone())))
+            .collect();
+        if env()
+            .optional("CATALOG_SNAPSHOT_BUCKET")
+            .is_some_and(|b| !b.is_empty())
+        {
+            let writer = catalog_snapshot::SnapshotWriter::new(
+                catalog_snapshot::Config::read(env())?,
+                &sdk_of("catalog-snapshot"),
+            );
+            tasks.push(tokio::spawn(every(SNAPSHOT_EVERY, move || {
+                let writer = writer.clone();
+                async move {
+                    if let Err(error) = writer.run().await {
+                        tracing::warn!(
+                            error = format!("{error:#}"),
+                            "catalog-snapshot failed; the next run tries again"
+                        );
+                    }
+                }
+            })));
+            scheduled.push("catalog-snapshot");
+        }
         Ok(Poller {
             queues: queues
                 .iter()
                 .map(|(url, function, _)| (url.clone(), *function))
                 .collect(),
-            tasks: queues
-                .into_iter()
-                .map(|(url, _, handler)| tokio::spawn(poll(sqs.clone(), url, handler)))
-                .collect(),
+            scheduled,
+            tasks,
         })
+    }
+}
+
+/// Runs `run` every `period`, the first time one period from now, as a rate schedule does.
+async fn every<F, Fut>(period: Duration, run: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        run().await;
     }
 }
 

@@ -18,7 +18,7 @@ async fn main() -> anyhow::Result<()> {
         .iter()
         .map(|(url, function)| serde_json::json!({"queue": url, "function": function}))
         .collect();
-    tracing::info!(queues = ?poller.queues, "devpoll polling");
+    tracing::info!(queues = ?poller.queues, scheduled = ?poller.scheduled, "devpoll polling");
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     let status = Router::new().route(
         "/",

@@ -2,9 +2,10 @@
 //! categories, subcategories, labels, tags and offers) in the emulator, then the `products` router with
 //! a DynamoDB client that counts its requests.
 //!
-//! Reported: DynamoDB requests per public list (steady state, and right after a write), the CPU time
-//! our process spends on a list with a search and two filters (in memory, without the round trip, and
-//! for the whole request), the memory the snapshot holds, and how long a reload takes.
+//! Reported, per catalogue size (`--products 5000,50000` gives one column each): DynamoDB requests
+//! per public read (steady state, right after another process's write, in a fresh process started
+//! from the snapshot object), the CPU our process spends on them, the snapshot's memory, and the
+//! snapshot object's size and decode time.
 
 use std::{
     collections::HashMap,
@@ -24,6 +25,7 @@ use catalog::{
     lists::{ProductListQuery, render},
     model::{Entity, Offer, OfferType, Product, Record},
     store::{CatalogStore, bump_version, to_item},
+    stored::SnapshotObject,
     views,
 };
 use http::Request;
@@ -217,6 +219,20 @@ fn thread_cpu() -> Duration {
         .unwrap_or_default()
 }
 
+/// CPU time every thread of the process has used so far, in nanoseconds (`/proc/self/task/*/schedstat`):
+/// precise where `/proc/self/stat` counts 10 ms ticks (threads that ended are not counted; the runtime's
+/// workers live as long as the process).
+fn threads_cpu() -> Duration {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Duration::ZERO;
+    };
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse().ok())
+        .map(Duration::from_nanos)
+        .sum()
+}
+
 /// CPU time the whole process has used (`/proc/self/stat` utime + stime, clock ticks of 10 ms).
 fn process_cpu() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -233,14 +249,56 @@ fn process_cpu() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// One run's figures, each with what it measures, in the order printed.
 pub struct Report {
-    pub lines: Vec<String>,
+    pub figures: Vec<(String, String)>,
 }
+
+impl Report {
+    fn add(&mut self, measure: &str, value: String) {
+        self.figures.push((measure.to_owned(), value));
+    }
+}
+
+/// Several runs side by side: one row per measure, one column per catalogue size.
+pub fn table(sizes: &[usize], reports: &[Report]) -> String {
+    let mut out = String::from("| measure |");
+    for size in sizes {
+        out.push_str(&format!(" {size} products |"));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(sizes.len()));
+    out.push('\n');
+    let Some(first) = reports.first() else {
+        return out;
+    };
+    for (measure, _) in &first.figures {
+        out.push_str(&format!("| {measure} |"));
+        for report in reports {
+            let value = report
+                .figures
+                .iter()
+                .find(|(m, _)| m == measure)
+                .map_or("n/a", |(_, v)| v.as_str());
+            out.push_str(&format!(" {value} |"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The largest catalogue whose full load from the emulator is measured: moto re-reads and sorts the
+/// whole partition for every 1 MB Query page, so a load costs the square of the size there (about 15 s
+/// at 5,000 products, half an hour at 50,000), which says nothing of DynamoDB.
+const LARGEST_TABLE_LOAD: usize = 10_000;
 
 pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::Result<Report> {
     let table = format!("bench-catalog-{}", Id::new());
+    let bucket = format!("bench-catalog-{}", Id::new());
     let plain_db = shared::aws::dynamodb(sdk);
+    let s3 = shared::aws::s3(sdk);
     schema::ensure_table(&plain_db, &table).await?;
+    s3.create_bucket().bucket(&bucket).send().await?;
     let catalog = synthetic(products);
     let stored_bytes: usize = catalog
         .products
@@ -248,55 +306,94 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
         .map(|p| serde_json::to_vec(p).map_or(0, |v| v.len()))
         .sum();
     store(&plain_db, &table, &catalog).await?;
-    let mut lines = vec![format!(
-        "catalogue: {} products ({} KB as JSON), {} entities, {} offers",
-        catalog.products.len(),
-        stored_bytes / 1024,
-        catalog.entities.len(),
-        catalog.offers.len()
-    )];
-
-    // Reload: the full consistent load and index build, a few times. Our share of it (turning items
-    // into records, building the index) is timed apart from the emulator's, which dominates here.
+    let mut report = Report {
+        figures: Vec::new(),
+    };
+    report.add(
+        "catalogue",
+        format!(
+            "{} products ({} KB as JSON), {} entities, {} offers",
+            catalog.products.len(),
+            stored_bytes / 1024,
+            catalog.entities.len(),
+            catalog.offers.len()
+        ),
+    );
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let (counted_db, counter) = counted_dynamodb(sdk);
-    let mut reloads = Vec::new();
-    let before_load = counter.get();
-    let reloader = CatalogStore::new(counted_db.clone(), table.clone());
-    for _ in 0..3 {
-        let started = Instant::now();
-        drop(reloader.load().await?);
-        reloads.push(started.elapsed());
-    }
-    let (median, _, _) = crate::bench::summarize(&mut reloads);
-    let items: Vec<_> = catalog.products.iter().map(to_item).collect();
-    let started = Instant::now();
-    let decoded: Vec<Product> = items
-        .into_iter()
-        .map(serde_dynamo::from_item)
-        .collect::<Result<_, _>>()?;
-    let decode = started.elapsed();
+    let progress = |stage: &str| eprintln!("bench-catalog {products}: {stage}");
+    progress("stored");
+
+    // The snapshot in memory: what a load builds, and what it holds.
     let (entities, offers) = (catalog.entities.clone(), catalog.offers.clone());
     let started = Instant::now();
-    let snapshot = Catalog::build(entities, decoded, offers);
+    let snapshot = Catalog::build(entities, catalog.products.clone(), offers);
     let build = started.elapsed();
     let held = snapshot.heap_bytes();
-    lines.push(format!(
-        "reload against the emulator: median {:.1} ms, {:.1} DynamoDB requests (1 MB Query pages); moto scans and sorts the whole partition in Python for every page, so this is the emulator's time, not DynamoDB's",
-        median,
-        (counter.get() - before_load) as f64 / 3.0
-    ));
-    lines.push(format!(
-        "reload, our share: decoding {} product items {:.1} ms + building the index {:.1} ms",
-        catalog.products.len(),
-        decode.as_secs_f64() * 1000.0,
-        build.as_secs_f64() * 1000.0
-    ));
-    lines.push(format!(
-        "snapshot memory (its records, strings, vectors and maps, counted by capacity): {:.1} MiB, {:.0} bytes per product",
-        held as f64 / 1_048_576.0,
-        held as f64 / catalog.products.len() as f64
-    ));
+    report.add(
+        "snapshot memory (records, strings, maps and ordered sets, by capacity)",
+        format!(
+            "{:.1} MiB ({:.0} bytes per product)",
+            held as f64 / 1_048_576.0,
+            held as f64 / catalog.products.len() as f64
+        ),
+    );
 
+    // The snapshot object: written as catalog-snapshot writes it, then read as a fresh Lambda reads it.
+    let object = SnapshotObject {
+        s3: s3.clone(),
+        bucket: bucket.clone(),
+    };
+    let version = catalog::store::current_version(&plain_db, &table).await?;
+    let started = Instant::now();
+    let bytes = catalog::stored::encode(version, &snapshot)?;
+    let encode = started.elapsed();
+    object.write(version, &snapshot).await?;
+    let mut decodes = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        std::hint::black_box(catalog::stored::decode(&bytes)?);
+        decodes.push(started.elapsed());
+    }
+    let (decode, _, _) = crate::bench::summarize(&mut decodes);
+    report.add(
+        "snapshot object (zstd JSON): size, encode",
+        format!("{:.1} MB, {:.0} ms", bytes.len() as f64 / 1e6, ms(encode)),
+    );
+    report.add(
+        "snapshot object decode at a cold start (unpack, parse, build the index), our CPU",
+        format!(
+            "{decode:.0} ms (of which building the index alone {:.0} ms)",
+            ms(build)
+        ),
+    );
+
+    progress("object written and decoded");
+    // A full load from the table, as a Lambda without the object does.
+    if products <= LARGEST_TABLE_LOAD {
+        let before = counter.get();
+        let started = Instant::now();
+        drop(
+            CatalogStore::new(counted_db.clone(), table.clone())
+                .load()
+                .await?,
+        );
+        report.add(
+            "full load from the table (no object): requests, time against the emulator",
+            format!(
+                "{} (1 MB Query pages), {:.0} ms (moto's, not DynamoDB's)",
+                counter.get() - before,
+                ms(started.elapsed())
+            ),
+        );
+    } else {
+        report.add(
+            "full load from the table (no object): requests, time against the emulator",
+            format!("not run above {LARGEST_TABLE_LOAD} products (moto's Query is quadratic)"),
+        );
+    }
+
+    progress("table load");
     // A list with a search and two filters, in memory only.
     let category = catalog
         .entities
@@ -310,8 +407,7 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
         "search=قميص&category={category}&maxPrice=2500&limit=20"
     ))?;
     let now = shared::clock::now_secs();
-    // 5,000 iterations of about 0.1 ms: the counter's lag (one tick at most) adds under 2 µs.
-    let iterations = 5_000u32;
+    let iterations = (50_000_000 / products.max(1)).clamp(100, 5_000) as u32;
     let cpu_before = thread_cpu();
     let mut total = 0;
     for _ in 0..iterations {
@@ -329,20 +425,25 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
         std::hint::black_box(serde_json::to_vec(&body)?);
     }
     let whole = (thread_cpu() - cpu_before) / iterations;
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    lines.push(format!(
-        "list with search + category + maxPrice (20 per page, {total} matches), in memory: {:.3} ms CPU in all, of which filtering, search, sorting and paging {:.3} ms and rendering the page as JSON {:.3} ms",
-        ms(whole),
-        ms(filtering),
-        ms(whole.saturating_sub(filtering))
-    ));
+    report.add(
+        "list with search + category + maxPrice (20 per page), in memory: CPU in all (filtering, search, sort, paging / rendering)",
+        format!(
+            "{:.3} ms ({:.3} / {:.3}; {total} matches)",
+            ms(whole),
+            ms(filtering),
+            ms(whole.saturating_sub(filtering))
+        ),
+    );
+    drop(snapshot);
 
-    // Through the router, with the session-less public route.
+    progress("in-memory list");
+    // Through the router, a fresh process with the snapshot object, the session-less public route.
     let config = CatalogConfig::read(EnvReader::from_pairs([
         ("TABLE_NAME", table.as_str()),
         ("TOKEN_PUBLIC_KEYS", &crate::bench::public_keys()),
+        ("CATALOG_SNAPSHOT_BUCKET", bucket.as_str()),
     ]))?;
-    let router = products::router(CatalogState::with_client(config, counted_db.clone()));
+    let router = products::router(CatalogState::with_clients(config, counted_db.clone(), sdk));
     let call = |path: String| {
         let router = router.clone();
         async move {
@@ -357,11 +458,14 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     let first_requests = counter.get();
     let started = Instant::now();
     call(list.clone()).await?;
-    lines.push(format!(
-        "first list in a fresh process (loads the snapshot): {} DynamoDB requests, {:.0} ms",
-        counter.get() - first_requests,
-        started.elapsed().as_secs_f64() * 1000.0
-    ));
+    report.add(
+        "first list in a fresh process: DynamoDB requests, time (S3 GetObject of the object included)",
+        format!(
+            "{} + 1 GetObject, {:.0} ms",
+            counter.get() - first_requests,
+            ms(started.elapsed())
+        ),
+    );
 
     let before = counter.get();
     let cpu_before = process_cpu();
@@ -373,23 +477,30 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     }
     let process = (process_cpu() - cpu_before) / runs as u32;
     let (median, p90, _) = crate::bench::summarize(&mut walls);
-    lines.push(format!(
-        "steady state, {runs} lists (the version is checked at most once a second): {:.2} DynamoDB requests each; wall median {median:.2} ms, p90 {p90:.2} ms (incl. the emulator round trip); whole-process CPU {:.2} ms per request (incl. the emulator client and any version GetItem)",
-        (counter.get() - before) as f64 / runs as f64,
-        process.as_secs_f64() * 1000.0
-    ));
-    // The same request's DynamoDB call alone, to split the whole-process CPU between the SDK's
-    // round trip (signing, HTTP, parsing) and the list itself.
+    report.add(
+        &format!("warm public list, {runs} back to back: DynamoDB requests per read, wall median / p90, whole-process CPU per read"),
+        format!(
+            "{:.2}, {median:.2} / {p90:.2} ms, {:.2} ms",
+            (counter.get() - before) as f64 / runs as f64,
+            ms(process)
+        ),
+    );
+    let product = &catalog.products[products / 2];
+    let before = counter.get();
     let cpu_before = process_cpu();
     for _ in 0..runs {
-        catalog::store::current_version(&counted_db, &table).await?;
+        call(format!("/products/{}", product.id)).await?;
     }
-    let round_trip = (process_cpu() - cpu_before) / runs as u32;
-    lines.push(format!(
-        "the version GetItem alone through the SDK (now paid at most once a second per process): {:.2} ms CPU",
-        round_trip.as_secs_f64() * 1000.0,
-    ));
+    report.add(
+        &format!("warm single product read, {runs} back to back: DynamoDB requests per read, whole-process CPU per read"),
+        format!(
+            "{:.2}, {:.2} ms",
+            (counter.get() - before) as f64 / runs as f64,
+            ms((process_cpu() - cpu_before) / runs as u32)
+        ),
+    );
 
+    progress("warm reads");
     // A public read the client (or the CDN) already holds: 304 before anything is rendered.
     let held = router
         .clone()
@@ -405,18 +516,22 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
         let response = router.clone().oneshot(request).await?;
         anyhow::ensure!(response.status() == http::StatusCode::NOT_MODIFIED);
     }
-    lines.push(format!(
-        "the same list with a matching If-None-Match, {runs} times: 304, {:.2} DynamoDB requests and {:.3} ms whole-process CPU each",
-        (counter.get() - before) as f64 / runs as f64,
-        ((process_cpu() - cpu_before) / runs as u32).as_secs_f64() * 1000.0
-    ));
+    report.add(
+        "the same list with a matching If-None-Match (304): DynamoDB requests, whole-process CPU",
+        format!(
+            "{:.2}, {:.3} ms",
+            (counter.get() - before) as f64 / runs as f64,
+            ms((process_cpu() - cpu_before) / runs as u32)
+        ),
+    );
 
-    // A write by another process, then the next list once this one's freshness interval has passed.
-    let product = &catalog.products[products / 2];
+    progress("304s");
+    // Another process's write, then the next list once this one's freshness interval has passed.
     let revised = product.revised(shared::clock::now_millis(), |p| {
         p.price = Money::from_minor(4_242)
     });
-    CatalogStore::new(plain_db.clone(), table.clone())
+    let writer = CatalogStore::new(plain_db.clone(), table.clone());
+    writer
         .apply(vec![catalog::store::Change::replace(&revised)])
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -424,18 +539,23 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     let before = counter.get();
     let started = Instant::now();
     call(list.clone()).await?;
-    lines.push(format!(
-        "first list after another process's write, past the freshness interval (version moved, caught up through the change log): {} DynamoDB requests, {:.1} ms",
-        counter.get() - before,
-        started.elapsed().as_secs_f64() * 1000.0
-    ));
-    // The catch-up's CPU: cycles of (another process's write, then a staff read, which always checks
-    // the version) against the same writes alone; the difference is the read with its catch-up.
-    let cycles = 100;
-    let writer = CatalogStore::new(plain_db.clone(), table.clone());
-    let reader = CatalogStore::new(counted_db.clone(), table.clone());
+    report.add(
+        "first list after another process's write (caught up through the change log): DynamoDB requests, wall",
+        format!(
+            "{}, {:.1} ms",
+            counter.get() - before,
+            ms(started.elapsed())
+        ),
+    );
+    // The catch-up's CPU: cycles of another process's write, then a staff-style read (which always
+    // checks the version), the CPU counted over the read only. Few: the emulator copies the whole table
+    // for every transaction, which at 50,000 products takes seconds and gigabytes; per-thread CPU
+    // counters make a few cycles enough.
+    let cycles = 10;
+    let reader = CatalogStore::new(counted_db.clone(), table.clone())
+        .with_snapshot_object(Some(object.clone()));
     drop(reader.snapshot().await?);
-    let mut product = product.clone();
+    let mut product = revised;
     let mut write = async || {
         product = product.revised(shared::clock::now_millis(), |p| p.quantity += 1);
         writer
@@ -443,31 +563,23 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
     };
-    let cpu_before = process_cpu();
-    for _ in 0..cycles {
-        write().await?;
-    }
-    let writes_alone = process_cpu() - cpu_before;
+    // Measured on the reads alone: each cycle's write is outside the counted span.
     let before = counter.get();
-    let cpu_before = process_cpu();
+    let mut reading = Duration::ZERO;
     for _ in 0..cycles {
         write().await?;
+        let cpu_before = threads_cpu();
         drop(reader.snapshot().await?);
+        reading += threads_cpu() - cpu_before;
     }
-    let with_reads = process_cpu() - cpu_before;
-    lines.push(format!(
-        "a read that catches up on one write by another process ({cycles} times): {:.2} DynamoDB requests (version, change log Query, BatchGetItem of the records it names), {:.2} ms whole-process CPU",
-        (counter.get() - before) as f64 / cycles as f64,
-        with_reads.saturating_sub(writes_alone).as_secs_f64() * 1000.0 / cycles as f64
-    ));
-    let before = counter.get();
-    let started = Instant::now();
-    call(format!("/products/{}", product.id)).await?;
-    lines.push(format!(
-        "single product read, steady state: {} DynamoDB request, {:.2} ms",
-        counter.get() - before,
-        started.elapsed().as_secs_f64() * 1000.0
-    ));
+    report.add(
+        &format!("a read catching up on one write by another process ({cycles} times): DynamoDB requests, whole-process CPU"),
+        format!(
+            "{:.2}, {:.2} ms",
+            (counter.get() - before) as f64 / cycles as f64,
+            ms(reading) / cycles as f64
+        ),
+    );
     let _ = plain_db.delete_table().table_name(&table).send().await;
-    Ok(Report { lines })
+    Ok(report)
 }

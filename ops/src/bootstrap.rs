@@ -1,5 +1,5 @@
 //! Creates what the API needs in an AWS account or in the local emulator: the table (exactly as
-//! template.yaml declares it), the upload bucket, the mail queue and the upload-check queue (each with
+//! template.yaml declares it), the upload bucket, the catalogue snapshot bucket, the mail queue and the upload-check queue (each with
 //! its dead-letter queue; the bucket sends its quarantine's events to the second), the mail sender
 //! identity, and locally the payment and OAuth secrets that let the functions talk to devpay and
 //! devauth and the token signing key's secret. Safe to run again.
@@ -16,6 +16,8 @@ pub struct Resources {
     pub mail_from: String,
     pub mail_queue_url: String,
     pub upload_check_queue_url: String,
+    /// `CATALOG_SNAPSHOT_BUCKET`, if the stack keeps a catalogue snapshot object.
+    pub catalog_bucket: Option<String>,
 }
 
 impl Resources {
@@ -26,6 +28,7 @@ impl Resources {
             mail_from: env.required("MAIL_FROM"),
             mail_queue_url: env.required("MAIL_QUEUE_URL"),
             upload_check_queue_url: env.required("UPLOAD_CHECK_QUEUE_URL"),
+            catalog_bucket: catalog::stored::bucket_setting(&env),
         };
         env.finish()?;
         Ok(resources)
@@ -52,17 +55,19 @@ pub async fn run(
     );
 
     let s3 = aws::s3(sdk);
-    match s3.create_bucket().bucket(&resources.bucket).send().await {
-        Ok(_) => println!("bucket {}: created", resources.bucket),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|e| e.is_bucket_already_owned_by_you()) =>
-        {
-            println!("bucket {}: exists", resources.bucket)
-        }
-        Err(e) => {
-            let detail = aws_sdk_s3::error::DisplayErrorContext(e);
-            anyhow::bail!("Failed to create bucket {}: {detail}", resources.bucket);
+    for bucket in std::iter::once(&resources.bucket).chain(&resources.catalog_bucket) {
+        match s3.create_bucket().bucket(bucket).send().await {
+            Ok(_) => println!("bucket {bucket}: created"),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_bucket_already_owned_by_you()) =>
+            {
+                println!("bucket {bucket}: exists")
+            }
+            Err(e) => {
+                let detail = aws_sdk_s3::error::DisplayErrorContext(e);
+                anyhow::bail!("Failed to create bucket {bucket}: {detail}");
+            }
         }
     }
 

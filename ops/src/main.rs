@@ -110,8 +110,9 @@ enum Command {
     /// The catalogue read model with a synthetic catalogue: DynamoDB requests per list, CPU per list,
     /// snapshot memory and reload time (needs the emulator).
     BenchCatalog {
-        #[arg(long, default_value_t = 5000)]
-        products: usize,
+        /// Catalogue sizes, measured one after the other and printed side by side.
+        #[arg(long, value_delimiter = ',', default_value = "5000")]
+        products: Vec<usize>,
         #[arg(long, default_value_t = 200)]
         runs: usize,
     },
@@ -418,11 +419,18 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::BenchCatalog { products, runs } => {
-            let report =
-                ops::bench_catalog::measure(&aws::sdk_config().await, products, runs).await?;
-            for line in report.lines {
-                println!("- {line}");
+            let sdk = aws::sdk_config().await;
+            let mut reports = Vec::new();
+            for &size in &products {
+                let report = ops::bench_catalog::measure(&sdk, size, runs).await?;
+                // Each size as it is done (a large one takes minutes against the emulator).
+                eprint!(
+                    "{}",
+                    ops::bench_catalog::table(&[size], std::slice::from_ref(&report))
+                );
+                reports.push(report);
             }
+            print!("{}", ops::bench_catalog::table(&products, &reports));
         }
         Command::BenchOrders { products, runs } => {
             let costs =

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use axum::{Router, extract::FromRef};
-use catalog::store::CatalogStore;
+use catalog::{store::CatalogStore, stored::SnapshotObject};
 use identity::users::UserStore;
 use shared::{
     ApiResult,
@@ -93,6 +93,8 @@ pub struct OrdersConfig {
     pub http: HttpConfig,
     pub payments: Option<PaymentConfig>,
     pub redirects: Option<Redirects>,
+    /// `CATALOG_SNAPSHOT_BUCKET`: where its catalogue snapshot starts from ([`catalog::stored`]).
+    pub snapshot_bucket: Option<String>,
 }
 
 impl OrdersConfig {
@@ -118,6 +120,7 @@ impl OrdersConfig {
             verifier: VerifierConfig::read(&mut env),
             http: HttpConfig::read(&mut env),
             payments: payments.then(|| PaymentConfig::read(&mut env)),
+            snapshot_bucket: catalog::stored::bucket_setting(&env),
             redirects: redirects.then(|| Redirects::read(&mut env)),
         };
         env.finish()?;
@@ -153,7 +156,12 @@ impl OrdersState {
         OrdersState {
             auth: Authenticator::new(&config.verifier, db.clone(), table.clone()),
             store: OrdersStore::new(db.clone(), table.clone()),
-            catalog: CatalogStore::new(db.clone(), table.clone()),
+            catalog: CatalogStore::new(db.clone(), table.clone()).with_snapshot_object(
+                config.snapshot_bucket.map(|bucket| SnapshotObject {
+                    s3: aws::s3(sdk),
+                    bucket,
+                }),
+            ),
             users: UserStore::new(db, table),
             redirects: config.redirects.map(Arc::new),
             payments,

@@ -18,8 +18,9 @@ use axum::{
 use utoipa::{
     IntoParams, PartialSchema, ToSchema,
     openapi::{
-        Components, Content, HttpMethod, OpenApi, OpenApiBuilder, Paths, RefOr, Required,
-        ResponseBuilder, Schema,
+        Components, Content, HttpMethod, ObjectBuilder, OpenApi, OpenApiBuilder, Paths, RefOr,
+        Required, ResponseBuilder, Schema, Type,
+        header::HeaderBuilder,
         path::{Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn},
         request_body::RequestBodyBuilder,
         security::SecurityRequirement,
@@ -123,6 +124,9 @@ pub struct Op {
     body: Option<Describe>,
     status: &'static str,
     response: Describe,
+    /// A public read with a validator: `ETag` and `Cache-Control` on its answer, `If-None-Match`
+    /// answered 304.
+    revalidated: bool,
 }
 
 impl Op {
@@ -139,6 +143,7 @@ impl Op {
             body: None,
             status: "200",
             response: Box::new(describe_nothing),
+            revalidated: false,
         }
     }
 
@@ -206,6 +211,13 @@ impl Op {
         self
     }
 
+    /// Carries an `ETag` (and a `Cache-Control` a CDN may follow) and answers a matching
+    /// `If-None-Match` with 304 and no body (the catalogue's public reads, `catalog::caching`).
+    pub fn revalidated(mut self) -> Self {
+        self.revalidated = true;
+        self
+    }
+
     /// Answers 201 instead of 200.
     pub fn created(mut self) -> Self {
         self.status = "201";
@@ -245,13 +257,35 @@ impl Op {
                 parameters.push(path_parameter(name));
             }
         }
-        let answer = match self.status {
+        let mut answer = match self.status {
             // A redirect has no body.
             "303" => ResponseBuilder::new().description("The browser is sent on to another page"),
             _ => ResponseBuilder::new()
                 .description("JSON in Belta's shape")
                 .content("application/json", json((self.response)(schemas))),
         };
+        let text_header = |description: &str| {
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(Some(description))
+                .build()
+        };
+        if self.revalidated {
+            parameters.push(
+                ParameterBuilder::new()
+                    .name("If-None-Match")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(
+                        "The `ETag` of the response the client holds: 304 if it is still current",
+                    ))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .build(),
+            );
+            answer = answer
+                .header("ETag", text_header("Changes with the catalogue, the offers started or ended, the query, the language and the build"))
+                .header("Cache-Control", text_header("`public, max-age=1`: a CDN may keep it a second"));
+        }
         let mut operation = OperationBuilder::new()
             .tag(tag)
             .summary(Some(self.summary.clone()))
@@ -259,6 +293,17 @@ impl Op {
             .response("400", error())
             .response("404", error())
             .parameters(Some(parameters));
+        if self.revalidated {
+            operation = operation.response(
+                "304",
+                ResponseBuilder::new()
+                    .description(
+                        "Not Modified: the client's copy (its `If-None-Match`) is current; no body",
+                    )
+                    .header("ETag", text_header("The same validator"))
+                    .build(),
+            );
+        }
         if let Some(body) = &self.body {
             let body = body(schemas);
             // `JsonBody` reads an empty body as `{}`: a body that requires no field may be left out.

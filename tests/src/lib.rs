@@ -131,6 +131,8 @@ impl Deployment {
             ),
             ("TOKEN_SIGNING_SECRET_ID".to_owned(), "offline".to_owned()),
             ("UPLOAD_BUCKET".to_owned(), self.bucket.clone()),
+            // The snapshot object goes under catalog/ in the same per-test bucket.
+            ("CATALOG_SNAPSHOT_BUCKET".to_owned(), self.bucket.clone()),
             ("PUBLIC_BASE_URL".to_owned(), PUBLIC_BASE_URL.to_owned()),
             ("ALLOWED_ORIGINS".to_owned(), STORE_ORIGIN.to_owned()),
             // Where payments go; a spawned app overrides them with its own devpay and address.

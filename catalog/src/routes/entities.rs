@@ -52,7 +52,8 @@ pub fn api(kind: Kind) -> Api {
             Op::get(&base, format!("List enabled {name} (localized)"))
                 .query::<EntityListQuery>(STAFF_ONLY)
                 .ignores(EntityListQuery::ignored_by(kind))
-                .answers_page::<PublicListItem>(),
+                .answers_page::<PublicListItem>()
+                .revalidated(),
             move |state, lang, cached, query| public_list(kind, state, lang, cached, query),
         )
         .route(
@@ -60,7 +61,8 @@ pub fn api(kind: Kind) -> Api {
                 format!("{base}/{{id}}"),
                 format!("Read one enabled item of {name}"),
             )
-            .answers::<PublicEntityDetail>(),
+            .answers::<PublicEntityDetail>()
+            .revalidated(),
             move |state, lang, cached, id| public_get(kind, state, lang, cached, id),
         )
         .route(

@@ -43,11 +43,14 @@ pub fn api() -> Api {
                 "The store's product list: filters, search, sort, paging",
             )
             .query::<ProductListQuery>(STAFF_ONLY)
-            .answers_page::<PublicProduct>(),
+            .answers_page::<PublicProduct>()
+            .revalidated(),
             public_list,
         )
         .route(
-            Op::get("/products/{id}", "One enabled product, localized").answers::<PublicProduct>(),
+            Op::get("/products/{id}", "One enabled product, localized")
+                .answers::<PublicProduct>()
+                .revalidated(),
             public_get,
         )
         .route(

@@ -206,6 +206,17 @@ async fn a_change_computed_from_a_stale_revision_fails_whole_and_writes_nothing(
     );
 }
 
+/// Writes `entity` as an import does: the version moves on without a change log entry.
+async fn import_one(app: &api_tests::TestApp, entity: &Entity) {
+    app.dynamodb
+        .transact_write_items()
+        .transact_items(Change::create(entity).into_transact_item(&app.table_name))
+        .transact_items(bump_version(&app.table_name))
+        .send()
+        .await
+        .unwrap();
+}
+
 fn named(kind: Kind, name: &str) -> Entity {
     let mut entity = Entity::new(kind, shared::clock::now_millis());
     (entity.name_ar, entity.name_en) = (name.into(), name.into());
@@ -314,14 +325,7 @@ async fn a_change_log_that_no_longer_reaches_back_means_a_full_reload() {
     assert_eq!(*reloaded, writer.load().await.unwrap());
 
     // A version moved without any entry (an import): a full reload too.
-    let imported = named(Kind::Tag, "imported");
-    app.dynamodb
-        .transact_write_items()
-        .transact_items(Change::create(&imported).into_transact_item(&app.table_name))
-        .transact_items(bump_version(&app.table_name))
-        .send()
-        .await
-        .unwrap();
+    import_one(&app, &named(Kind::Tag, "imported")).await;
     let before = requests.get();
     let reloaded = reader.snapshot().await.unwrap();
     assert_eq!(requests.get() - before, 2 + 7, "a full reload");
@@ -361,4 +365,140 @@ async fn concurrent_writers_each_get_their_own_version_and_log_entry() {
     let caught_up = reader.snapshot().await.unwrap();
     assert_eq!(caught_up.entities(Kind::Tag).count(), 8);
     assert_eq!(*caught_up, writer.load().await.unwrap());
+}
+
+fn snapshot_object(app: &api_tests::TestApp) -> catalog::stored::SnapshotObject {
+    catalog::stored::SnapshotObject {
+        s3: app.s3.clone(),
+        bucket: app.bucket.clone(),
+    }
+}
+
+/// The `catalog-snapshot` function, writing into this test's bucket.
+fn snapshot_writer(app: &api_tests::TestApp) -> catalog_snapshot::SnapshotWriter {
+    let config = catalog_snapshot::Config::read(shared::config::EnvReader::from_pairs([
+        ("TABLE_NAME", app.table_name.as_str()),
+        ("CATALOG_SNAPSHOT_BUCKET", app.bucket.as_str()),
+    ]))
+    .unwrap();
+    catalog_snapshot::SnapshotWriter::new(config, &app.sdk_config)
+}
+
+/// A fresh process with the snapshot object configured: its store, and a count of its DynamoDB requests.
+fn fresh_reader(app: &api_tests::TestApp) -> (CatalogStore, ops::bench::CountRequests) {
+    let (counted, requests) = ops::bench::counted_dynamodb(&app.sdk_config);
+    let store = CatalogStore::new(counted, app.table_name.clone())
+        .with_snapshot_object(Some(snapshot_object(app)));
+    (store, requests)
+}
+
+/// A fresh process starts from the snapshot object and the changes made since it was written: the
+/// version, the change log and the records it names, never the catalogue's partitions.
+#[tokio::test]
+async fn a_fresh_process_starts_from_the_snapshot_object_and_the_changes_since() {
+    let app = spawn_app().await;
+    let writer = CatalogStore::new(app.dynamodb.clone(), app.table_name.clone());
+    let tags: Vec<Entity> = (0..20)
+        .map(|i| named(Kind::Tag, &format!("tag {i}")))
+        .collect();
+    writer
+        .apply(tags.iter().map(Change::create).collect())
+        .await
+        .unwrap();
+    let snapshots = snapshot_writer(&app);
+    let written = snapshots.run().await.unwrap();
+    assert!(
+        matches!(
+            written,
+            catalog_snapshot::Outcome::Written { version: 1, .. }
+        ),
+        "{written:?}"
+    );
+    assert_eq!(
+        snapshots.run().await.unwrap(),
+        catalog_snapshot::Outcome::Current { version: 1 },
+        "an unchanged catalogue is not written again"
+    );
+    // Two writes after the object was written.
+    let renamed = tags[0].revised(2, |t| t.name_en = "renamed".into());
+    writer.apply(vec![Change::replace(&renamed)]).await.unwrap();
+    writer.apply(vec![Change::delete(&tags[1])]).await.unwrap();
+
+    let (reader, requests) = fresh_reader(&app);
+    let catalog = reader.snapshot().await.unwrap();
+
+    assert_eq!(
+        requests.get(),
+        3,
+        "the version, the change log, the two records"
+    );
+    assert_eq!(*catalog, writer.load().await.unwrap());
+    assert_eq!(catalog.entities(Kind::Tag).count(), 19);
+    assert!(
+        matches!(
+            snapshots.run().await.unwrap(),
+            catalog_snapshot::Outcome::Written { version: 3, .. }
+        ),
+        "a catalogue that moved on is written again"
+    );
+}
+
+/// Without an object (never written, or the deployment keeps none), a fresh process loads from the
+/// table, as it always could.
+#[tokio::test]
+async fn a_missing_snapshot_object_means_a_load_from_the_table() {
+    let app = spawn_app().await;
+    let writer = CatalogStore::new(app.dynamodb.clone(), app.table_name.clone());
+    writer
+        .apply(vec![Change::create(&named(Kind::Brand, "only"))])
+        .await
+        .unwrap();
+
+    let (reader, requests) = fresh_reader(&app);
+    let catalog = reader.snapshot().await.unwrap();
+
+    assert_eq!(
+        requests.get(),
+        1 + 7,
+        "the version, then every kind's partition"
+    );
+    assert_eq!(catalog.entities(Kind::Brand).count(), 1);
+}
+
+/// An object further behind than the change log reaches, or one that cannot be read, is no head
+/// start: the fresh process loads from the table, and is right.
+#[tokio::test]
+async fn a_stale_or_unreadable_snapshot_object_means_a_load_from_the_table() {
+    let app = spawn_app().await;
+    let writer = CatalogStore::new(app.dynamodb.clone(), app.table_name.clone());
+    writer
+        .apply(vec![Change::create(&named(Kind::Tag, "before"))])
+        .await
+        .unwrap();
+    snapshot_writer(&app).run().await.unwrap();
+    // Then an import: the version moves without a change log entry.
+    import_one(&app, &named(Kind::Tag, "imported")).await;
+
+    let (reader, requests) = fresh_reader(&app);
+    let catalog = reader.snapshot().await.unwrap();
+    assert_eq!(
+        requests.get(),
+        2 + 7,
+        "the version, the log's gap, every partition"
+    );
+    assert_eq!(catalog.entities(Kind::Tag).count(), 2);
+
+    // An object that is not a snapshot at all.
+    app.s3
+        .put_object()
+        .bucket(&app.bucket)
+        .key(catalog::stored::SnapshotObject::KEY)
+        .body(b"not a snapshot".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let (reader, requests) = fresh_reader(&app);
+    let catalog = reader.snapshot().await.unwrap();
+    assert_eq!(requests.get(), 1 + 7, "the version, every partition");
+    assert_eq!(*catalog, writer.load().await.unwrap());
 }

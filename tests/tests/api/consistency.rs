@@ -265,9 +265,26 @@ fn template_queue_functions() -> BTreeMap<String, String> {
     fed
 }
 
+/// The functions an EventBridge schedule runs (an event of type `ScheduleV2`).
+fn template_scheduled_functions() -> BTreeSet<String> {
+    let template: Value = serde_yaml::from_str(TEMPLATE_YAML).expect("template.yaml parses");
+    let functions = template_functions();
+    template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, resource)| {
+            resource["Properties"]["Events"]
+                .as_mapping()
+                .is_some_and(|events| events.values().any(|e| e["Type"] == "ScheduleV2"))
+        })
+        .map(|(name, _)| functions[name.as_str().unwrap()].clone())
+        .collect()
+}
+
 /// Every crate in functions/ is deployed, and each deployed function is either served by API Gateway
-/// (its routes are in the watch router, see above) or fed by a queue (then devpoll feeds it locally,
-/// see below); none is both.
+/// (its routes are in the watch router, see above), fed by a queue or run on a schedule (then devpoll
+/// does that locally, see below); never two of these.
 #[test]
 fn every_function_crate_is_deployed_and_routed_or_fed_by_a_queue() {
     let crates: BTreeSet<String> =
@@ -282,12 +299,14 @@ fn every_function_crate_is_deployed_and_routed_or_fed_by_a_queue() {
     );
     let routed: BTreeSet<String> = template_routes().into_values().collect();
     let fed: BTreeSet<String> = template_queue_functions().into_keys().collect();
+    let scheduled = template_scheduled_functions();
     assert!(routed.is_disjoint(&fed), "{routed:?} / {fed:?}");
-    assert_eq!(
-        routed.union(&fed).cloned().collect::<BTreeSet<_>>(),
-        deployed,
-        "each function has a way in"
+    assert!(
+        routed.is_disjoint(&scheduled) && fed.is_disjoint(&scheduled),
+        "{scheduled:?}"
     );
+    let reachable: BTreeSet<String> = routed.union(&fed).chain(&scheduled).cloned().collect();
+    assert_eq!(reachable, deployed, "each function has a way in");
 }
 
 /// What Lambda's event source mappings do in AWS, devpoll does in the local stack and the tests, for
@@ -303,6 +322,17 @@ async fn the_local_stack_polls_a_queue_for_every_function_the_template_feeds_fro
         .collect();
     let fed: BTreeSet<String> = template_queue_functions().into_keys().collect();
     assert_eq!(polled, fed);
+    let scheduled: BTreeSet<String> = app
+        .poller
+        .scheduled
+        .iter()
+        .map(|f| (*f).to_owned())
+        .collect();
+    assert_eq!(
+        scheduled,
+        template_scheduled_functions(),
+        "and runs every scheduled one"
+    );
 }
 
 #[tokio::test]

@@ -391,3 +391,46 @@ async fn the_mail_queue_event_sends_its_mail_and_reports_only_the_bad_record() {
     assert_eq!(mails[0].subject, "Your password reset code");
     assert!(mails[0].body.contains("<b>4821</b>"));
 }
+
+/// The schedule's sample event through catalog-snapshot's handler, as Lambda hands it over: the
+/// catalogue's current version is written to the snapshot object, and an unchanged catalogue is not
+/// written again.
+#[tokio::test]
+async fn the_scheduled_event_writes_the_catalogue_snapshot_object_once_per_version() {
+    let app = api_tests::spawn_app().await;
+    let path = format!(
+        "{}/../events/catalog-snapshot-schedule.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let config = catalog_snapshot::Config::read(app.deployment.env()).unwrap();
+    let writer = catalog_snapshot::SnapshotWriter::new(config, &app.sdk_config);
+    let mut brand = catalog::model::Entity::new(catalog::kind::Kind::Brand, 1);
+    (brand.name_ar, brand.name_en) = ("قهوة".into(), "Coffee".into());
+    catalog::store::CatalogStore::new(app.dynamodb.clone(), app.table_name.clone())
+        .apply(vec![catalog::store::Change::create(&brand)])
+        .await
+        .unwrap();
+
+    let first = catalog_snapshot::handle(&writer, event.clone())
+        .await
+        .unwrap();
+    let second = catalog_snapshot::handle(&writer, event).await.unwrap();
+
+    let version = catalog::store::current_version(&app.dynamodb, &app.table_name)
+        .await
+        .unwrap();
+    assert!(
+        matches!(first, catalog_snapshot::Outcome::Written { version: v, .. } if v == version),
+        "{first:?}"
+    );
+    assert_eq!(second, catalog_snapshot::Outcome::Current { version });
+    let object = catalog::stored::SnapshotObject {
+        s3: app.s3.clone(),
+        bucket: app.bucket.clone(),
+    };
+    let (stored, catalog) = object.read().await.expect("the object was written");
+    assert_eq!(stored, version);
+    assert_eq!(catalog.entities(catalog::kind::Kind::Brand).count(), 1);
+}

@@ -75,6 +75,8 @@ fn needed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
             .as_slice(),
         ),
         ("welcome", [].as_slice()),
+        // Reads the catalogue to write its snapshot object; writes nothing in the table.
+        ("catalog-snapshot", ["CATALOG", "CATALOG#*"].as_slice()),
         // Accounts: profiles, sessions, the admin count, what a deletion erases, the user list.
         (
             "users",
