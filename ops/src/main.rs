@@ -496,6 +496,7 @@ async fn main() -> anyhow::Result<()> {
                 ("PUBLIC_BASE_URL", "https://cdn.bench.example"),
                 ("PAYMENT_SECRET_ID", "bench-payment"),
                 ("ALLOWED_ORIGINS", "https://shop.bench.example"),
+                ("CATALOG_SNAPSHOT_BUCKET", "bench"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .to_vec();
@@ -530,8 +531,9 @@ async fn main() -> anyhow::Result<()> {
             floor,
             products_binary,
         } => {
-            let endpoint = std::env::var("AWS_ENDPOINT_URL")
-                .map_err(|_| anyhow::anyhow!("bench-floor needs the emulator (AWS_ENDPOINT_URL)"))?;
+            let endpoint = std::env::var("AWS_ENDPOINT_URL").map_err(|_| {
+                anyhow::anyhow!("bench-floor needs the emulator (AWS_ENDPOINT_URL)")
+            })?;
             let options = ops::bench_floor::Options {
                 rounds,
                 warmup,
