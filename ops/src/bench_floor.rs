@@ -231,8 +231,10 @@ pub fn table(subjects: &[Subject], runs: &[Vec<Run>]) -> Vec<String> {
     let medians: Vec<Medians> = runs
         .iter()
         .map(|runs| {
-            let operations: std::collections::BTreeSet<&String> =
-                runs.iter().flat_map(|r| r.requests_per_call.keys()).collect();
+            let operations: std::collections::BTreeSet<&String> = runs
+                .iter()
+                .flat_map(|r| r.requests_per_call.keys())
+                .collect();
             Medians {
                 init: median(runs.iter().map(|r| ms(r.init))),
                 init_cpu: median(runs.iter().map(|r| ms(r.init_cpu))),

@@ -98,7 +98,9 @@ impl RuntimeApi {
     pub async fn call(&mut self, within: Duration) -> anyhow::Result<Call> {
         tokio::time::timeout(within, self.calls.recv())
             .await
-            .context("the function made no call to the runtime API in time (did it fail its config?)")?
+            .context(
+                "the function made no call to the runtime API in time (did it fail its config?)",
+            )?
             .context("the runtime API stand-in stopped")
     }
 
@@ -242,7 +244,10 @@ impl Usage {
             .split_whitespace()
             .collect();
         let ticks = |i: usize| -> anyhow::Result<Duration> {
-            let ticks: u64 = fields.get(i).and_then(|f| f.parse().ok()).context("unreadable stat")?;
+            let ticks: u64 = fields
+                .get(i)
+                .and_then(|f| f.parse().ok())
+                .context("unreadable stat")?;
             Ok(Duration::from_millis(ticks * 10))
         };
         let status = std::fs::read_to_string(format!("{proc}/status"))?;
@@ -375,7 +380,8 @@ mod tests {
         let mut scan = HeaderScan::default();
         let mut found = scan.feed(b"POST / HTTP/1.1\r\nhost: x\r\nX-Amz-Tar");
         found.extend(scan.feed(b"get: DynamoDB_20120810.GetItem\r\ncontent-length: 2\r\n\r\n{}"));
-        found.extend(scan.feed(b"POST / HTTP/1.1\r\nx-amz-target: DynamoDB_20120810.Query\r\n\r\n"));
+        found
+            .extend(scan.feed(b"POST / HTTP/1.1\r\nx-amz-target: DynamoDB_20120810.Query\r\n\r\n"));
         assert_eq!(
             found,
             ["DynamoDB_20120810.GetItem", "DynamoDB_20120810.Query"]

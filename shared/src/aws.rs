@@ -4,9 +4,7 @@
 //! exists only for local runs. Building clients makes no network call (credentials and connections are
 //! lazy), so cold starts stay short.
 
-use aws_config::{
-    BehaviorVersion, SdkConfig, environment::EnvironmentVariableCredentialsProvider,
-};
+use aws_config::{BehaviorVersion, SdkConfig, environment::EnvironmentVariableCredentialsProvider};
 use aws_smithy_http_client::{
     Connector, proxy::ProxyConfig, tls::Provider, tls::rustls_provider::CryptoMode,
 };
@@ -41,8 +39,8 @@ pub async fn sdk_config() -> SdkConfig {
 /// it: the SDK makes one whenever a client is built, "so that native certs load at client
 /// initialization time", which cost every function several milliseconds of init.
 fn https_client() -> SharedHttpClient {
-    let client = aws_smithy_http_client::Builder::new().build_with_connector_fn(
-        |settings, components| {
+    let client =
+        aws_smithy_http_client::Builder::new().build_with_connector_fn(|settings, components| {
             let mut connector =
                 Connector::builder().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
             connector.set_connector_settings(settings.cloned());
@@ -51,8 +49,7 @@ fn https_client() -> SharedHttpClient {
             }
             connector.set_proxy_config(Some(ProxyConfig::from_env()));
             connector.build()
-        },
-    );
+        });
     SharedHttpClient::new(ConnectOnFirstRequest(client))
 }
 
