@@ -94,21 +94,24 @@ pub fn median<T: PartialOrd + Copy>(values: impl IntoIterator<Item = T>) -> T {
 /// `first_is_floor`, each also as a ratio to the first binary's.
 pub fn init_table(binaries: &[PathBuf], inits: &[Vec<Init>], first_is_floor: bool) -> Vec<String> {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mib = |kib: u64| kib as f64 / 1024.0;
     let medians: Vec<(f64, f64, f64, f64)> = inits
         .iter()
         .map(|inits| {
             let mut walls: Vec<_> = inits.iter().map(|i| i.wall).collect();
             let (wall, p90, _) = summarize(&mut walls);
             let cpu = median(inits.iter().map(|i| ms(i.usage.cpu_live_threads)));
-            let rss = median(inits.iter().map(|i| i.usage.peak_rss_kib as f64 / 1024.0));
+            let rss = median(inits.iter().map(|i| mib(i.usage.peak_rss_kib)));
             (wall, p90, cpu, rss)
         })
         .collect();
     let mut lines = vec![
-        "| function | init median / p90 | init CPU | RSS at init | init / floor | init CPU / floor | RSS / floor |".to_owned(),
+        "| function | init median / p90 | init CPU | RSS at init (heap + binary and files) | init / floor | init CPU / floor | RSS / floor |".to_owned(),
         "|---|---|---|---|---|---|---|".to_owned(),
     ];
-    for (binary, (wall, p90, cpu, rss)) in binaries.iter().zip(&medians) {
+    for ((binary, (wall, p90, cpu, rss)), inits) in binaries.iter().zip(&medians).zip(inits) {
+        let anon = median(inits.iter().map(|i| mib(i.usage.rss_anon_kib)));
+        let file = median(inits.iter().map(|i| mib(i.usage.rss_file_kib)));
         let name = binary.file_name().unwrap_or_default().to_string_lossy();
         let ratios = match (first_is_floor, medians.first()) {
             (true, Some((f_wall, _, f_cpu, f_rss))) => format!(
@@ -120,7 +123,7 @@ pub fn init_table(binaries: &[PathBuf], inits: &[Vec<Init>], first_is_floor: boo
             _ => " | | ".to_owned(),
         };
         lines.push(format!(
-            "| {name} | {wall:.2} / {p90:.2} ms | {cpu:.2} ms | {rss:.1} MiB | {ratios} |"
+            "| {name} | {wall:.2} / {p90:.2} ms | {cpu:.2} ms | {rss:.1} MiB ({anon:.1} + {file:.1}) | {ratios} |"
         ));
     }
     lines

@@ -38,6 +38,9 @@ pub struct Run {
     pub warm_cpu_per_request: Duration,
     pub warm_user_per_request: Duration,
     pub peak_rss_kib: u64,
+    /// Resident at the end, anonymous and file-backed ([`Usage`]).
+    pub end_rss_anon_kib: u64,
+    pub end_rss_file_kib: u64,
     /// DynamoDB requests per measured event, by operation.
     pub requests_per_call: BTreeMap<String, f64>,
 }
@@ -128,6 +131,8 @@ pub async fn run_once(
             warm_cpu_per_request: per_request(end.cpu() - warm.cpu()),
             warm_user_per_request: per_request(end.user - warm.user),
             peak_rss_kib: end.peak_rss_kib,
+            end_rss_anon_kib: end.rss_anon_kib,
+            end_rss_file_kib: end.rss_file_kib,
             requests_per_call,
         })
     }
@@ -225,6 +230,8 @@ pub fn table(subjects: &[Subject], runs: &[Vec<Run>]) -> Vec<String> {
         warm_cpu: f64,
         warm_user: f64,
         peak_rss: f64,
+        end_anon: f64,
+        end_file: f64,
         requests: BTreeMap<String, f64>,
     }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -242,6 +249,8 @@ pub fn table(subjects: &[Subject], runs: &[Vec<Run>]) -> Vec<String> {
                 warm_cpu: median(runs.iter().map(|r| ms(r.warm_cpu_per_request) * 1000.0)),
                 warm_user: median(runs.iter().map(|r| ms(r.warm_user_per_request) * 1000.0)),
                 peak_rss: median(runs.iter().map(|r| r.peak_rss_kib as f64 / 1024.0)),
+                end_anon: median(runs.iter().map(|r| r.end_rss_anon_kib as f64 / 1024.0)),
+                end_file: median(runs.iter().map(|r| r.end_rss_file_kib as f64 / 1024.0)),
                 requests: operations
                     .into_iter()
                     .map(|op| {
@@ -265,12 +274,12 @@ pub fn table(subjects: &[Subject], runs: &[Vec<Run>]) -> Vec<String> {
         format!("{total:.3} ({})", named.join(", "))
     };
     let mut lines = vec![
-        "| function | init | init CPU | RSS at init | warm CPU per request (user) | peak RSS | DynamoDB requests per request |".to_owned(),
+        "| function | init | init CPU | RSS at init | warm CPU per request (user) | peak RSS (at the end: heap + binary and files) | DynamoDB requests per request |".to_owned(),
         "|---|---|---|---|---|---|---|".to_owned(),
     ];
     for (subject, m) in subjects.iter().zip(&medians) {
         lines.push(format!(
-            "| {} | {:.2} ms | {:.2} ms | {:.1} MiB | {:.0} µs ({:.0} µs) | {:.1} MiB | {} |",
+            "| {} | {:.2} ms | {:.2} ms | {:.1} MiB | {:.0} µs ({:.0} µs) | {:.1} MiB ({:.1} + {:.1}) | {} |",
             subject.name,
             m.init,
             m.init_cpu,
@@ -278,6 +287,8 @@ pub fn table(subjects: &[Subject], runs: &[Vec<Run>]) -> Vec<String> {
             m.warm_cpu,
             m.warm_user,
             m.peak_rss,
+            m.end_anon,
+            m.end_file,
             requests(m)
         ));
     }

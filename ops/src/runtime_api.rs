@@ -220,6 +220,10 @@ pub struct Usage {
     pub system: Duration,
     /// Peak resident memory (`status`, `VmHWM`).
     pub peak_rss_kib: u64,
+    /// Resident memory now, the heap and stacks (`RssAnon`) and the pages of files, mostly the
+    /// binary's own code and constants (`RssFile`): the latter grows with the binary, not the work.
+    pub rss_anon_kib: u64,
+    pub rss_file_kib: u64,
 }
 
 impl Usage {
@@ -251,16 +255,20 @@ impl Usage {
             Ok(Duration::from_millis(ticks * 10))
         };
         let status = std::fs::read_to_string(format!("{proc}/status"))?;
-        let peak_rss_kib = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .context("no VmHWM")?;
+        let kib = |name: &str| -> anyhow::Result<u64> {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .with_context(|| format!("no {name}"))
+        };
         Ok(Usage {
             cpu_live_threads,
             user: ticks(11)?,
             system: ticks(12)?,
-            peak_rss_kib,
+            peak_rss_kib: kib("VmHWM")?,
+            rss_anon_kib: kib("RssAnon")?,
+            rss_file_kib: kib("RssFile")?,
         })
     }
 
