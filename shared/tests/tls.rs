@@ -73,7 +73,7 @@ async fn run_cases() -> ExitCode {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let port = serve_https(server, seen.clone()).await;
 
-    let cases: [(&str, fn(&Outcome) -> Result<(), String>, &Path); 2] = [
+    let cases: [(&str, Check, &Path); 2] = [
         (
             "the server's CA in SSL_CERT_FILE: the request reaches the server",
             trusted_case,
@@ -105,6 +105,9 @@ async fn run_cases() -> ExitCode {
         ExitCode::FAILURE
     }
 }
+
+/// What a case expects of its [`Outcome`].
+type Check = fn(&Outcome) -> Result<(), String>;
 
 #[derive(Debug)]
 struct Outcome {
