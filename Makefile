@@ -74,7 +74,7 @@ openapi:
 ## (BELTA_BUILD_ID: public catalogue ETags change with the code that renders them).
 build:
 	scripts/tools.sh --build
-	BELTA_BUILD_ID="$$(git rev-parse HEAD)" PATH="$(VENV_PATH)" cargo lambda build --release --arm64 --workspace --exclude ops --exclude api-tests --exclude shared --exclude devpay --exclude devauth --exclude devpoll
+	BELTA_BUILD_ID="$$(git rev-parse HEAD)" PATH="$(VENV_PATH)" cargo lambda build --release --arm64 --workspace --exclude ops --exclude api-tests --exclude shared --exclude devpay --exclude devauth --exclude devpoll --exclude floor
 
 ## Binary sizes and cold-start init times per function.
 bench:

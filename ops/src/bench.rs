@@ -1,13 +1,12 @@
 //! Cold-start benchmark: how long a function binary takes from process start until it asks the Lambda
 //! runtime API for its first event (the end of Lambda's INIT phase).
 //!
-//! A tiny stand-in for the runtime API listens on loopback; the binary is started with the variables
-//! Lambda sets, and the clock stops when `GET /2018-06-01/runtime/invocation/next` arrives. The process is
-//! then killed, so no event is ever processed and no AWS endpoint is contacted.
+//! The binary runs against a stand-in of the runtime API ([`crate::runtime_api`]); the clock stops when
+//! `GET /2018-06-01/runtime/invocation/next` arrives, and the CPU time and memory the process used by
+//! then are read while it waits. The process is then stopped.
 
 use std::{
-    path::Path,
-    process::Stdio,
+    path::{Path, PathBuf},
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -21,7 +20,8 @@ use aws_sdk_dynamodb::config::{
     ConfigBag, Intercept, RuntimeComponents, interceptors::BeforeTransmitInterceptorContextRef,
 };
 use identity::{Email, Password, UserStore, users::NewUser};
-use tokio::{io::AsyncReadExt, net::TcpListener, process::Command, time::timeout};
+
+use crate::runtime_api::{RuntimeApi, Usage};
 
 /// The password of the account [`client_account`] creates.
 pub const CLIENT_PASSWORD: &str = "bench-password";
@@ -56,62 +56,77 @@ pub fn public_keys() -> String {
     signing_key().public().entry()
 }
 
-const NEXT_EVENT: &str = "GET /2018-06-01/runtime/invocation/next";
-
-/// Starts `binary` `runs` times and returns each init duration.
-pub async fn measure_init(
-    binary: &Path,
-    runs: usize,
-    extra_env: &[(String, String)],
-) -> anyhow::Result<Vec<Duration>> {
-    let mut durations = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        durations.push(measure_once(binary, extra_env).await?);
-    }
-    Ok(durations)
+/// A cold start: from process start until the function first asks for an event (the end of Lambda's
+/// INIT phase), and what the process used by then.
+pub struct Init {
+    pub wall: Duration,
+    pub usage: Usage,
 }
 
-async fn measure_once(binary: &Path, extra_env: &[(String, String)]) -> anyhow::Result<Duration> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let runtime_api = listener.local_addr()?.to_string();
+/// Starts `binary`, waits for its first `next` and stops it there: no event is ever processed, so no
+/// AWS endpoint is contacted after init.
+pub async fn measure_init(binary: &Path, env: &[(String, String)]) -> anyhow::Result<Init> {
+    let mut api = RuntimeApi::start().await?;
     let started = Instant::now();
-    let mut child = Command::new(binary)
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", &runtime_api)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "bench")
-        .env("AWS_SECRET_ACCESS_KEY", "bench")
-        .envs(extra_env.iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("Failed to start {}", binary.display()))?;
-
-    let waited = timeout(Duration::from_secs(10), async {
-        loop {
-            let (mut stream, _) = listener.accept().await?;
-            let mut buffer = vec![0u8; 1024];
-            let read = stream.read(&mut buffer).await?;
-            if String::from_utf8_lossy(&buffer[..read]).starts_with(NEXT_EVENT) {
-                return anyhow::Ok(started.elapsed());
-            }
-        }
-    })
-    .await;
-    let _ = child.kill().await;
-    match waited {
-        Ok(result) => result,
-        Err(_) => anyhow::bail!(
-            "{} never asked for an event within 10 s (did it fail its config?)",
-            binary.display()
-        ),
+    let mut child = api.spawn(binary, env)?;
+    let pid = child.id().context("no pid")?;
+    let init = async {
+        let (at, _held) = api.next(Duration::from_secs(10)).await?;
+        anyhow::Ok(Init {
+            wall: at - started,
+            usage: Usage::of(pid)?,
+        })
     }
+    .await
+    .with_context(|| format!("{} did not start", binary.display()));
+    let _ = child.kill().await;
+    init
+}
+
+/// The median of `values` (the upper one of an even count).
+pub fn median<T: PartialOrd + Copy>(values: impl IntoIterator<Item = T>) -> T {
+    let mut values: Vec<T> = values.into_iter().collect();
+    values.sort_by(|a, b| a.partial_cmp(b).expect("comparable"));
+    values[values.len() / 2]
+}
+
+/// Each binary's init (wall median and p90, CPU and memory medians) as a markdown table; with
+/// `first_is_floor`, each also as a ratio to the first binary's.
+pub fn init_table(binaries: &[PathBuf], inits: &[Vec<Init>], first_is_floor: bool) -> Vec<String> {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let medians: Vec<(f64, f64, f64, f64)> = inits
+        .iter()
+        .map(|inits| {
+            let mut walls: Vec<_> = inits.iter().map(|i| i.wall).collect();
+            let (wall, p90, _) = summarize(&mut walls);
+            let cpu = median(inits.iter().map(|i| ms(i.usage.cpu_live_threads)));
+            let rss = median(inits.iter().map(|i| mib(i.usage.peak_rss_kib)));
+            (wall, p90, cpu, rss)
+        })
+        .collect();
+    let mut lines = vec![
+        "| function | init median / p90 | init CPU | RSS at init (heap + binary and files) | init / floor | init CPU / floor | RSS / floor |".to_owned(),
+        "|---|---|---|---|---|---|---|".to_owned(),
+    ];
+    for ((binary, (wall, p90, cpu, rss)), inits) in binaries.iter().zip(&medians).zip(inits) {
+        let anon = median(inits.iter().map(|i| mib(i.usage.rss_anon_kib)));
+        let file = median(inits.iter().map(|i| mib(i.usage.rss_file_kib)));
+        let name = binary.file_name().unwrap_or_default().to_string_lossy();
+        let ratios = match (first_is_floor, medians.first()) {
+            (true, Some((f_wall, _, f_cpu, f_rss))) => format!(
+                "{:.2}x | {:.2}x | {:.2}x",
+                wall / f_wall,
+                cpu / f_cpu,
+                rss / f_rss
+            ),
+            _ => " | | ".to_owned(),
+        };
+        lines.push(format!(
+            "| {name} | {wall:.2} / {p90:.2} ms | {cpu:.2} ms | {rss:.1} MiB ({anon:.1} + {file:.1}) | {ratios} |"
+        ));
+    }
+    lines
 }
 
 /// Median, 90th percentile and maximum, in milliseconds.

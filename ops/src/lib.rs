@@ -12,13 +12,18 @@
 //! - [`bench_catalog`]: the catalogue read model with thousands of products: requests, CPU, memory, reloads.
 //! - [`bench_orders`]: cart read, add and order placement: DynamoDB requests and CPU per call.
 //! - [`bench_upload`]: wall time and peak memory of a 5 MB upload in the real `upload` binary.
+//! - [`bench_floor`]: `products` against the floor (the leanest Lambda doing the same read): init, CPU,
+//!   memory and DynamoDB requests per request.
+//! - [`runtime_api`]: runs a function binary as Lambda would (a stand-in runtime API), reads its CPU
+//!   and memory, and counts its AWS requests.
 //! - [`serve`]: the whole API in one local process (`ops serve`), as the API tests serve it.
-//! - [`bench`]: a stand-in for the Lambda runtime API that measures how long a function takes to start.
+//! - [`bench`]: how long a function takes to start, and what it used by then.
 
 pub mod accounts;
 pub mod bench;
 pub mod bench_auth;
 pub mod bench_catalog;
+pub mod bench_floor;
 pub mod bench_import;
 pub mod bench_orders;
 pub mod bench_upload;
@@ -28,5 +33,6 @@ pub mod import;
 pub mod keys;
 pub mod openapi;
 pub mod png;
+pub mod runtime_api;
 pub mod serve;
 pub mod users;

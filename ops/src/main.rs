@@ -132,12 +132,35 @@ enum Command {
         megabytes: usize,
         binary: PathBuf,
     },
-    /// Measure each binary's init time against a local stand-in of the Lambda runtime API.
+    /// Measure each binary's init time, init CPU and memory at init against a local stand-in of the
+    /// Lambda runtime API, the binaries taking turns; with `--floor`, each also as a ratio to the floor.
     BenchInit {
         #[arg(long, default_value_t = 20)]
         runs: usize,
+        /// The floor binary (target/release/floor), measured in the same turns.
+        #[arg(long)]
+        floor: Option<PathBuf>,
         /// Function binaries, e.g. target/release/welcome.
         binaries: Vec<PathBuf>,
+    },
+    /// `GET /products/{id}` in the `products` binary against the floor binary: init, CPU per request,
+    /// peak memory and DynamoDB requests per request, in alternating rounds (needs the emulator).
+    BenchFloor {
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long, default_value_t = 50)]
+        warmup: usize,
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+        /// Products in the catalogue.
+        #[arg(long, default_value_t = 100)]
+        products: usize,
+        /// The floor binary (target/release/floor).
+        #[arg(long)]
+        floor: PathBuf,
+        /// The products binary (target/release/products).
+        #[arg(long)]
+        products_binary: PathBuf,
     },
 }
 
@@ -453,7 +476,11 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
         }
-        Command::BenchInit { runs, binaries } => {
+        Command::BenchInit {
+            runs,
+            floor,
+            binaries,
+        } => {
             // Every setting a function may require, with harmless values: init needs no network, but
             // for auth's one read of its signing key, which goes to the emulator (AWS_ENDPOINT_URL).
             let public_keys = bench::public_keys();
@@ -467,6 +494,9 @@ async fn main() -> anyhow::Result<()> {
                 ),
                 ("TOKEN_PUBLIC_KEYS", public_keys.as_str()),
                 ("PUBLIC_BASE_URL", "https://cdn.bench.example"),
+                ("PAYMENT_SECRET_ID", "bench-payment"),
+                ("ALLOWED_ORIGINS", "https://shop.bench.example"),
+                ("CATALOG_SNAPSHOT_BUCKET", "bench"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .to_vec();
@@ -481,16 +511,45 @@ async fn main() -> anyhow::Result<()> {
                     ("TOKEN_SIGNING_SECRET_ID".to_owned(), secret.secret_id),
                 ]);
             }
-            println!("| function | runs | init median | init p90 | init max |");
-            println!("|---|---|---|---|---|");
-            for binary in binaries {
-                let mut durations = bench::measure_init(&binary, runs, &env).await?;
-                let (median, p90, max) = bench::summarize(&mut durations);
-                let name = binary
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                println!("| {name} | {runs} | {median:.2} ms | {p90:.2} ms | {max:.2} ms |");
+            let binaries: Vec<PathBuf> = floor.iter().cloned().chain(binaries).collect();
+            // Turns: every binary once per run, so that the machine's load falls on all alike.
+            let mut inits: Vec<Vec<bench::Init>> = binaries.iter().map(|_| Vec::new()).collect();
+            for _ in 0..runs {
+                for (binary, inits) in binaries.iter().zip(&mut inits) {
+                    inits.push(bench::measure_init(binary, &env).await?);
+                }
+            }
+            for line in bench::init_table(&binaries, &inits, floor.is_some()) {
+                println!("{line}");
+            }
+        }
+        Command::BenchFloor {
+            rounds,
+            warmup,
+            requests,
+            products,
+            floor,
+            products_binary,
+        } => {
+            let endpoint = std::env::var("AWS_ENDPOINT_URL").map_err(|_| {
+                anyhow::anyhow!("bench-floor needs the emulator (AWS_ENDPOINT_URL)")
+            })?;
+            let options = ops::bench_floor::Options {
+                rounds,
+                warmup,
+                requests,
+                products,
+            };
+            let report = ops::bench_floor::report(
+                &aws::sdk_config().await,
+                &endpoint,
+                floor,
+                products_binary,
+                options,
+            )
+            .await?;
+            for line in report {
+                println!("{line}");
             }
         }
     }

@@ -4,12 +4,72 @@
 //! exists only for local runs. Building clients makes no network call (credentials and connections are
 //! lazy), so cold starts stay short.
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, SdkConfig, environment::EnvironmentVariableCredentialsProvider};
+use aws_smithy_http_client::{
+    Connector, proxy::ProxyConfig, tls::Provider, tls::rustls_provider::CryptoMode,
+};
+use aws_smithy_runtime_api::client::{
+    connector_metadata::ConnectorMetadata,
+    http::{HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector},
+    runtime_components::RuntimeComponents,
+};
 use secrecy::SecretString;
 
-/// Loads region, credentials and endpoint from the environment (as on Lambda).
+/// Loads region, credentials and endpoint from the environment (as on Lambda), with [`https_client`].
+///
+/// Where the environment holds credentials (always on Lambda), they are taken from there directly:
+/// the default chain would find them there first too, but building it makes the clients of every
+/// other source (an STS client with its endpoint rules, ECS, instance metadata) at init. Elsewhere
+/// (`ops` on a workstation with a profile) the default chain applies.
 pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    let loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
+    let in_env = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let loader = if in_env("AWS_ACCESS_KEY_ID") && in_env("AWS_SECRET_ACCESS_KEY") {
+        loader.credentials_provider(EnvironmentVariableCredentialsProvider::new())
+    } else {
+        loader
+    };
+    loader.load().await
+}
+
+/// The SDK's default HTTPS client (hyper 1, rustls on aws-lc, proxies from the environment), with two
+/// differences that keep work out of Lambda's init. Every AWS client of the process shares it: one
+/// TLS configuration and one connection pool, where by default each client builds its own. And its
+/// connector, with the trusted roots it loads and parses, is made by the first request that needs
+/// it: the SDK makes one whenever a client is built, "so that native certs load at client
+/// initialization time", which cost every function several milliseconds of init.
+fn https_client() -> SharedHttpClient {
+    let client =
+        aws_smithy_http_client::Builder::new().build_with_connector_fn(|settings, components| {
+            let mut connector =
+                Connector::builder().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+            connector.set_connector_settings(settings.cloned());
+            if let Some(components) = components {
+                connector.set_sleep_impl(components.sleep_impl());
+            }
+            connector.set_proxy_config(Some(ProxyConfig::from_env()));
+            connector.build()
+        });
+    SharedHttpClient::new(ConnectOnFirstRequest(client))
+}
+
+/// An HTTP client that skips the SDK's check of a client being built ([`HttpClient`]'s
+/// `validate_base_client_config`), which for the hyper client is to make a connector.
+#[derive(Debug)]
+struct ConnectOnFirstRequest(SharedHttpClient);
+
+impl HttpClient for ConnectOnFirstRequest {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {

@@ -21,6 +21,13 @@
 //! - [`mail`]: outgoing mail: the mail queue functions put mails on, and SES, which the mailer sends with.
 //! - [`queue`]: consuming an SQS queue the way Lambda's event source mapping drives it.
 //! - [`db`]: the single-table key layout, the table schema and DynamoDB error mapping.
+//!
+//! # How a function runs
+//! Each function's `main` runs on tokio's current-thread runtime: Lambda hands a process one event at
+//! a time, so worker threads would only add their start, their memory and a hand-off between threads
+//! to every request (blocking work, such as password hashing, still goes to tokio's blocking pool).
+//! Init does no work the first request does not need ([`aws`]); `make bench` holds every function
+//! against the floor, the leanest Lambda doing a public read (README, "Budgets").
 
 pub mod api;
 pub mod auth;

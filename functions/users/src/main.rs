@@ -1,6 +1,6 @@
 use shared::{aws, config::EnvReader, telemetry};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let config = users::Config::read(EnvReader::from_env())?;
