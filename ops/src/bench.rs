@@ -186,3 +186,23 @@ pub fn counted_dynamodb(sdk: &SdkConfig) -> (aws_sdk_dynamodb::Client, CountRequ
     );
     (client, counter)
 }
+
+/// User and system CPU time from the text of a `/proc/<pid>/stat` (fields 14 and 15, in ticks of
+/// 10 ms); `None` when unreadable. The text after the name (which may hold spaces) starts at field 3.
+pub fn stat_cpu(stat: &str) -> Option<(Duration, Duration)> {
+    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
+    let ticks = |i: usize| -> Option<Duration> {
+        let ticks: u64 = fields.get(i)?.parse().ok()?;
+        Some(Duration::from_millis(ticks * 10))
+    };
+    Some((ticks(11)?, ticks(12)?))
+}
+
+/// CPU time the whole process has used (`/proc/self/stat` utime + stime, ticks of 10 ms).
+pub fn process_cpu() -> Duration {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| stat_cpu(&stat))
+        .map(|(user, system)| user + system)
+        .unwrap_or_default()
+}

@@ -33,7 +33,7 @@ use serde_json::Value;
 use shared::{Id, Lang, Money, config::EnvReader, db::schema};
 use tower::ServiceExt;
 
-use crate::bench::counted_dynamodb;
+use crate::bench::{counted_dynamodb, process_cpu};
 
 const ADJECTIVES: [(&str, &str); 8] = [
     ("أحمر", "Red"),
@@ -277,22 +277,6 @@ fn threads_cpu() -> Duration {
         .filter_map(|stat| stat.split_whitespace().next()?.parse().ok())
         .map(Duration::from_nanos)
         .sum()
-}
-
-/// CPU time the whole process has used (`/proc/self/stat` utime + stime, clock ticks of 10 ms).
-fn process_cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = stat.rsplit(')').next().unwrap_or_default();
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // Fields 14 and 15 of stat are utime and stime; `after_name` starts at field 3.
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    let ticks = field(11) + field(12);
-    Duration::from_millis(ticks * 10)
 }
 
 /// One run's figures, each with what it measures, in the order printed.

@@ -16,25 +16,10 @@ use serde_json::{Value, json};
 use shared::{Id, aws, config::EnvReader, db::schema};
 use tower::ServiceExt;
 
-use crate::{bench::counted_dynamodb, bench_catalog};
-
-/// CPU time the whole process has used (`/proc/self/stat` utime + stime, ticks of 10 ms).
-fn process_cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    Duration::from_millis((field(11) + field(12)) * 10)
-}
+use crate::{
+    bench::{counted_dynamodb, process_cpu},
+    bench_catalog,
+};
 
 /// One operation's cost.
 pub struct Cost {

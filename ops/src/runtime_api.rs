@@ -240,20 +240,7 @@ impl Usage {
             cpu_live_threads += Duration::from_nanos(nanos);
         }
         let stat = std::fs::read_to_string(format!("{proc}/stat"))?;
-        // Fields 14 and 15 of stat are utime and stime; the text after the name starts at field 3.
-        let fields: Vec<&str> = stat
-            .rsplit(')')
-            .next()
-            .unwrap_or_default()
-            .split_whitespace()
-            .collect();
-        let ticks = |i: usize| -> anyhow::Result<Duration> {
-            let ticks: u64 = fields
-                .get(i)
-                .and_then(|f| f.parse().ok())
-                .context("unreadable stat")?;
-            Ok(Duration::from_millis(ticks * 10))
-        };
+        let (user, system) = crate::bench::stat_cpu(&stat).context("unreadable stat")?;
         let status = std::fs::read_to_string(format!("{proc}/status"))?;
         let kib = |name: &str| -> anyhow::Result<u64> {
             status
@@ -264,8 +251,8 @@ impl Usage {
         };
         Ok(Usage {
             cpu_live_threads,
-            user: ticks(11)?,
-            system: ticks(12)?,
+            user,
+            system,
             peak_rss_kib: kib("VmHWM")?,
             rss_anon_kib: kib("RssAnon")?,
             rss_file_kib: kib("RssFile")?,
