@@ -626,7 +626,8 @@ impl Catalog {
             for entry in self.entities(kind) {
                 if query.matches(&entry.search) {
                     let linked = self.children.get(&entry.entity.id).into_iter().flatten();
-                    for (_, slot) in linked {
+                    // Only a category has children that are not products, and it is not searched.
+                    for (_, slot) in linked.filter(|(_, slot)| *slot != NO_SLOT) {
                         found.insert(*slot);
                     }
                 }
