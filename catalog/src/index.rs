@@ -564,7 +564,7 @@ impl Catalog {
 
     /// Every product, newest first.
     pub fn products(&self) -> impl ExactSizeIterator<Item = &ProductEntry> + DoubleEndedIterator {
-        self.products.iter().map(|(_, slot)| self.slot(*slot))
+        self.newest_products(false)
     }
 
     /// Every product (`enabled_only`: every enabled product), newest first, as a list's candidates.
@@ -576,7 +576,7 @@ impl Catalog {
     pub fn newest_products(
         &self,
         enabled_only: bool,
-    ) -> impl ExactSizeIterator<Item = &ProductEntry> {
+    ) -> impl ExactSizeIterator<Item = &ProductEntry> + DoubleEndedIterator {
         self.order(enabled_only)
             .iter()
             .map(|(_, slot)| self.slot(*slot))

@@ -264,9 +264,21 @@ impl ProductListQuery {
             let page = request.paginate_iter(matching);
             return render(page, |slot| catalog.slot(slot));
         }
+        // A final price (offer lookup and terms) only where a bound or the order needs it.
+        let priced = matches!(sort, Sort::PriceAscending | Sort::PriceDescending)
+            || self.min_price.is_some()
+            || self.max_price.is_some();
         let mut matches: Vec<(&ProductEntry, Money)> = matching
             .map(|slot| catalog.slot(slot))
-            .map(|entry| (entry, catalog.final_price(&entry.product, now)))
+            .map(|entry| {
+                let p = &entry.product;
+                let price = if priced {
+                    catalog.final_price(p, now)
+                } else {
+                    p.price
+                };
+                (entry, price)
+            })
             .filter(|(_, price)| {
                 self.min_price.is_none_or(|min| *price >= min)
                     && self.max_price.is_none_or(|max| *price <= max)
