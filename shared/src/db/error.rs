@@ -2,7 +2,7 @@
 //!
 //! The SDK's `to_string()` is only "service error", so every failure is logged with
 //! `DisplayErrorContext` and the call's context, classified, and mapped to a status: a failed condition
-//! is the caller's to interpret (409, 401, ...), throttling is 503 with `Retry-After`, and anything else
+//! is the caller's to interpret (409, 401, ...), throttling and timeouts are 503 with `Retry-After`, and anything else
 //! is a 500 that tells the client nothing about our tables.
 
 use std::fmt::Debug;
@@ -36,6 +36,9 @@ pub enum StoreError {
     /// DynamoDB asked us to slow down.
     #[error("throttled by DynamoDB")]
     Throttled,
+    /// DynamoDB did not answer in time (connecting, or within an attempt or operation timeout).
+    #[error("DynamoDB did not answer in time")]
+    TimedOut,
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -47,6 +50,15 @@ impl StoreError {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: Debug + Send + Sync + 'static,
     {
+        let timed_out = match &error {
+            SdkError::TimeoutError(_) => true,
+            SdkError::DispatchFailure(failure) => failure.is_timeout(),
+            _ => false,
+        };
+        if timed_out {
+            tracing::warn!(error = %DisplayErrorContext(&error), "{context}: timed out");
+            return StoreError::TimedOut;
+        }
         match error.code() {
             Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
             Some(code) if THROTTLING_CODES.contains(&code) => {
@@ -104,7 +116,7 @@ impl From<StoreError> for ApiError {
             StoreError::ConditionFailed | StoreError::TransactionCanceled(_) => {
                 ApiError::Conflict(Msg::Conflict)
             }
-            StoreError::Throttled => ApiError::ServiceUnavailable {
+            StoreError::Throttled | StoreError::TimedOut => ApiError::ServiceUnavailable {
                 retry_after_secs: THROTTLED_RETRY_AFTER_SECS,
             },
             StoreError::Other(error) => ApiError::Unexpected(error),
@@ -187,6 +199,20 @@ mod tests {
             ApiError::from(other).status(),
             StatusCode::INTERNAL_SERVER_ERROR
         );
+    }
+
+    #[test]
+    fn timeouts_are_a_503_with_retry_after() {
+        let timed_out: SdkError<PutItemError, HttpResponse> =
+            SdkError::timeout_error("attempt timeout");
+        let error = StoreError::from_sdk(timed_out, "put");
+        assert!(matches!(error, StoreError::TimedOut), "{error:?}");
+        assert!(matches!(
+            ApiError::from(error),
+            ApiError::ServiceUnavailable {
+                retry_after_secs: 1
+            }
+        ));
     }
 
     #[test]
