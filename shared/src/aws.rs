@@ -105,6 +105,13 @@ pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(dynamodb_config)
 }
 
+/// DynamoDB for a tool run by hand (`ops`): the SDK's defaults, without the functions' timeouts, for
+/// bulk work that no Lambda timeout bounds and that the local emulator, with a large table, takes
+/// seconds to answer.
+pub fn dynamodb_for_tools(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(config)
+}
+
 /// S3 with path-style addressing whenever an endpoint override is set: virtual-host style would need
 /// `<bucket>.localhost` to resolve, which it does not.
 pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
