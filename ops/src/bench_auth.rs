@@ -24,7 +24,7 @@ pub struct OperationCost {
 /// Runs each operation `runs` times against a fresh table in the emulator at `AWS_ENDPOINT_URL`.
 pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<OperationCost>> {
     let table = format!("bench-{}", Id::new());
-    let plain_db = aws::dynamodb_for_tools(sdk);
+    let plain_db = aws::dynamodb(sdk);
     schema::ensure_table(&plain_db, &table).await?;
 
     let mail_queue = crate::bootstrap::ensure_queue(

@@ -330,7 +330,7 @@ const LARGEST_TABLE_LOAD: usize = 10_000;
 pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::Result<Report> {
     let table = format!("bench-catalog-{}", Id::new());
     let bucket = format!("bench-catalog-{}", Id::new());
-    let plain_db = shared::aws::dynamodb_for_tools(sdk);
+    let plain_db = shared::aws::dynamodb(sdk);
     let s3 = shared::aws::s3(sdk);
     schema::ensure_table(&plain_db, &table).await?;
     s3.create_bucket().bucket(&bucket).send().await?;
@@ -412,8 +412,7 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
     );
 
     progress("object written and decoded");
-    // A full load from the table, as a Lambda without the object does. Without the functions'
-    // timeouts: moto's Query pages take seconds each on a table this size, DynamoDB's milliseconds.
+    // A full load from the table, as a Lambda without the object does.
     if products <= LARGEST_TABLE_LOAD {
         let (unhurried_db, pages) = crate::bench::counted(&plain_db);
         let started = Instant::now();

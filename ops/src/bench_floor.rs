@@ -49,7 +49,7 @@ pub struct Run {
 /// emulator, and the event of a public read of one enabled product.
 pub async fn prepare(sdk: &SdkConfig, products: usize) -> anyhow::Result<(String, Vec<u8>)> {
     let table = format!("bench-floor-{}", Id::new());
-    let db = shared::aws::dynamodb_for_tools(sdk);
+    let db = shared::aws::dynamodb(sdk);
     schema::ensure_table(&db, &table).await?;
     let catalog = bench_catalog::synthetic(products.max(1));
     bench_catalog::store(&db, &table, &catalog).await?;

@@ -134,7 +134,7 @@ pub async fn measure(sdk: &SdkConfig, products: usize) -> anyhow::Result<Vec<Str
     std::fs::create_dir_all(&dir)?;
     synthetic_dump(&dir, products)?;
     let table = format!("bench-import-{}", Id::new());
-    let db = shared::aws::dynamodb_for_tools(sdk);
+    let db = shared::aws::dynamodb(sdk);
     schema::ensure_table(&db, &table).await?;
     let target = Target {
         db: db.clone(),

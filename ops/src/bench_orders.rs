@@ -30,7 +30,7 @@ pub struct Cost {
 
 pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::Result<Vec<Cost>> {
     let table = format!("bench-orders-{}", Id::new());
-    let plain_db = aws::dynamodb_for_tools(sdk);
+    let plain_db = aws::dynamodb(sdk);
     schema::ensure_table(&plain_db, &table).await?;
     let mut catalog = bench_catalog::synthetic(products);
     // The products the benchmark buys: enabled, plenty in stock, no offer.

@@ -34,7 +34,7 @@ pub struct UploadRun {
 pub async fn prepare(sdk: &SdkConfig) -> anyhow::Result<(Vec<(String, String)>, String)> {
     let table = format!("bench-{}", Id::new());
     let bucket = format!("bench-{}", Id::new());
-    let db = aws::dynamodb_for_tools(sdk);
+    let db = aws::dynamodb(sdk);
     schema::ensure_table(&db, &table).await?;
     aws::s3(sdk)
         .create_bucket()

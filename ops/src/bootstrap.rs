@@ -47,8 +47,7 @@ pub async fn run(
     resources: &Resources,
     public_uploads: bool,
 ) -> anyhow::Result<()> {
-    let created =
-        schema::ensure_table(&aws::dynamodb_for_tools(sdk), &resources.table_name).await?;
+    let created = schema::ensure_table(&aws::dynamodb(sdk), &resources.table_name).await?;
     println!(
         "table {}: {}",
         resources.table_name,

@@ -301,10 +301,8 @@ async fn main() -> anyhow::Result<()> {
             let table = shared::config::TableConfig::read(&mut env);
             let password = env.required("ADMIN_PASSWORD");
             env.finish()?;
-            let users = identity::UserStore::new(
-                aws::dynamodb_for_tools(&aws::sdk_config().await),
-                table.table_name,
-            );
+            let users =
+                identity::UserStore::new(aws::dynamodb(&aws::sdk_config().await), table.table_name);
             let created = ops::accounts::create_admin(&users, &email, &name, password).await?;
             println!(
                 "admin {email}: {}",
@@ -316,10 +314,8 @@ async fn main() -> anyhow::Result<()> {
             let table = shared::config::TableConfig::read(&mut env);
             let password = env.required("ACCOUNT_PASSWORD");
             env.finish()?;
-            let users = identity::UserStore::new(
-                aws::dynamodb_for_tools(&aws::sdk_config().await),
-                table.table_name,
-            );
+            let users =
+                identity::UserStore::new(aws::dynamodb(&aws::sdk_config().await), table.table_name);
             let created = ops::accounts::create_account(
                 &users,
                 &email,
@@ -343,7 +339,7 @@ async fn main() -> anyhow::Result<()> {
             let mut env = EnvReader::from_env();
             let table = shared::config::TableConfig::read(&mut env);
             env.finish()?;
-            let db = aws::dynamodb_for_tools(&aws::sdk_config().await);
+            let db = aws::dynamodb(&aws::sdk_config().await);
             for line in ops::users::run(db, &table.table_name, action.into()).await? {
                 println!("{line}");
             }
@@ -360,7 +356,7 @@ async fn main() -> anyhow::Result<()> {
                 bucket: &bucket,
                 public_base_url: &public_base_url,
             };
-            let loaded = ops::demo::load(&aws::dynamodb_for_tools(&sdk), &table, &images).await?;
+            let loaded = ops::demo::load(&aws::dynamodb(&sdk), &table, &images).await?;
             println!(
                 "demo catalogue: {}",
                 if loaded {
@@ -387,7 +383,7 @@ async fn main() -> anyhow::Result<()> {
             env.finish()?;
             let sdk = aws::sdk_config().await;
             let target = ops::import::Target {
-                db: aws::dynamodb_for_tools(&sdk),
+                db: aws::dynamodb(&sdk),
                 s3: aws::s3(&sdk),
                 table,
                 bucket,

@@ -36,7 +36,7 @@ pub enum StoreError {
     /// DynamoDB asked us to slow down.
     #[error("throttled by DynamoDB")]
     Throttled,
-    /// DynamoDB did not answer in time (connecting, or within an attempt or operation timeout).
+    /// DynamoDB did not answer in time (the SDK's connect timeout, or any timeout a client sets).
     #[error("DynamoDB did not answer in time")]
     TimedOut,
     #[error(transparent)]
