@@ -178,14 +178,9 @@ pub fn counted_sqs(sdk: &SdkConfig, counter: &CountRequests) -> aws_sdk_sqs::Cli
 
 /// The functions' DynamoDB client ([`shared::aws::dynamodb`]), its requests counted.
 pub fn counted_dynamodb(sdk: &SdkConfig) -> (aws_sdk_dynamodb::Client, CountRequests) {
-    counted(&shared::aws::dynamodb(sdk))
-}
-
-/// `client` with its requests counted.
-pub fn counted(client: &aws_sdk_dynamodb::Client) -> (aws_sdk_dynamodb::Client, CountRequests) {
     let counter = CountRequests::default();
     let client = aws_sdk_dynamodb::Client::from_conf(
-        client
+        shared::aws::dynamodb(sdk)
             .config()
             .to_builder()
             .interceptor(counter.clone())

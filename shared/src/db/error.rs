@@ -2,8 +2,8 @@
 //!
 //! The SDK's `to_string()` is only "service error", so every failure is logged with
 //! `DisplayErrorContext` and the call's context, classified, and mapped to a status: a failed condition
-//! is the caller's to interpret (409, 401, ...), throttling and timeouts are 503 with `Retry-After`, and anything else
-//! is a 500 that tells the client nothing about our tables.
+//! is the caller's to interpret (409, 401, ...), throttling and timeouts are 503 with `Retry-After`,
+//! and anything else is a 500 that tells the client nothing about our tables.
 
 use std::fmt::Debug;
 
