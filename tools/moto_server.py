@@ -16,13 +16,15 @@ reads only the partition asked for. The Query below shows moto's own code that o
 Kept alive: moto's own server is werkzeug's development server, which closes the connection after
 every response, so every SDK call paid a TCP connect and close that AWS, which keeps connections
 open, does not charge (it was a third of a catalogue catch-up's CPU in a profile). waitress serves
-the same WSGI application with HTTP/1.1 keep-alive.
+the same WSGI application with HTTP/1.1 keep-alive. Like werkzeug, it drops request headers with an
+underscore in their names; moto's own server kept those for S3 metadata, which nothing here uses.
 
 Usage: python tools/moto_server.py -H 127.0.0.1 -p PORT
 """
 
 import argparse
 import functools
+import inspect
 import logging
 import os
 import threading
@@ -53,15 +55,16 @@ for _name in (
     setattr(DynamoDBBackend, _name, _locked)
 
 _query_every_item = Table.query
+_QUERY_SIGNATURE = inspect.signature(_query_every_item)
 
 
 @functools.wraps(_query_every_item)
 def _query_one_partition(self, hash_key, *args, **kwargs):
-    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-    if index_name is not None or not self.range_key_attr:
+    called = _QUERY_SIGNATURE.bind(self, hash_key, *args, **kwargs).arguments
+    if called.get("index_name") is not None or not self.range_key_attr:
         return _query_every_item(self, hash_key, *args, **kwargs)
     # Safe under _LOCK, which every item operation (this Query too) holds: no write can run while
-    # the table shows only this partition.
+    # the table shows only this partition (only describe_table's item count could see it).
     every_partition = self.items
     self.items = {hash_key: every_partition[hash_key]} if hash_key in every_partition else {}
     try:
