@@ -2,7 +2,8 @@
 //!
 //! Each line carries the current span, so the Lambda runtime's invocation span adds the `requestId` to
 //! everything logged while a request is handled. Level from `AWS_LAMBDA_LOG_LEVEL` (set by the
-//! template's logging config) or `RUST_LOG`, default `info`.
+//! template's logging config; its FATAL is `error`) or `RUST_LOG` (`level` or `target=level` directives),
+//! default `info`.
 //!
 //! The crates of the Lambda runtime, the AWS SDK and the HTTP stack are capped at `info` whatever the
 //! level: at `debug` and `trace` they log raw events and requests, with Authorization headers,
@@ -10,7 +11,7 @@
 
 use tracing::{Subscriber, level_filters::LevelFilter};
 use tracing_subscriber::{
-    EnvFilter, filter::Targets, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt,
+    filter::Targets, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt,
 };
 
 /// Target prefixes (a crate name, or the start of several) held at `info` at most.
@@ -26,6 +27,20 @@ pub fn init() {
     subscriber(&level, std::io::stdout).init();
 }
 
+/// The filter `level` names; `info` when it names none. `Targets` rather than `EnvFilter`: the span
+/// and field filters only `EnvFilter` has bring a regex engine into every binary (250 KB of code, much
+/// of it in memory after init), and no configuration of ours uses them.
+fn level_filter(level: &str) -> Targets {
+    let level = if level.eq_ignore_ascii_case("fatal") {
+        "error"
+    } else {
+        level
+    };
+    level
+        .parse()
+        .unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO))
+}
+
 /// The JSON logger at `level`, with the runtime's crates capped, writing to `writer`.
 fn subscriber<W>(level: &str, writer: W) -> impl Subscriber + Send + Sync + 'static
 where
@@ -36,8 +51,9 @@ where
         |cap, target| cap.with_target(*target, LevelFilter::INFO),
     );
     tracing_subscriber::fmt()
+        // The two filters below decide; the builder's own default would stop at `info`.
+        .with_max_level(LevelFilter::TRACE)
         .json()
-        .with_env_filter(EnvFilter::new(level))
         .with_current_span(true)
         .with_span_list(false)
         .flatten_event(true)
@@ -45,6 +61,7 @@ where
         .with_ansi(false)
         .with_writer(writer)
         .finish()
+        .with(level_filter(level))
         .with(cap)
 }
 
@@ -92,6 +109,40 @@ mod tests {
         }
         assert!(logged.contains("runtime info line"), "{logged}");
         assert!(logged.contains("our trace line"), "{logged}");
+    }
+
+    /// What a logger at `level` writes of one line per level of ours, and one debug line of identity's.
+    fn logged_at(level: &str) -> String {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        tracing::subscriber::with_default(subscriber(level, move || writer.clone()), || {
+            tracing::error!(target: "catalog", "catalog-error");
+            tracing::warn!(target: "catalog", "catalog-warn");
+            tracing::info!(target: "catalog", "catalog-info");
+            tracing::debug!(target: "catalog", "catalog-debug");
+            tracing::debug!(target: "identity", "identity-debug");
+        });
+        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn levels_come_from_lambda_s_names_or_rust_log_directives() {
+        let fatal = logged_at("FATAL");
+        assert!(
+            fatal.contains("catalog-error") && !fatal.contains("catalog-warn"),
+            "{fatal}"
+        );
+        let debug = logged_at("debug");
+        assert!(
+            debug.contains("catalog-debug") && debug.contains("identity-debug"),
+            "{debug}"
+        );
+        let directives = logged_at("info,catalog=debug");
+        assert!(directives.contains("catalog-debug"), "{directives}");
+        assert!(!directives.contains("identity-debug"), "{directives}");
+        let unreadable = logged_at("catalog=loud");
+        assert!(unreadable.contains("catalog-info"), "{unreadable}");
+        assert!(!unreadable.contains("catalog-debug"), "{unreadable}");
     }
 
     #[test]
