@@ -11,7 +11,7 @@ async fn main() -> anyhow::Result<()> {
     let mut env = EnvReader::from_env();
     let addr = env.required("DEVPOLL_ADDR");
     env.finish()?;
-    let sdk = shared::aws::sdk_config().await;
+    let sdk = shared::aws::sdk_config_from_default_chain().await;
     let poller = devpoll::Poller::start(&sdk, |_| sdk.clone(), EnvReader::from_env)?;
     let queues: Vec<_> = poller
         .queues

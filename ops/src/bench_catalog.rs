@@ -241,7 +241,7 @@ impl CurrentThreadReader {
             .name("catalog-reader".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let sdk = shared::aws::sdk_config().await;
+                    let sdk = shared::aws::sdk_config_from_default_chain().await;
                     let (db, counter) = counted_dynamodb(&sdk);
                     let object = SnapshotObject {
                         s3: shared::aws::s3(&sdk),

@@ -258,7 +258,7 @@ async fn main() -> anyhow::Result<()> {
             let token_key = local_token_key
                 .then(|| bootstrap::LocalTokenKey::read(EnvReader::from_env()))
                 .transpose()?;
-            let sdk = aws::sdk_config().await;
+            let sdk = aws::sdk_config_from_default_chain().await;
             bootstrap::run(&sdk, &resources, local_public_uploads).await?;
             if let Some(key) = token_key {
                 let created = bootstrap::ensure_local_token_key(&sdk, &key).await?;
@@ -301,8 +301,10 @@ async fn main() -> anyhow::Result<()> {
             let table = shared::config::TableConfig::read(&mut env);
             let password = env.required("ADMIN_PASSWORD");
             env.finish()?;
-            let users =
-                identity::UserStore::new(aws::dynamodb(&aws::sdk_config().await), table.table_name);
+            let users = identity::UserStore::new(
+                aws::dynamodb(&aws::sdk_config_from_default_chain().await),
+                table.table_name,
+            );
             let created = ops::accounts::create_admin(&users, &email, &name, password).await?;
             println!(
                 "admin {email}: {}",
@@ -314,8 +316,10 @@ async fn main() -> anyhow::Result<()> {
             let table = shared::config::TableConfig::read(&mut env);
             let password = env.required("ACCOUNT_PASSWORD");
             env.finish()?;
-            let users =
-                identity::UserStore::new(aws::dynamodb(&aws::sdk_config().await), table.table_name);
+            let users = identity::UserStore::new(
+                aws::dynamodb(&aws::sdk_config_from_default_chain().await),
+                table.table_name,
+            );
             let created = ops::accounts::create_account(
                 &users,
                 &email,
@@ -339,7 +343,7 @@ async fn main() -> anyhow::Result<()> {
             let mut env = EnvReader::from_env();
             let table = shared::config::TableConfig::read(&mut env);
             env.finish()?;
-            let db = aws::dynamodb(&aws::sdk_config().await);
+            let db = aws::dynamodb(&aws::sdk_config_from_default_chain().await);
             for line in ops::users::run(db, &table.table_name, action.into()).await? {
                 println!("{line}");
             }
@@ -350,7 +354,7 @@ async fn main() -> anyhow::Result<()> {
             let bucket = env.required("UPLOAD_BUCKET");
             let public_base_url = env.required("PUBLIC_BASE_URL");
             env.finish()?;
-            let sdk = aws::sdk_config().await;
+            let sdk = aws::sdk_config_from_default_chain().await;
             let images = ops::demo::DemoImages {
                 s3: &aws::s3(&sdk),
                 bucket: &bucket,
@@ -381,7 +385,7 @@ async fn main() -> anyhow::Result<()> {
                 false => Default::default(),
             };
             env.finish()?;
-            let sdk = aws::sdk_config().await;
+            let sdk = aws::sdk_config_from_default_chain().await;
             let target = ops::import::Target {
                 db: aws::dynamodb(&sdk),
                 s3: aws::s3(&sdk),
@@ -400,14 +404,18 @@ async fn main() -> anyhow::Result<()> {
             print!("{report}");
         }
         Command::BenchImport { products } => {
-            for line in ops::bench_import::measure(&aws::sdk_config().await, products).await? {
+            for line in
+                ops::bench_import::measure(&aws::sdk_config_from_default_chain().await, products)
+                    .await?
+            {
                 println!("{line}");
             }
         }
         Command::Openapi { write: None } => print!("{}", openapi::render()),
         Command::Openapi { write: Some(path) } => std::fs::write(&path, openapi::render())?,
         Command::BenchAuth { runs } => {
-            let costs = ops::bench_auth::measure(&aws::sdk_config().await, runs).await?;
+            let costs =
+                ops::bench_auth::measure(&aws::sdk_config_from_default_chain().await, runs).await?;
             println!("| operation | AWS requests per call | wall median | wall p90 |");
             println!("|---|---|---|---|");
             for mut cost in costs {
@@ -419,7 +427,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::BenchCatalog { products, runs } => {
-            let sdk = aws::sdk_config().await;
+            let sdk = aws::sdk_config_from_default_chain().await;
             let mut reports = Vec::new();
             for &size in &products {
                 let report = ops::bench_catalog::measure(&sdk, size, runs).await?;
@@ -433,8 +441,12 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", ops::bench_catalog::table(&products, &reports));
         }
         Command::BenchOrders { products, runs } => {
-            let costs =
-                ops::bench_orders::measure(&aws::sdk_config().await, products, runs).await?;
+            let costs = ops::bench_orders::measure(
+                &aws::sdk_config_from_default_chain().await,
+                products,
+                runs,
+            )
+            .await?;
             println!("| operation | DynamoDB requests per call | our CPU per call |");
             println!("|---|---|---|");
             for cost in costs {
@@ -449,7 +461,7 @@ async fn main() -> anyhow::Result<()> {
             megabytes,
             binary,
         } => {
-            let sdk = aws::sdk_config().await;
+            let sdk = aws::sdk_config_from_default_chain().await;
             let (mut env, token) = ops::bench_upload::prepare(&sdk).await?;
             for name in [
                 "AWS_ENDPOINT_URL",
@@ -505,7 +517,11 @@ async fn main() -> anyhow::Result<()> {
                     secret_id: format!("bench-token-key-{}", shared::Id::new()),
                     key: bench::signing_key().clone(),
                 };
-                bootstrap::ensure_local_token_key(&aws::sdk_config().await, &secret).await?;
+                bootstrap::ensure_local_token_key(
+                    &aws::sdk_config_from_default_chain().await,
+                    &secret,
+                )
+                .await?;
                 env.extend([
                     ("AWS_ENDPOINT_URL".to_owned(), endpoint),
                     ("TOKEN_SIGNING_SECRET_ID".to_owned(), secret.secret_id),
@@ -541,7 +557,7 @@ async fn main() -> anyhow::Result<()> {
                 products,
             };
             let report = ops::bench_floor::report(
-                &aws::sdk_config().await,
+                &aws::sdk_config_from_default_chain().await,
                 &endpoint,
                 floor,
                 products_binary,

@@ -242,7 +242,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         vars.extend(overrides.iter().cloned());
         EnvReader::from_pairs(vars)
     };
-    let sdk = shared::aws::sdk_config().await;
+    let sdk = shared::aws::sdk_config_from_default_chain().await;
     let signing_key = auth::load_signing_key(&auth::Config::read(env())?, &sdk).await?;
     let sdk_of = |_: &str| sdk.clone();
     let deployed = Deployed {

@@ -4,7 +4,11 @@
 //! exists only for local runs. Building clients makes no network call (credentials and connections are
 //! lazy), so cold starts stay short.
 
-use aws_config::{BehaviorVersion, SdkConfig, environment::EnvironmentVariableCredentialsProvider};
+use aws_config::{
+    BehaviorVersion, Region, SdkConfig, environment::EnvironmentVariableCredentialsProvider,
+    retry::RetryConfig,
+};
+use aws_sdk_dynamodb::config::SharedCredentialsProvider;
 use aws_sdk_dynamodb::config::StalledStreamProtectionConfig;
 use aws_smithy_http_client::{
     Connector, proxy::ProxyConfig, tls::Provider, tls::rustls_provider::CryptoMode,
@@ -16,21 +20,43 @@ use aws_smithy_runtime_api::client::{
 };
 use secrecy::SecretString;
 
-/// Loads region, credentials and endpoint from the environment (as on Lambda), with [`https_client`].
+/// The functions' AWS configuration, from what Lambda puts in the environment: `AWS_REGION` and the
+/// role's credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`); and
+/// `AWS_ENDPOINT_URL` and `AWS_MAX_ATTEMPTS` where set (locally: the emulator, and a test). Retries
+/// (standard, 3 attempts), the connect timeout, sleep and clock are the clients' defaults for the
+/// behaviour version, as the loader would give them. With [`https_client`].
 ///
-/// Where the environment holds credentials (always on Lambda), they are taken from there directly:
-/// the default chain would find them there first too, but building it makes the clients of every
-/// other source (an STS client with its endpoint rules, ECS, instance metadata) at init. Elsewhere
-/// (`ops` on a workstation with a profile) the default chain applies.
-pub async fn sdk_config() -> SdkConfig {
-    let loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
-    let in_env = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    let loader = if in_env("AWS_ACCESS_KEY_ID") && in_env("AWS_SECRET_ACCESS_KEY") {
-        loader.credentials_provider(EnvironmentVariableCredentialsProvider::new())
-    } else {
-        loader
+/// Built without aws-config's loader, which reads profile files and links the default credential
+/// chain with its STS, SSO and instance-metadata clients: 420 KB of code that a Lambda never runs,
+/// much of it in memory after init all the same. Tools run elsewhere (`ops`, with a profile on a
+/// workstation) use [`sdk_config_from_default_chain`].
+pub fn sdk_config() -> SdkConfig {
+    let var = |name| {
+        std::env::var(name)
+            .ok()
+            .filter(|value: &String| !value.is_empty())
     };
-    loader.load().await
+    let mut config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(https_client())
+        .credentials_provider(SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ));
+    config.set_region(var("AWS_REGION").map(Region::new));
+    config.set_endpoint_url(var("AWS_ENDPOINT_URL"));
+    if let Some(attempts) = var("AWS_MAX_ATTEMPTS").and_then(|n| n.parse().ok()) {
+        config.set_retry_config(Some(RetryConfig::standard().with_max_attempts(attempts)));
+    }
+    config.build()
+}
+
+/// The SDK's own loader (profiles, the default credential chain, every environment setting), with
+/// [`https_client`]: for `ops` and the local tools.
+pub async fn sdk_config_from_default_chain() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .load()
+        .await
 }
 
 /// The SDK's default HTTPS client (hyper 1, rustls on aws-lc, proxies from the environment), with two

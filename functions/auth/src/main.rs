@@ -4,7 +4,7 @@ use shared::{aws, config::EnvReader, telemetry};
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let config = auth::Config::read(EnvReader::from_env())?;
-    let sdk = aws::sdk_config().await;
+    let sdk = aws::sdk_config();
     let signing = auth::load_signing_key(&config, &sdk).await?;
     let state = auth::AppState::new(config, &signing, &sdk);
     lambda_http::run(auth::router(state)).await

@@ -5,7 +5,7 @@ use shared::{aws, config::EnvReader, telemetry};
 async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let config = catalog_snapshot::Config::read(EnvReader::from_env())?;
-    let writer = catalog_snapshot::SnapshotWriter::new(config, &aws::sdk_config().await);
+    let writer = catalog_snapshot::SnapshotWriter::new(config, &aws::sdk_config());
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         let writer = writer.clone();
         async move {

@@ -4,6 +4,6 @@ use shared::{aws, config::EnvReader, telemetry};
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let config = orders::OrdersConfig::read_checkout(EnvReader::from_env())?;
-    let state = orders::OrdersState::new(config, &aws::sdk_config().await);
+    let state = orders::OrdersState::new(config, &aws::sdk_config());
     lambda_http::run(checkout::router(state)).await
 }

@@ -4,6 +4,6 @@ use shared::{aws, config::EnvReader, telemetry};
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let config = catalog::CatalogConfig::read(EnvReader::from_env())?;
-    let state = catalog::CatalogState::new(config, &aws::sdk_config().await);
+    let state = catalog::CatalogState::new(config, &aws::sdk_config());
     lambda_http::run(subcategories::router(state)).await
 }

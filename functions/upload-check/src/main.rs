@@ -5,7 +5,7 @@ use shared::{aws, config::EnvReader, queue::SqsEvent, telemetry};
 async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let config = upload_check::Config::read(EnvReader::from_env())?;
-    let state = upload_check::CheckerState::new(config, &aws::sdk_config().await);
+    let state = upload_check::CheckerState::new(config, &aws::sdk_config());
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let state = state.clone();
         async move {
