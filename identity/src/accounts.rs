@@ -166,7 +166,7 @@ impl Identity {
         if user.disabled {
             return Err(SignInError::Disabled);
         }
-        let lifetime = self.tokens.config.refresh_ttl_secs;
+        let lifetime = self.token_config.refresh_ttl_secs;
         let session = SessionRecord::new(user.id, user.role, user_agent, now, lifetime);
         let evicting = evicted_by_a_new_one(self.sessions.list(&user.id).await?);
         for attempt in 1..=SIGN_IN_ATTEMPTS {
@@ -187,13 +187,12 @@ impl Identity {
                 Err(e) => return Err(e.into()),
             }
         }
+        let tokens = self.tokens.get().await;
         Ok(SignedIn {
-            access: self
-                .tokens
+            access: tokens
                 .access(user.id, user.role, session.session_id)
                 .map_err(StoreError::from)?,
-            refresh: self
-                .tokens
+            refresh: tokens
                 .refresh_with_ttl(
                     user.id,
                     user.role,

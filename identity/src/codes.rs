@@ -32,7 +32,10 @@ use shared::{
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
-use crate::{email::Email, tokens::SigningKey};
+use crate::{
+    email::Email,
+    tokens::{Pending, PendingKey},
+};
 
 pub const CODE_TTL_SECS: i64 = 10 * 60;
 pub const MAX_WRONG_TRIES: u32 = 5;
@@ -221,7 +224,7 @@ pub enum CheckCodeError {
 pub struct CodeStore {
     db: Client,
     table: String,
-    mac_key: [u8; 32],
+    mac_key: Pending<[u8; 32]>,
     config: OtpConfig,
 }
 
@@ -253,11 +256,11 @@ impl CodeStore {
     pub fn new(
         db: Client,
         table: impl Into<String>,
-        signing: &SigningKey,
+        signing: &PendingKey,
         config: OtpConfig,
     ) -> Self {
         // A key of its own, derived from the signing key, so codes and tokens never share a key.
-        let mac_key = signing.derive_key(b"belta-shop one-time codes v1");
+        let mac_key = signing.map(|key| key.derive_key(b"belta-shop one-time codes v1"));
         CodeStore {
             db,
             table: table.into(),
@@ -266,8 +269,8 @@ impl CodeStore {
         }
     }
 
-    fn mac(&self, purpose: Purpose, email: &Email, code: &str) -> String {
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.mac_key)
+    async fn mac(&self, purpose: Purpose, email: &Email, code: &str) -> String {
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&*self.mac_key.get().await)
             .expect("HMAC takes any key length");
         mac.update(format!("{}\n{email}\n{code}", purpose.as_str()).as_bytes());
         hex::encode(mac.finalize().into_bytes())
@@ -407,7 +410,7 @@ impl CodeStore {
         let record = CodeRecord {
             pk: key.pk,
             sk: key.sk,
-            code_mac: Some(self.mac(purpose, email, &code)),
+            code_mac: Some(self.mac(purpose, email, &code).await),
             code_expires_at: now + CODE_TTL_SECS,
             attempts: 0,
             sends,
@@ -499,7 +502,7 @@ impl CodeStore {
         }) else {
             return Err(wrong());
         };
-        let presented = self.mac(purpose, email, &code.0);
+        let presented = self.mac(purpose, email, &code.0).await;
         let matches: bool = presented.as_bytes().ct_eq(stored.as_bytes()).into();
         let mac_value = AttributeValue::S(stored);
         let key = Self::key(purpose, email).to_attributes();

@@ -115,6 +115,8 @@ impl Identity {
                     .await?;
                 let token = self
                     .tokens
+                    .get()
+                    .await
                     .reset(user.id, user.role, grant)
                     .map_err(StoreError::from)?;
                 Ok(Redeemed::ResetGrant(token))

@@ -51,7 +51,7 @@ pub use codes::{CodeStore, OtpCode, OtpConfig, Purpose};
 pub use email::Email;
 pub use password::Password;
 pub use sessions::SessionStore;
-pub use tokens::{IssuerConfig, SigningKey, TokenIssuer};
+pub use tokens::{IssuerConfig, Pending, PendingKey, SigningKey, TokenIssuer};
 pub use users::{Provider, UserRecord, UserStore};
 
 /// What only the issuing side reads (the verifier's settings are the platform's `VerifierConfig`).
@@ -79,7 +79,10 @@ pub struct Identity {
     pub oauth: oauth::OAuthStore,
     /// Role changes, disabling, deletion (`admin`).
     pub accounts: admin::Accounts,
-    pub tokens: Arc<TokenIssuer>,
+    /// Signs with the key, once it has been read ([`PendingKey`]).
+    pub tokens: Pending<TokenIssuer>,
+    /// The tokens' lifetimes, known before the key is.
+    pub token_config: IssuerConfig,
     /// Checks refresh and reset tokens (access tokens are the extractors' to check).
     verifier: Arc<Verifier>,
 }
@@ -88,7 +91,7 @@ impl Identity {
     /// `signing` is the auth function's private key: it signs tokens and keys the one-time codes.
     pub fn new(
         verifier: &VerifierConfig,
-        signing: &SigningKey,
+        signing: &PendingKey,
         config: Config,
         db: aws_sdk_dynamodb::Client,
         table: &str,
@@ -100,7 +103,11 @@ impl Identity {
             attempts: LoginAttempts::new(db.clone(), table),
             accounts: admin::Accounts::new(db.clone(), table),
             oauth: oauth::OAuthStore::new(db, table),
-            tokens: Arc::new(TokenIssuer::new(verifier, signing, config.issuer)),
+            token_config: config.issuer.clone(),
+            tokens: {
+                let verifier = verifier.clone();
+                signing.map(move |key| TokenIssuer::new(&verifier, key, config.issuer))
+            },
             verifier: Arc::new(Verifier::new(verifier)),
         }
     }

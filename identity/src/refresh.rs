@@ -90,7 +90,7 @@ impl Identity {
         let presented = self.presented(token)?;
         let (user_id, session_id) = (presented.user, presented.session);
         let now = now_secs();
-        let lifetime = self.tokens.config.refresh_ttl_secs;
+        let lifetime = self.token_config.refresh_ttl_secs;
         let (rotated, user) = tokio::join!(
             self.sessions.rotate(
                 &user_id,
@@ -109,11 +109,10 @@ impl Identity {
             Err(other) => return Err(other.into()),
         };
         let user = self.still_there(user, &presented).await?;
-        let refresh =
-            self.tokens
-                .refresh(user.id, user.role, session.session_id, session.generation);
+        let tokens = self.tokens.get().await;
+        let refresh = tokens.refresh(user.id, user.role, session.session_id, session.generation);
         Ok(Rotated {
-            access: self.access_token(&user, &session)?,
+            access: self.access_token(&user, &session).await?,
             refresh: refresh.map_err(StoreError::from)?,
             user,
         })
@@ -149,17 +148,18 @@ impl Identity {
         };
         let user = self.still_there(user, &presented).await?;
         Ok(Kept {
-            access: self.access_token(&user, &session)?,
+            access: self.access_token(&user, &session).await?,
             user,
         })
     }
 
-    fn access_token(
+    async fn access_token(
         &self,
         user: &UserRecord,
         session: &SessionRecord,
     ) -> Result<Issued, StoreError> {
-        Ok(self.tokens.access(user.id, user.role, session.session_id)?)
+        let tokens = self.tokens.get().await;
+        Ok(tokens.access(user.id, user.role, session.session_id)?)
     }
 
     /// The session after a refresh whose conditional write failed: the winner's generation inside the
@@ -183,7 +183,7 @@ impl Identity {
                     && same_convention(&s)
                     && convention != RefreshConvention::Blazex
                     && s.generation == presented.generation + 1
-                    && now - s.rotated_at < self.tokens.config.refresh_grace_secs =>
+                    && now - s.rotated_at < self.token_config.refresh_grace_secs =>
             {
                 Ok(s)
             }

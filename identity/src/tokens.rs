@@ -2,8 +2,14 @@
 //! platform's (`shared::auth::tokens`); this module fills in the claims and signs them with the auth
 //! function's Ed25519 key ([`SigningKey`]), whose public half every function verifies with.
 
+use std::sync::Arc;
+
 use base64::{Engine, engine::general_purpose::STANDARD};
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use futures_util::{
+    FutureExt,
+    future::{BoxFuture, Shared},
+};
 use hmac::{Hmac, KeyInit, Mac};
 use jsonwebtoken::{EncodingKey, Header};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
@@ -141,6 +147,66 @@ impl std::fmt::Debug for SigningKey {
         f.debug_struct("SigningKey")
             .field("kid", &self.kid())
             .finish_non_exhaustive()
+    }
+}
+
+/// A value that may still be on its way: the signing key, or what is made from it. The auth function
+/// starts reading its key from Secrets Manager at init without waiting for it ([`Pending::spawn`]), so
+/// a cold start does not pay for the read and requests that sign nothing (`/auth/me`, the sessions,
+/// logout) never wait for it; what signs or derives a key awaits it here ([`Pending::get`]). Cheap to
+/// clone; every clone gets the same value.
+pub struct Pending<T>(Shared<BoxFuture<'static, Arc<T>>>);
+
+/// The signing key, as [`Pending`].
+pub type PendingKey = Pending<SigningKey>;
+
+impl<T: Send + Sync + 'static> Pending<T> {
+    /// A value already in hand (tools, benchmarks, tests).
+    pub fn ready(value: T) -> Self {
+        Pending(
+            futures_util::future::ready(Arc::new(value))
+                .boxed()
+                .shared(),
+        )
+    }
+
+    /// Runs `make` as a task of its own from now on, so that it goes on while nothing awaits it.
+    pub fn spawn(make: impl Future<Output = T> + Send + 'static) -> Self {
+        let task = tokio::spawn(make);
+        Pending(
+            async move {
+                Arc::new(
+                    task.await
+                        .expect("the task neither panics nor is cancelled"),
+                )
+            }
+            .boxed()
+            .shared(),
+        )
+    }
+
+    /// The value, once it is there.
+    pub async fn get(&self) -> Arc<T> {
+        self.0.clone().await
+    }
+
+    /// What `make` makes of the value, made once, when first asked for after the value is there.
+    pub fn map<U: Send + Sync + 'static>(
+        &self,
+        make: impl FnOnce(&T) -> U + Send + 'static,
+    ) -> Pending<U> {
+        let value = self.0.clone();
+        Pending(
+            async move { Arc::new(make(&*value.await)) }
+                .boxed()
+                .shared(),
+        )
+    }
+}
+
+impl<T> Clone for Pending<T> {
+    fn clone(&self) -> Self {
+        Pending(self.0.clone())
     }
 }
 
@@ -334,6 +400,22 @@ mod tests {
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap()).unwrap()
         };
         (decode(), decode())
+    }
+
+    #[tokio::test]
+    async fn a_spawned_value_is_made_while_nothing_awaits_it_and_shared_by_every_clone() {
+        let (started, has_started) = tokio::sync::oneshot::channel();
+        let key = Pending::spawn(async move {
+            started.send(()).unwrap();
+            SigningKey::generate("k1").unwrap()
+        });
+        has_started
+            .await
+            .expect("the read runs without anyone awaiting it");
+        let kid = key.map(|key| key.kid().to_owned());
+        let copy = key.clone();
+        assert_eq!(*kid.get().await, "k1");
+        assert!(Arc::ptr_eq(&key.get().await, &copy.get().await));
     }
 
     #[test]

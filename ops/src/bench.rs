@@ -51,6 +51,11 @@ pub fn signing_key() -> &'static identity::SigningKey {
     KEY.get_or_init(|| identity::SigningKey::generate("bench").expect("a valid kid"))
 }
 
+/// [`signing_key`] in hand, for the routers a benchmark builds in process (no secret to read).
+pub fn pending_signing_key() -> identity::PendingKey {
+    identity::Pending::ready(signing_key().clone())
+}
+
 /// `TOKEN_PUBLIC_KEYS` for the functions a benchmark runs: the public half of [`signing_key`].
 pub fn public_keys() -> String {
     signing_key().public().entry()

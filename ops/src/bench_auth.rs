@@ -34,8 +34,8 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
     .await?;
 
     let (counted_db, counter) = crate::bench::counted_dynamodb(sdk);
-    // The key is given, not read from a secret: only requests are measured here (`bench-init`
-    // measures the read at cold start).
+    // The key is given, not read from a secret: only requests are measured here (the function reads
+    // its key in the background from init on).
     let config = auth::Config::read(EnvReader::from_pairs([
         ("TABLE_NAME", table.as_str()),
         ("MAIL_QUEUE_URL", mail_queue.url.as_str()),
@@ -44,7 +44,7 @@ pub async fn measure(sdk: &SdkConfig, runs: usize) -> anyhow::Result<Vec<Operati
     ]))?;
     let router = auth::router(auth::AppState::with_clients(
         config,
-        crate::bench::signing_key(),
+        &crate::bench::pending_signing_key(),
         counted_db,
         crate::bench::counted_sqs(sdk, &counter),
         aws_sdk_secretsmanager::Client::new(sdk),

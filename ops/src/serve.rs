@@ -15,7 +15,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use http::StatusCode;
-use identity::SigningKey;
 use lambda_http::{
     aws_lambda_events::apigw::ApiGatewayV2httpRequestContext, request::RequestContext,
 };
@@ -32,8 +31,6 @@ pub struct Deployed<'a> {
     pub env: &'a dyn Fn() -> EnvReader,
     /// The AWS configuration a function's clients use, by binary name.
     pub sdk_of: &'a dyn Fn(&str) -> SdkConfig,
-    /// What auth read from `TOKEN_SIGNING_SECRET_ID` at its cold start.
-    pub signing_key: &'a SigningKey,
 }
 
 /// Every deployed function's router, by binary name, configured as its deployment would be.
@@ -48,11 +45,7 @@ pub fn function_router(function: &str, deployed: &Deployed) -> anyhow::Result<Ro
     Ok(match function {
         "welcome" => welcome::router(welcome::Config::read(env())?),
         "upload" => upload::router(upload::AppState::new(upload::Config::read(env())?, &sdk)),
-        "auth" => auth::router(auth::AppState::new(
-            auth::Config::read(env())?,
-            deployed.signing_key,
-            &sdk,
-        )),
+        "auth" => auth::router(auth::AppState::new(auth::Config::read(env())?, &sdk)),
         "products" => catalog(products::router)?,
         "brands" => catalog(brands::router)?,
         "categories" => catalog(categories::router)?,
@@ -243,12 +236,10 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
         EnvReader::from_pairs(vars)
     };
     let sdk = shared::aws::sdk_config_from_default_chain().await;
-    let signing_key = auth::load_signing_key(&auth::Config::read(env())?, &sdk).await?;
     let sdk_of = |_: &str| sdk.clone();
     let deployed = Deployed {
         env: &env,
         sdk_of: &sdk_of,
-        signing_key: &signing_key,
     };
     let gateway = gateway(|function| function_router(function, &deployed))?;
     let poller = devpoll::Poller::start(&sdk, sdk_of, &env)?;

@@ -165,7 +165,6 @@ pub fn function_router(function: &str, deployment: &Deployment) -> Router {
         &ops::serve::Deployed {
             env: &env,
             sdk_of: &sdk_of,
-            signing_key: &deployment.signing_key,
         },
     )
     .unwrap_or_else(|e| panic!("the {function} function starts: {e:#}"))
@@ -325,7 +324,7 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         || deployment.env(),
     )
     .expect("the poller starts");
-    serve_on(listener, &deployment);
+    serve_on(listener, &deployment, |_| None);
 
     TestApp {
         address,
@@ -350,17 +349,32 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
 /// Serves every function of `deployment` on a free port of its own; returns its address. (A second
 /// deployment of the same table: the API before and after a configuration change.)
 pub async fn serve(deployment: &Deployment) -> String {
+    serve_replacing(deployment, |_| None).await
+}
+
+/// Like [`serve`], with the router `replace` gives for a function (by binary name) in place of the
+/// deployment's.
+pub async fn serve_replacing(
+    deployment: &Deployment,
+    replace: impl Fn(&str) -> Option<Router>,
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a free port");
     let address = format!("http://{}", listener.local_addr().unwrap());
-    serve_on(listener, deployment);
+    serve_on(listener, deployment, replace);
     address
 }
 
-fn serve_on(listener: tokio::net::TcpListener, deployment: &Deployment) {
-    let gateway = ops::serve::gateway(|function| Ok(function_router(function, deployment)))
-        .expect("the watch routes do not conflict");
+fn serve_on(
+    listener: tokio::net::TcpListener,
+    deployment: &Deployment,
+    replace: impl Fn(&str) -> Option<Router>,
+) {
+    let gateway = ops::serve::gateway(|function| {
+        Ok(replace(function).unwrap_or_else(|| function_router(function, deployment)))
+    })
+    .expect("the watch routes do not conflict");
     tokio::spawn(async move {
         ops::serve::serve(listener, gateway, std::future::pending())
             .await

@@ -10,7 +10,7 @@
 //! - [`sessions`]: list, logout, logout-all, end one session.
 //! - [`oauth`]: sign-in with GitHub (Belta's store) and Google (seed 002).
 //! - [`responses`]: the login-shaped body, and how each identity error answers (mapped once, here).
-//! - [`secrets`]: reading the token signing key at cold start.
+//! - [`secrets`]: reading the token signing key, from init on, without making init wait for it.
 
 pub mod account;
 pub mod oauth;
@@ -27,7 +27,7 @@ use axum::{
     extract::FromRef,
     routing::{delete, get, post},
 };
-use identity::{Identity, SigningKey};
+use identity::{Identity, PendingKey, SigningKey};
 use shared::{
     auth::{Authenticator, VerifierConfig},
     aws,
@@ -81,8 +81,8 @@ pub struct AppState {
     pub carts: orders::store::OrdersStore,
 }
 
-/// Reads the private signing key: the function's one network call at init (one `GetSecretValue`),
-/// made there because nearly every request of this function signs or keys something with it.
+/// Reads the private signing key and checks that it is published (one `GetSecretValue`); what
+/// [`AppState::new`] starts at init.
 pub async fn load_signing_key(config: &Config, sdk: &SdkConfig) -> anyhow::Result<SigningKey> {
     secrets::load_signing_key(
         &aws_sdk_secretsmanager::Client::new(sdk),
@@ -93,16 +93,22 @@ pub async fn load_signing_key(config: &Config, sdk: &SdkConfig) -> anyhow::Resul
 }
 
 impl AppState {
-    /// `signing` from [`load_signing_key`].
-    pub fn new(config: Config, signing: &SigningKey, sdk: &SdkConfig) -> Self {
+    /// Starts reading the signing key and returns without waiting for it
+    /// ([`secrets::read_in_background`]): only the requests that sign or check a code wait for it.
+    pub fn new(config: Config, sdk: &SdkConfig) -> Self {
         let secrets = aws_sdk_secretsmanager::Client::new(sdk);
-        Self::with_clients(config, signing, aws::dynamodb(sdk), aws::sqs(sdk), secrets)
+        let signing = secrets::read_in_background(
+            secrets.clone(),
+            config.signing_secret_id.clone(),
+            config.verifier.public_keys.clone(),
+        );
+        Self::with_clients(config, &signing, aws::dynamodb(sdk), aws::sqs(sdk), secrets)
     }
 
-    /// With given clients (the benchmark passes a DynamoDB client that counts requests).
+    /// With given clients and key (the benchmarks pass a DynamoDB client that counts requests).
     pub fn with_clients(
         config: Config,
-        signing: &SigningKey,
+        signing: &PendingKey,
         db: aws_sdk_dynamodb::Client,
         sqs: aws_sdk_sqs::Client,
         secrets: aws_sdk_secretsmanager::Client,

@@ -4,8 +4,6 @@ use shared::{aws, config::EnvReader, telemetry};
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let config = auth::Config::read(EnvReader::from_env())?;
-    let sdk = aws::sdk_config();
-    let signing = auth::load_signing_key(&config, &sdk).await?;
-    let state = auth::AppState::new(config, &signing, &sdk);
+    let state = auth::AppState::new(config, &aws::sdk_config());
     lambda_http::run(auth::router(state)).await
 }

@@ -88,6 +88,7 @@ pub async fn start(
         expires_at: now_secs() + identity::oauth::PENDING_TTL_SECS,
     };
     state.identity.oauth.begin(&id, &pending).await?;
+    let signed_state = oauth.signer.get().await.sign(Provider::Github, &id);
     let location = with_query(
         &github.authorize_url,
         &[
@@ -95,7 +96,7 @@ pub async fn start(
             ("redirect_uri", &oauth.callback_url("/auth/github/callback")),
             // Only the public profile: Belta's GitHub accounts have no e-mail.
             ("scope", "read:user"),
-            ("state", &oauth.signer.sign(Provider::Github, &id)),
+            ("state", &signed_state),
             ("code_challenge", &challenge),
             ("code_challenge_method", "S256"),
             ("allow_signup", "true"),

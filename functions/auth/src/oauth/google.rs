@@ -199,6 +199,7 @@ pub async fn consent_url(State(state): State<AppState>) -> ApiResult<Response> {
         expires_at: now_secs() + identity::oauth::PENDING_TTL_SECS,
     };
     state.identity.oauth.begin(&id, &pending).await?;
+    let signed_state = state.oauth.signer.get().await.sign(Provider::Google, &id);
     let url = with_query(
         &google.authorize_url,
         &[
@@ -209,7 +210,7 @@ pub async fn consent_url(State(state): State<AppState>) -> ApiResult<Response> {
             ),
             ("response_type", "code"),
             ("scope", "openid email profile"),
-            ("state", &state.oauth.signer.sign(Provider::Google, &id)),
+            ("state", &signed_state),
             ("code_challenge", &challenge),
             ("code_challenge_method", "S256"),
         ],

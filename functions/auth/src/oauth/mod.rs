@@ -30,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use identity::{Provider, SigningKey, oauth::PENDING_TTL_SECS};
+use identity::{Pending, PendingKey, Provider, SigningKey, oauth::PENDING_TTL_SECS};
 use sha2::{Digest, Sha256};
 use shared::clock::now_secs;
 use subtle::ConstantTimeEq;
@@ -271,7 +271,7 @@ mod tests {
 #[derive(Clone)]
 pub struct OAuthState {
     pub config: std::sync::Arc<OAuthConfig>,
-    pub signer: std::sync::Arc<StateSigner>,
+    pub signer: Pending<StateSigner>,
     pub secrets: secrets::SecretSource,
     pub jwks: jwks::JwksCache,
 }
@@ -279,11 +279,11 @@ pub struct OAuthState {
 impl OAuthState {
     pub fn new(
         config: OAuthConfig,
-        signing: &SigningKey,
+        signing: &PendingKey,
         secrets_client: aws_sdk_secretsmanager::Client,
     ) -> Self {
         OAuthState {
-            signer: std::sync::Arc::new(StateSigner::new(signing)),
+            signer: signing.map(StateSigner::new),
             secrets: secrets::SecretSource::new(secrets_client, config.secret_id.clone()),
             jwks: jwks::JwksCache::default(),
             config: std::sync::Arc::new(config),
@@ -304,8 +304,9 @@ impl OAuthState {
         state: Option<&str>,
     ) -> shared::ApiResult<identity::oauth::PendingLogin> {
         let invalid = || shared::ApiError::BadRequest(shared::Msg::InvalidOAuthState);
+        let signer = self.signer.get().await;
         let id = state
-            .and_then(|s| self.signer.verify(provider, s))
+            .and_then(|s| signer.verify(provider, s))
             .ok_or_else(invalid)?;
         store
             .take(&id)

@@ -3,7 +3,8 @@
 //! accept. Forged tokens carry the claims of a live session, so only what is forged tells them apart.
 
 use api_tests::{
-    Deployment, TEST_KID, TestApp, create_signing_secret, serve, spawn_app, test_signing_key,
+    Deployment, TEST_KID, TestApp, create_signing_secret, serve, serve_replacing, spawn_app,
+    test_signing_key,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use identity::SigningKey;
@@ -361,4 +362,67 @@ fn only_auth_can_read_the_signing_key_and_every_function_gets_the_public_keys() 
                 && text(&s["Resource"]).contains("TokenSigningSecretArn")
         });
     assert!(granted, "auth may read its signing key");
+}
+
+/// Auth starts reading its key at init without waiting for it (`auth::secrets::read_in_background`):
+/// until the key is there, requests that sign nothing are answered, and the ones that sign wait for it
+/// and then go on.
+#[tokio::test]
+async fn requests_that_sign_nothing_do_not_wait_for_the_signing_key() {
+    let app = spawn_app().await;
+    let (email, body) = app.signed_in(Role::Client).await;
+    let access = field(&body, "accessToken");
+    let (send_key, key) = tokio::sync::oneshot::channel::<SigningKey>();
+    let signing =
+        identity::Pending::spawn(async move { key.await.expect("the test sends the key") });
+    let deployment = app.deployment.clone();
+    let address = serve_replacing(&deployment, |function| {
+        (function == "auth").then(|| {
+            let sdk = deployment.sdk_config_for("auth");
+            auth::router(auth::AppState::with_clients(
+                auth::Config::read(deployment.env()).unwrap(),
+                &signing,
+                shared::aws::dynamodb(&sdk),
+                shared::aws::sqs(&sdk),
+                aws_sdk_secretsmanager::Client::new(&sdk),
+            ))
+        })
+    })
+    .await;
+    let url = |path: &str| format!("{address}{path}");
+    let within = std::time::Duration::from_secs(10);
+
+    for path in ["/auth/me", "/auth/sessions"] {
+        let request = app.client.get(url(path)).bearer_auth(&access).send();
+        let answer = tokio::time::timeout(within, request).await;
+        assert_eq!(
+            answer.expect("answered without the key").unwrap().status(),
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+
+    let login = tokio::spawn(
+        app.client
+            .post(url("/auth/login"))
+            .json(&json!({"email": email, "password": "password-123"}))
+            .send(),
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(
+        !login.is_finished(),
+        "a login cannot answer before the key is there"
+    );
+    send_key.send(test_signing_key().clone()).unwrap();
+    let answer = tokio::time::timeout(within, login)
+        .await
+        .expect("the login goes on once the key is there")
+        .unwrap()
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(
+        decode(field(&body, "accessToken").split('.').next().unwrap())["kid"],
+        TEST_KID
+    );
 }
