@@ -49,12 +49,9 @@ pub mod queue;
 pub mod telemetry;
 pub mod text;
 
-/// Every binary that links `shared` (each function, `ops`, the tests) allocates with mimalloc. On the
-/// heap a catalogue snapshot leaves behind, glibc's malloc made a warm list request's CPU grow with the
-/// catalogue (0.7 ms at 300 products, 1.5 to 2 ms at 2,000 and 5,000, a fifth of it inside malloc);
-/// with mimalloc it is 0.8 to 1.2 ms (`ops bench-catalog`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// Binaries allocate with the system's malloc. mimalloc was tried (README, Budgets): it paid for a
+// warm list's allocations when each read still called the SDK, but now that warm reads stay in memory
+// it saves nothing there, and it cost every function a quarter of its init CPU and a MiB of heap.
 
 pub use error::{ApiError, ApiResult, FieldErrors};
 pub use i18n::{FieldIssue, Lang, Msg, ProductProblem};
