@@ -45,20 +45,48 @@ pub struct Run {
     pub requests_per_call: BTreeMap<String, f64>,
 }
 
+/// Where [`prepare`] put the catalogue, and the event to send.
+pub struct Prepared {
+    pub table: String,
+    /// Holds the catalogue snapshot object, as the `catalog-snapshot` function keeps it.
+    pub bucket: String,
+    pub event: Vec<u8>,
+}
+
 /// The catalogue (`products` products, as `ops bench-catalog` makes them) in a new table of the
-/// emulator, and the event of a public read of one enabled product.
-pub async fn prepare(sdk: &SdkConfig, products: usize) -> anyhow::Result<(String, Vec<u8>)> {
+/// emulator and as the snapshot object in a new bucket (what a deployed catalogue function starts
+/// from), and the event of a public read of one enabled product.
+pub async fn prepare(sdk: &SdkConfig, products: usize) -> anyhow::Result<Prepared> {
     let table = format!("bench-floor-{}", Id::new());
     let db = shared::aws::dynamodb(sdk);
     schema::ensure_table(&db, &table).await?;
     let catalog = bench_catalog::synthetic(products.max(1));
     bench_catalog::store(&db, &table, &catalog).await?;
+    let bucket = table.clone();
+    let s3 = shared::aws::s3(sdk);
+    s3.create_bucket().bucket(&bucket).send().await?;
+    let version = catalog::store::current_version(&db, &table).await?;
+    let snapshot = catalog::index::Catalog::build(
+        catalog.entities.clone(),
+        catalog.products.clone(),
+        catalog.offers.clone(),
+    );
+    catalog::stored::SnapshotObject {
+        s3,
+        bucket: bucket.clone(),
+    }
+    .write(version, &snapshot)
+    .await?;
     let product = catalog
         .products
         .iter()
         .find(|p| !p.disabled)
         .context("no enabled product")?;
-    Ok((table, read_event(&product.id.to_string())))
+    Ok(Prepared {
+        table,
+        bucket,
+        event: read_event(&product.id.to_string()),
+    })
 }
 
 /// The API Gateway (HTTP API v2) event of `GET /products/{id}`.
@@ -151,9 +179,11 @@ pub struct Options {
     pub products: usize,
 }
 
-/// `ops bench-floor`: the floor, `products`, and `products` reading the catalogue version on every
-/// request (`CATALOG_FRESHNESS_MS=0`, one GetItem per request like the floor), against the emulator
-/// at `endpoint`; the table of medians.
+/// `ops bench-floor`: the floor; `products` as deployed (starting from the snapshot object); the
+/// same reading the catalogue version on every request (`CATALOG_FRESHNESS_MS=0`, one DynamoDB
+/// request per request like the floor); and `products` without the object, loading the catalogue from
+/// the table (what a fresh process does when the object is missing): against the emulator at
+/// `endpoint`; the table of medians.
 pub async fn report(
     sdk: &SdkConfig,
     endpoint: &str,
@@ -161,7 +191,11 @@ pub async fn report(
     products: PathBuf,
     options: Options,
 ) -> anyhow::Result<Vec<String>> {
-    let (table_name, event) = prepare(sdk, options.products).await?;
+    let Prepared {
+        table: table_name,
+        bucket,
+        event,
+    } = prepare(sdk, options.products).await?;
     let proxy = CountingProxy::start(endpoint).await?;
     let env = |extra: &[(&str, &str)]| -> Vec<(String, String)> {
         [
@@ -173,6 +207,7 @@ pub async fn report(
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
     };
+    let deployed = ("CATALOG_SNAPSHOT_BUCKET", bucket.as_str());
     let subjects = [
         Subject {
             name: "floor".into(),
@@ -182,12 +217,17 @@ pub async fn report(
         Subject {
             name: "products".into(),
             binary: products.clone(),
-            env: env(&[]),
+            env: env(&[deployed]),
         },
         Subject {
             name: "products, version read on every request".into(),
+            binary: products.clone(),
+            env: env(&[deployed, ("CATALOG_FRESHNESS_MS", "0")]),
+        },
+        Subject {
+            name: "products without the snapshot object (loads the table)".into(),
             binary: products,
-            env: env(&[("CATALOG_FRESHNESS_MS", "0")]),
+            env: env(&[]),
         },
     ];
     let runs = measure(&subjects, event, &options, &proxy).await?;
