@@ -15,6 +15,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use http::StatusCode;
+use identity::SigningKey;
 use lambda_http::{
     aws_lambda_events::apigw::ApiGatewayV2httpRequestContext, request::RequestContext,
 };
@@ -31,6 +32,9 @@ pub struct Deployed<'a> {
     pub env: &'a dyn Fn() -> EnvReader,
     /// The AWS configuration a function's clients use, by binary name.
     pub sdk_of: &'a dyn Fn(&str) -> SdkConfig,
+    /// The key auth signs with, for a deployment with no Secrets Manager to read it from (the offline
+    /// tests); `None`, auth reads its secret from init on, as deployed.
+    pub signing_key: Option<&'a SigningKey>,
 }
 
 /// Every deployed function's router, by binary name, configured as its deployment would be.
@@ -45,7 +49,19 @@ pub fn function_router(function: &str, deployed: &Deployed) -> anyhow::Result<Ro
     Ok(match function {
         "welcome" => welcome::router(welcome::Config::read(env())?),
         "upload" => upload::router(upload::AppState::new(upload::Config::read(env())?, &sdk)),
-        "auth" => auth::router(auth::AppState::new(auth::Config::read(env())?, &sdk)),
+        "auth" => {
+            let config = auth::Config::read(env())?;
+            auth::router(match deployed.signing_key {
+                None => auth::AppState::new(config, &sdk),
+                Some(key) => auth::AppState::with_clients(
+                    config,
+                    &identity::Pending::ready(key.clone()),
+                    shared::aws::dynamodb(&sdk),
+                    shared::aws::sqs(&sdk),
+                    aws_sdk_secretsmanager::Client::new(&sdk),
+                ),
+            })
+        }
         "products" => catalog(products::router)?,
         "brands" => catalog(brands::router)?,
         "categories" => catalog(categories::router)?,
@@ -240,6 +256,7 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let deployed = Deployed {
         env: &env,
         sdk_of: &sdk_of,
+        signing_key: None,
     };
     let gateway = gateway(|function| function_router(function, &deployed))?;
     let poller = devpoll::Poller::start(&sdk, sdk_of, &env)?;

@@ -57,8 +57,10 @@ pub struct Deployment {
     pub overrides: Vec<(String, String)>,
     /// Where each function's DynamoDB requests are checked against its IAM policy ([`iam`]).
     pub iam: Option<std::sync::Arc<iam::IamProxy>>,
-    /// What auth read from `TOKEN_SIGNING_SECRET_ID` at its cold start.
+    /// What auth reads from `TOKEN_SIGNING_SECRET_ID`.
     pub signing_key: SigningKey,
+    /// Offline there is no secret to read: auth is given [`Self::signing_key`] instead.
+    pub offline: bool,
 }
 
 impl Deployment {
@@ -81,6 +83,7 @@ impl Deployment {
             overrides: Vec::new(),
             iam: None,
             signing_key: test_signing_key().clone(),
+            offline: true,
         }
     }
 
@@ -165,6 +168,7 @@ pub fn function_router(function: &str, deployment: &Deployment) -> Router {
         &ops::serve::Deployed {
             env: &env,
             sdk_of: &sdk_of,
+            signing_key: deployment.offline.then_some(&deployment.signing_key),
         },
     )
     .unwrap_or_else(|e| panic!("the {function} function starts: {e:#}"))
@@ -313,6 +317,7 @@ async fn spawn(overrides: &[(&str, &str)], functions_endpoint: Option<&str>) -> 
         overrides: settings,
         iam: Some(std::sync::Arc::new(iam)),
         signing_key: test_signing_key().clone(),
+        offline: false,
     };
     deployment.signing_key = deployment.load_signing_key().await;
     // The queue functions reach the emulator directly (their requests are not the API's), within
