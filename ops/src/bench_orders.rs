@@ -52,12 +52,10 @@ pub async fn measure(sdk: &SdkConfig, products: usize, runs: usize) -> anyhow::R
             ("MAIL_FROM", "bench@bench.example"),
         ])
     };
-    let auth = auth::router(auth::AppState::with_clients(
+    let auth = auth::router(auth::AppState::with_key(
         auth::Config::read(env())?,
         &crate::bench::pending_signing_key(),
-        shared::aws::dynamodb(sdk),
-        shared::aws::sqs(sdk),
-        aws_sdk_secretsmanager::Client::new(sdk),
+        sdk,
     ));
     let login = Request::post("/auth/login")
         .header("content-type", "application/json")

@@ -53,13 +53,9 @@ pub fn function_router(function: &str, deployed: &Deployed) -> anyhow::Result<Ro
             let config = auth::Config::read(env())?;
             auth::router(match deployed.signing_key {
                 None => auth::AppState::new(config, &sdk),
-                Some(key) => auth::AppState::with_clients(
-                    config,
-                    &identity::Pending::ready(key.clone()),
-                    shared::aws::dynamodb(&sdk),
-                    shared::aws::sqs(&sdk),
-                    aws_sdk_secretsmanager::Client::new(&sdk),
-                ),
+                Some(key) => {
+                    auth::AppState::with_key(config, &identity::Pending::ready(key.clone()), &sdk)
+                }
             })
         }
         "products" => catalog(products::router)?,

@@ -105,6 +105,12 @@ impl AppState {
         Self::with_clients(config, &signing, aws::dynamodb(sdk), aws::sqs(sdk), secrets)
     }
 
+    /// With a key given rather than read (benchmarks, and tests with no Secrets Manager behind them).
+    pub fn with_key(config: Config, signing: &PendingKey, sdk: &SdkConfig) -> Self {
+        let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+        Self::with_clients(config, signing, aws::dynamodb(sdk), aws::sqs(sdk), secrets)
+    }
+
     /// With given clients and key (the benchmarks pass a DynamoDB client that counts requests).
     pub fn with_clients(
         config: Config,

@@ -378,13 +378,10 @@ async fn requests_that_sign_nothing_do_not_wait_for_the_signing_key() {
     let deployment = app.deployment.clone();
     let address = serve_replacing(&deployment, |function| {
         (function == "auth").then(|| {
-            let sdk = deployment.sdk_config_for("auth");
-            auth::router(auth::AppState::with_clients(
+            auth::router(auth::AppState::with_key(
                 auth::Config::read(deployment.env()).unwrap(),
                 &signing,
-                shared::aws::dynamodb(&sdk),
-                shared::aws::sqs(&sdk),
-                aws_sdk_secretsmanager::Client::new(&sdk),
+                &deployment.sdk_config_for("auth"),
             ))
         })
     })
